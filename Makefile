@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# mojoports: top-level build. `make help` lists the targets.
+#
+# The kernel part is described by ./Kbuild and built through the kernel's
+# own build system; everything else (library, selftests, examples) is plain
+# userspace C built into build/.
+
+KDIR		?= $(shell scripts/kdir.sh)
+PREFIX		?= /usr/local
+DESTDIR		?=
+KERNELS		?= 6.1 6.12 debug
+KERNEL		?= 6.1
+KSRC_TARBALL	?= /usr/src/linux-source-6.1.tar.xz
+
+B		:= build
+LIBVER		:= 1
+CFLAGS		?= -O2 -g
+MOJO_CFLAGS	:= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		   -Iuapi -Iuserspace/include
+STATIC_LDFLAGS	:= -static
+
+LIB_SRCS	:= userspace/lib/mojoports.c
+LIB_HDRS	:= userspace/include/mojoports.h uapi/linux/mojoports.h
+SELFTESTS	:= $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_test.c))
+EXAMPLES	:= $(patsubst userspace/examples/%.c,$(B)/examples/%,$(wildcard userspace/examples/*.c))
+KSFT_STAMP	:= $(B)/ksft/.extracted
+LINT_STAMP	:= $(B)/checkpatch/.extracted
+
+.PHONY: all module lib selftests examples userspace deps check demo lint \
+	install install-module install-lib clean help
+
+all: module userspace
+
+help:
+	@echo "make                 module (against KDIR), library, selftests, examples"
+	@echo "make deps            install build and test dependencies (root, Debian 12)"
+	@echo "make check           run the selftests in QEMU on every kernel of KERNELS"
+	@echo "                     (default: $(KERNELS)); e.g. make check KERNELS=6.12"
+	@echo "make demo            boot QEMU (KERNEL=$(KERNEL)) and run the examples"
+	@echo "make lint            checkpatch --strict over module/ and uapi/"
+	@echo "make install         module (modules_install + depmod), library, headers"
+	@echo "make C=1 / W=1       sparse / extra warnings for the module build"
+	@echo "KDIR=$(KDIR)"
+
+# ---- kernel module --------------------------------------------------------
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# ---- userspace ------------------------------------------------------------
+
+userspace: lib selftests examples
+
+lib: $(B)/lib/libmojoports.a $(B)/lib/libmojoports.so
+
+$(B)/lib/%.o: userspace/lib/%.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MOJO_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(B)/lib/libmojoports.a: $(patsubst userspace/lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
+	$(AR) rcs $@ $^
+
+$(B)/lib/libmojoports.so: $(patsubst userspace/lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libmojoports.so.$(LIBVER) -o $@.$(LIBVER) $^
+	ln -sf libmojoports.so.$(LIBVER) $@
+
+# kselftest's harness comes from Debian's linux-source-6.1 at build time.
+$(KSFT_STAMP): $(KSRC_TARBALL)
+	@mkdir -p $(@D)
+	tar -xJf $< -C $(@D) --strip-components=4 \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/tools/testing/selftests/kselftest.h
+	@touch $@
+
+selftests: $(SELFTESTS)
+
+$(B)/selftests/%: selftests/%.c selftests/*.h $(LIB_HDRS) $(B)/lib/libmojoports.a $(KSFT_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MOJO_CFLAGS) -I$(B)/ksft -Wno-unused-parameter -Wno-sign-compare \
+		$(STATIC_LDFLAGS) -o $@ $< $(B)/lib/libmojoports.a -luring -lpthread
+
+examples: $(EXAMPLES)
+
+$(B)/examples/%: userspace/examples/%.c $(LIB_HDRS) $(B)/lib/libmojoports.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MOJO_CFLAGS) $(STATIC_LDFLAGS) -o $@ $< \
+		$(B)/lib/libmojoports.a -luring -lpthread
+
+# ---- dependencies, tests, demo ---------------------------------------------
+
+deps:
+	scripts/deps.sh
+
+check: deps
+	$(MAKE) userspace
+	scripts/check.sh $(KERNELS)
+
+demo: deps
+	$(MAKE) userspace
+	scripts/vm.sh demo $(KERNEL)
+
+$(LINT_STAMP): $(KSRC_TARBALL)
+	@mkdir -p $(@D)
+	tar -xJf $< -C $(@D) --strip-components=2 \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	@touch $@
+
+lint: $(LINT_STAMP)
+	$(B)/checkpatch/checkpatch.pl --strict --no-tree --terse --show-types \
+		--ignore FILE_PATH_CHANGES \
+		-f $(wildcard module/*.c module/*.h uapi/linux/*.h)
+
+# ---- install on a real host -------------------------------------------------
+
+install: install-module install-lib
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $$(cat $(KDIR)/include/config/kernel.release)
+
+install-lib: lib
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/linux
+	install -m 0644 $(B)/lib/libmojoports.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(B)/lib/libmojoports.so.$(LIBVER) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libmojoports.so.$(LIBVER) $(DESTDIR)$(PREFIX)/lib/libmojoports.so
+	install -m 0644 userspace/include/mojoports.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 uapi/linux/mojoports.h $(DESTDIR)$(PREFIX)/include/linux/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIBVER)|g' \
+		userspace/mojoports.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mojoports.pc
+	-[ -n "$(DESTDIR)" ] || ldconfig
+
+clean:
+	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(B)

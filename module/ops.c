@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The operation table and the ioctl dispatcher. See ops.h.
+ */
+
+#include <linux/build_bug.h>
+#include <linux/errno.h>
+#include <linux/ioctl.h>
+#include <linux/kernel.h>
+#include <linux/uaccess.h>
+
+#include <uapi/linux/mojoports.h>
+
+#include "node.h"
+#include "ops.h"
+
+static long mojo_op_version(struct mojo_node *node, void *arg);
+
+/* Indexed by _IOC_NR(cmd); holes have no handler and fail lookup. */
+static const struct mojo_op mojo_ops[] = {
+	[_IOC_NR(MOJO_IOC_VERSION)] = {
+		.cmd = MOJO_IOC_VERSION,
+		.feature = MOJO_FEATURE_VERSION,
+		.name = "version",
+		.handler = mojo_op_version,
+	},
+	[_IOC_NR(MOJO_IOC_NODE_NAME)] = {
+		.cmd = MOJO_IOC_NODE_NAME,
+		.feature = MOJO_FEATURE_NODE_NAME,
+		.name = "node_name",
+		.handler = mojo_node_op_name,
+	},
+};
+
+/* Every argument struct must fit the dispatchers' on-stack copy. */
+static_assert(sizeof(struct mojo_version_args) == 32);
+static_assert(sizeof(struct mojo_node_name_args) == 32);
+static_assert(sizeof(struct mojo_version_args) <= MOJO_OP_ARG_MAX);
+static_assert(sizeof(struct mojo_node_name_args) <= MOJO_OP_ARG_MAX);
+
+/**
+ * mojo_op_find() - look up the operation of an ioctl number
+ * @cmd: the ioctl number (or uring_cmd cmd_op) from userspace
+ *
+ * Return: the table entry whose number matches @cmd exactly, or NULL.
+ */
+const struct mojo_op *mojo_op_find(unsigned int cmd)
+{
+	unsigned int nr = _IOC_NR(cmd);
+	const struct mojo_op *op;
+
+	if (_IOC_TYPE(cmd) != MOJO_IOC_MAGIC || nr >= ARRAY_SIZE(mojo_ops))
+		return NULL;
+	op = &mojo_ops[nr];
+	if (!op->handler || op->cmd != cmd)
+		return NULL;
+	return op;
+}
+
+/**
+ * mojo_op_features() - the feature bits of every operation in the table
+ *
+ * Return: the OR of all entries' MOJO_FEATURE_* bits.
+ */
+u64 mojo_op_features(void)
+{
+	u64 features = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(mojo_ops); i++)
+		if (mojo_ops[i].handler)
+			features |= mojo_ops[i].feature;
+	return features;
+}
+
+/**
+ * mojo_op_ioctl() - run one operation for ioctl(2)
+ * @node: the node of the file the ioctl was made on
+ * @cmd:  the ioctl number
+ * @uarg: the user's argument struct
+ *
+ * Copies the argument struct in, runs the handler on the copy and, on
+ * success, copies the struct back when the number has _IOC_READ.
+ *
+ * Return: the handler's result, -ENOTTY for an unknown number, or -EFAULT
+ * when the argument struct cannot be read or written.
+ */
+long mojo_op_ioctl(struct mojo_node *node, unsigned int cmd,
+		   void __user *uarg)
+{
+	const struct mojo_op *op = mojo_op_find(cmd);
+	u64 buf[MOJO_OP_ARG_MAX / sizeof(u64)];
+	size_t size;
+	long ret;
+
+	if (!op)
+		return -ENOTTY;
+	size = _IOC_SIZE(cmd);
+	if (WARN_ON_ONCE(size > sizeof(buf)))
+		return -ENOTTY;
+
+	if (_IOC_DIR(cmd) & _IOC_WRITE) {
+		if (copy_from_user(buf, uarg, size))
+			return -EFAULT;
+	} else {
+		memset(buf, 0, size);
+	}
+
+	ret = op->handler(node, buf);
+	if (ret < 0)
+		return ret;
+
+	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uarg, buf, size))
+		return -EFAULT;
+	return ret;
+}
+
+/**
+ * mojo_op_version() - MOJO_IOC_VERSION: report the ABI version and features
+ * @node: the calling node (unused)
+ * @arg:  kernel copy of a struct mojo_version_args
+ *
+ * Return: 0, or -EINVAL when a reserved field is set.
+ */
+static long mojo_op_version(struct mojo_node *node, void *arg)
+{
+	struct mojo_version_args *a = arg;
+
+	if (a->reserved0 || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	a->version = MOJO_API_VERSION;
+	a->features = mojo_op_features();
+	return 0;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __MOJO_OPS_H
+#define __MOJO_OPS_H
+
+/**
+ * DOC: Operation table
+ *
+ * Every mojoports operation is one entry of a single table, indexed by the
+ * nr field of its ioctl number. Each submission path (ioctl(2) now, the
+ * io_uring uring_cmd path later) looks the entry up with mojo_op_find(),
+ * copies the argument struct into kernel memory, calls the handler on that
+ * copy and, when the handler succeeds, copies the struct back. Handlers
+ * never see a user pointer to their argument struct and cannot tell which
+ * path called them, so a new path needs no new logic.
+ *
+ * A lookup matches the whole ioctl number (type, nr, direction and size),
+ * so a caller built against a different layout of an argument struct gets
+ * -ENOTTY rather than a misread struct.
+ *
+ * Handlers validate everything in their argument (reserved fields first)
+ * before they change any state, so a rejected call changes nothing.
+ */
+
+#include <linux/compiler.h>
+#include <linux/string.h>
+#include <linux/types.h>
+
+struct mojo_node;
+
+/*
+ * Largest argument struct of any operation; the dispatchers keep the copy
+ * on their stack. Checked against every entry at build time.
+ */
+#define MOJO_OP_ARG_MAX	64
+
+/**
+ * struct mojo_op - one operation of the table
+ * @cmd:     the full ioctl number, also the uring_cmd cmd_op
+ * @feature: the MOJO_FEATURE_* bit that announces this operation
+ * @name:    the operation's name, for diagnostics
+ * @handler: does the work on a kernel copy of the argument struct; returns
+ *           a non-negative result or a negative errno
+ */
+struct mojo_op {
+	unsigned int cmd;
+	u64 feature;
+	const char *name;
+	long (*handler)(struct mojo_node *node, void *arg);
+};
+
+const struct mojo_op *mojo_op_find(unsigned int cmd);
+long mojo_op_ioctl(struct mojo_node *node, unsigned int cmd,
+		   void __user *uarg);
+u64 mojo_op_features(void);
+
+/**
+ * mojo_is_zero() - check that a reserved area is all zero bytes
+ * @p:   start of the area
+ * @len: its length in bytes
+ *
+ * Return: true when every byte is zero.
+ */
+static inline bool mojo_is_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+#endif /* __MOJO_OPS_H */

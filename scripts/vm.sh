@@ -1,0 +1,209 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run mojoports in QEMU on one kernel of the matrix.
+#
+#   scripts/vm.sh MODE KERNEL
+#
+# MODE is check (run build/selftests/*), demo (run the examples) or bench
+# (run build/bench/*). KERNEL is one of:
+#   6.1    Debian 12's stock cloud kernel
+#   6.12   bookworm-backports' cloud kernel
+#   debug  6.1 from linux-source-6.1 with KASAN, lockdep, kmemleak, UBSAN,
+#          failslab (scripts/debug.config; built once by debug-kernel.sh)
+#
+# Steps: build the module against the kernel's tree (warnings fail the
+# run), pack an initramfs (busybox, module, static test binaries,
+# scripts/vm-init.sh as /init), boot QEMU under TCG with two vCPUs and two
+# serial ports (kernel console, program output), then judge the run.
+#
+# In check mode the run fails on: a module build warning, a module that
+# does not load or unload, a suite with a missing or short TAP plan, any
+# "not ok", a suite that exits non-zero, a VM that does not finish within
+# MOJO_VM_TIMEOUT seconds, and any kernel splat in the console log or
+# kmemleak report. The last line printed is
+#   RESULT <kernel> <release> PASS|FAIL <passed> <failed> <skipped> [reason]
+# and it is also written to build/vm/<kernel>/result.
+set -uo pipefail
+
+mode=${1:?usage: vm.sh check|demo|bench KERNEL}
+kname=${2:?usage: vm.sh check|demo|bench KERNEL}
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/vm/$kname-$mode
+mkdir -p "$out"
+
+log() { echo "vm[$kname]: $*" >&2; }
+
+newest() { ls $1 2>/dev/null | sort -V | tail -n 1; }
+
+case $kname in
+6.1 | 6.12)
+	if [ "$kname" = 6.1 ]; then pat='6.1.0-*'; else pat='6.12*'; fi
+	vmlinuz=$(newest "/boot/vmlinuz-$pat-cloud-amd64")
+	[ -n "$vmlinuz" ] || { log "no $kname cloud kernel in /boot: run make deps"; exit 1; }
+	release=${vmlinuz#/boot/vmlinuz-}
+	kdir=/usr/src/linux-headers-$release
+	mem=1G
+	timeout=${MOJO_VM_TIMEOUT:-900}
+	;;
+debug)
+	kdir=$("$top/scripts/debug-kernel.sh") || { log "debug kernel build failed"; exit 1; }
+	vmlinuz=$kdir/arch/x86/boot/bzImage
+	release=$(cat "$kdir/include/config/kernel.release")-debug
+	mem=2G
+	timeout=${MOJO_VM_TIMEOUT:-2400}
+	;;
+*)
+	log "unknown kernel '$kname' (6.1, 6.12, debug)"
+	exit 1
+	;;
+esac
+[ -d "$kdir" ] || { log "no kernel tree $kdir: run make deps"; exit 1; }
+
+result() {
+	local line="RESULT $kname $release $*"
+	echo "$line" >"$out/result"
+	echo "$line"
+}
+
+fail_early() {
+	result "FAIL 0 1 0 $*"
+	exit 1
+}
+
+# ---- module, built in a copy so the kernels do not share objects ---------
+src=$out/src
+rm -rf "$src"
+mkdir -p "$src"
+cp -r "$top/Kbuild" "$top/module" "$top/uapi" "$src/"
+log "building the module against $kdir"
+if ! make -C "$kdir" M="$src" W=1 C=1 modules >"$out/module-build.log" 2>&1; then
+	cat "$out/module-build.log"
+	fail_early "module build failed"
+fi
+if grep -E 'warning:|error:' "$out/module-build.log"; then
+	fail_early "module build has warnings"
+fi
+
+# ---- initramfs ----------------------------------------------------------------
+root=$out/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,tests,examples,bench}
+cp /bin/busybox "$root/bin/busybox"
+cp "$top/scripts/vm-init.sh" "$root/init"
+cp "$src/mojoports.ko" "$root/"
+echo "$mode" >"$root/etc/mojo-mode"
+case $mode in
+check)
+	cp "$top"/build/selftests/*_test "$root/tests/" 2>/dev/null ||
+		fail_early "no selftests built: run make"
+	;;
+demo)
+	cp "$top"/build/examples/* "$root/examples/" 2>/dev/null ||
+		fail_early "no examples built: run make"
+	# The order the demo runs them in.
+	echo "${MOJO_DEMO:-nodes}" >"$root/etc/mojo-demo"
+	;;
+bench)
+	cp "$top"/build/bench/* "$root/bench/" 2>/dev/null ||
+		fail_early "no benchmarks built: run make"
+	;;
+esac
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
+
+# ---- boot ------------------------------------------------------------------------
+rm -f "$out/console.log" "$out/output.log"
+log "booting $release ($mode, timeout ${timeout}s)"
+start=$(date +%s)
+# -cpu qemu64,-cx16: QEMU 7.2's multi-threaded TCG sometimes corrupts the
+# flags of the guest's CMPXCHG16B (SLUB's per-cpu fast path), which shows as
+# a double fault in kmem_cache_alloc early in boot, about one boot in four
+# on 6.12. Without CX16 the kernels use their fallback path and boot every
+# time.
+timeout --foreground -k 10 "$timeout" \
+	qemu-system-x86_64 -m "$mem" -smp 2 -cpu qemu64,-cx16 \
+	-display none -monitor none \
+	-no-reboot -kernel "$vmlinuz" -initrd "$out/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 loglevel=7 hung_task_timeout_secs=120" \
+	-serial "file:$out/console.log" -serial "file:$out/output.log" \
+	</dev/null
+qrc=$?
+elapsed=$(($(date +%s) - start))
+log "QEMU exited with $qrc after ${elapsed}s"
+
+tr -d '\r' <"$out/output.log" >"$out/output.txt" 2>/dev/null || : >"$out/output.txt"
+tr -d '\r' <"$out/console.log" >"$out/console.txt" 2>/dev/null || : >"$out/console.txt"
+
+if [ "$mode" != check ]; then
+	# demo and bench: show what the programs printed, without markers.
+	sed -n '/^MOJO-\(EXAMPLE\|BENCH\)-BEGIN/,/^MOJO-\(EXAMPLE\|BENCH\)-END/p' "$out/output.txt" |
+		grep -v '^MOJO-' || true
+	grep -E '^MOJO-(EXAMPLE|BENCH)-END .* rc=[^0]' "$out/output.txt" &&
+		{ log "a program failed"; exit 1; }
+	grep -q '^MOJO-DONE' "$out/output.txt" || { log "the VM did not finish"; exit 1; }
+	grep -q '^MOJO-INSMOD ok' "$out/output.txt" || { log "insmod failed"; exit 1; }
+	exit 0
+fi
+
+# ---- judge a check run ------------------------------------------------------------
+echo "---- $kname: program output ----"
+cat "$out/output.txt"
+echo "---- $kname: kernel log ----"
+cat "$out/console.txt"
+echo "---- $kname: end ----"
+
+reasons=()
+[ $qrc -eq 124 ] || [ $qrc -eq 137 ] && reasons+=("timeout after ${timeout}s")
+grep -q '^MOJO-INSMOD ok' "$out/output.txt" || reasons+=("insmod failed")
+grep -q '^MOJO-RMMOD ok' "$out/output.txt" || reasons+=("rmmod failed")
+grep -q '^MOJO-DONE' "$out/output.txt" || reasons+=("VM did not finish")
+
+# Kernel splats anywhere in the console log or the kmemleak report.
+splat_re='BUG: |WARNING: |Oops|KASAN|UBSAN|general protection fault|Kernel panic'
+splat_re+='|possible circular locking|possible recursive locking|inconsistent lock state'
+splat_re+='|DEBUG_LOCKS_WARN_ON|suspicious RCU usage|bad unlock balance|held lock freed'
+splat_re+='|lock held when returning|sleeping function called from invalid context'
+splat_re+='|unreferenced object|refcount_t: |blocked for more than|soft lockup'
+splat_re+='|rcu_.*detected stall|list_add corruption|list_del corruption|Call Trace:'
+if grep -nE "$splat_re" "$out/console.txt" "$out/output.txt" >"$out/splats.txt"; then
+	log "kernel splat:"
+	cat "$out/splats.txt" >&2
+	reasons+=("kernel splat")
+fi
+
+# TAP, per suite.
+read -r passed failed skipped suite_errors < <(awk '
+	function close_suite() {
+		if (!insuite) return
+		if (plan < 0) { errs = errs name ":no-plan "; failed++ }
+		else if (ok + notok < plan) {
+			errs = errs name ":short-plan "; failed += plan - ok - notok
+		}
+		insuite = 0
+	}
+	/^MOJO-SUITE-BEGIN / { close_suite(); insuite = 1; name = $2; plan = -1; ok = 0; notok = 0; next }
+	/^MOJO-SUITE-END / {
+		rc = $3; sub(/^rc=/, "", rc)
+		if (rc != 0) errs = errs name ":rc=" rc " "
+		close_suite(); next
+	}
+	!insuite { next }
+	plan < 0 && /^1\.\.[0-9]+$/ { plan = substr($0, 4) + 0; next }
+	/^ok [0-9]+ # SKIP/ { ok++; skipped++; next }
+	/^ok [0-9]+/ { ok++; passed++; next }
+	/^not ok [0-9]+/ { notok++; failed++; next }
+	END {
+		close_suite()
+		if (errs == "") errs = "-"
+		print passed + 0, failed + 0, skipped + 0, errs
+	}' "$out/output.txt")
+[ "$suite_errors" = - ] || reasons+=("suites: $suite_errors")
+grep -q '^MOJO-SUITE-BEGIN' "$out/output.txt" || reasons+=("no suite ran")
+
+if [ ${#reasons[@]} -eq 0 ] && [ "$failed" -eq 0 ]; then
+	result "PASS $passed $failed $skipped ${elapsed}s"
+	exit 0
+fi
+[ "$failed" -gt 0 ] || failed=1
+result "FAIL $passed $failed $skipped ${elapsed}s ${reasons[*]:-not ok}"
+exit 1
