@@ -56,5 +56,9 @@ done < "$frag"
 jobs=$(nproc)
 make -s -j"$jobs" bzImage modules >/dev/null
 touch "$tree/.mojo-built"
+# Trees built from an older fragment are of no further use.
+for old in "$cache"/debug-6.1-*; do
+	[ "$old" = "$tree" ] || rm -rf "$old"
+done
 log "built $tree"
 echo "$tree"
