@@ -93,7 +93,8 @@ deps:
 	scripts/deps.sh
 
 check: deps
-	$(MAKE) userspace
+	$(MAKE) userspace lint
+	scripts/install-test.sh
 	scripts/check.sh $(KERNELS)
 
 demo: deps
@@ -117,9 +118,13 @@ lint: $(LINT_STAMP)
 
 install: install-module install-lib
 
+# Distribution headers carry no signing key: install unsigned unless the
+# tree has its own key (the kernel loads it, tainted, without lockdown).
+MOD_SIGN	= $(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=)
+
 install-module: module
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	depmod -a $$(cat $(KDIR)/include/config/kernel.release)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) $(MOD_SIGN) modules_install
+	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $$(cat $(KDIR)/include/config/kernel.release)
 
 install-lib: lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/linux
@@ -135,3 +140,7 @@ install-lib: lib
 clean:
 	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(B)
+
+# For scripts: the kernel tree a plain `make` builds against.
+print-kdir:
+	@echo $(KDIR)

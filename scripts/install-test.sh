@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Part of make check: `make install` into a scratch DESTDIR, then build an
+# example against the installed header, library and pkg-config file only,
+# so a broken install rule fails the run.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+
+# depmod warns about the files a scratch tree lacks (modules.order, ...).
+make -s -C "$top" install DESTDIR="$dest" PREFIX=/usr >/dev/null 2>"$dest/install.log" ||
+	{ cat "$dest/install.log" >&2; exit 1; }
+release=$(cat "$(make -s -C "$top" --no-print-directory print-kdir)/include/config/kernel.release")
+compgen -G "$dest/lib/modules/$release/updates/mojoports.ko*" >/dev/null ||
+	{ echo "install-test: mojoports.ko not installed" >&2; exit 1; }
+grep -q mojoports "$dest/lib/modules/$release/modules.dep" ||
+	{ echo "install-test: depmod did not index the module" >&2; exit 1; }
+
+pc=$dest/usr/lib/pkgconfig
+cflags=$(PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_LIBDIR=$pc pkg-config --cflags mojoports)
+libs=$(PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_LIBDIR=$pc pkg-config --libs --static mojoports)
+# shellcheck disable=SC2086
+cc -Wall -Werror $cflags -o "$dest/nodes" "$top/userspace/examples/nodes.c" $libs -static
+# And the shared library links too.
+# shellcheck disable=SC2086
+cc -Wall -Werror $cflags -o "$dest/nodes-shared" "$top/userspace/examples/nodes.c" $libs
+echo "install-test: make install and a pkg-config build from it work"
