@@ -15,6 +15,28 @@
 
 #include "node.h"
 #include "ops.h"
+#include "port.h"
+
+/*
+ * Limits. Each is read when it applies (a write, a new port, a new handle),
+ * so a change through /sys/module/mojoports/parameters/ takes effect for
+ * what comes after it.
+ */
+unsigned int mojo_max_message_bytes = 1 << 20;
+module_param_named(max_message_bytes, mojo_max_message_bytes, uint, 0644);
+MODULE_PARM_DESC(max_message_bytes, "Largest message payload in bytes (default 1 MiB)");
+
+unsigned int mojo_default_queue_msgs = 1024;
+module_param_named(default_queue_msgs, mojo_default_queue_msgs, uint, 0644);
+MODULE_PARM_DESC(default_queue_msgs, "Receive queue quota of a new port, in messages (default 1024)");
+
+unsigned int mojo_default_queue_bytes = 8 << 20;
+module_param_named(default_queue_bytes, mojo_default_queue_bytes, uint, 0644);
+MODULE_PARM_DESC(default_queue_bytes, "Receive queue quota of a new port, in payload bytes (default 8 MiB)");
+
+unsigned int mojo_max_handles = 65536;
+module_param_named(max_handles, mojo_max_handles, uint, 0644);
+MODULE_PARM_DESC(max_handles, "Most handles one node may hold (default 65536)");
 
 static int mojo_open(struct inode *inode, struct file *file)
 {
@@ -29,7 +51,7 @@ static int mojo_open(struct inode *inode, struct file *file)
 
 static int mojo_release(struct inode *inode, struct file *file)
 {
-	mojo_node_destroy(file->private_data);
+	mojo_node_release(file->private_data);
 	return 0;
 }
 

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mojoports nodes: creation, naming and destruction. See node.h.
+ * mojoports nodes: creation, the handle table, and death. See node.h.
  */
 
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "message.h"
 #include "node.h"
 #include "ops.h"
 
@@ -24,17 +25,179 @@ struct mojo_node *mojo_node_create(void)
 	node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
 	if (!node)
 		return NULL;
+	kref_init(&node->ref);
 	get_random_bytes(node->name, sizeof(node->name));
+	mutex_init(&node->lock);
+	xa_init_flags(&node->handles, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	return node;
 }
 
-/**
- * mojo_node_destroy() - free a node whose file has been released
- * @node: the node; no other reference to it may remain
- */
-void mojo_node_destroy(struct mojo_node *node)
+static void mojo_node_free(struct kref *ref)
 {
+	struct mojo_node *node = container_of(ref, struct mojo_node, ref);
+
+	WARN_ON_ONCE(!xa_empty(&node->handles));
+	xa_destroy(&node->handles);
+	mutex_destroy(&node->lock);
 	kfree(node);
+}
+
+/**
+ * mojo_node_put() - drop a reference to a node
+ * @node: the node
+ */
+void mojo_node_put(struct mojo_node *node)
+{
+	kref_put(&node->ref, mojo_node_free);
+}
+
+/**
+ * mojo_node_release() - the node's death, when its file is released
+ * @node: the node
+ *
+ * Marks the node dead so nothing is added later, then takes the handles
+ * out of the table one at a time and closes each with the lock dropped
+ * (closing takes read mutexes, which rank above the node lock).
+ */
+void mojo_node_release(struct mojo_node *node)
+{
+	struct mojo_object *obj;
+	unsigned long index;
+	LIST_HEAD(reap);
+
+	for (;;) {
+		mutex_lock(&node->lock);
+		node->dead = true;
+		obj = NULL;
+		xa_for_each(&node->handles, index, obj) {
+			xa_erase(&node->handles, index);
+			node->num_handles--;
+			break;
+		}
+		mutex_unlock(&node->lock);
+		if (!obj)
+			break;
+		mojo_object_close(obj, &reap);
+		mojo_object_put(obj);
+		mojo_message_free_list(&reap);
+	}
+	mojo_node_put(node);
+}
+
+/**
+ * mojo_handle_alloc() - add an object to the handle table
+ * @node:   the node, locked
+ * @obj:    the object (the table takes over the caller's reference), or
+ *          NULL to reserve a number to fill later with mojo_handle_fill()
+ * @handle: out: the new handle
+ *
+ * Return: 0; -ENOSPC at the node's handle limit; -EPIPE when the node is
+ * dying; -ENOMEM.
+ */
+int mojo_handle_alloc(struct mojo_node *node, struct mojo_object *obj,
+		      u32 *handle)
+{
+	int ret;
+
+	lockdep_assert_held(&node->lock);
+	if (node->dead)
+		return -EPIPE;
+	if (node->num_handles >= READ_ONCE(mojo_max_handles))
+		return -ENOSPC;
+	ret = xa_alloc(&node->handles, handle, obj, xa_limit_32b,
+		       GFP_KERNEL_ACCOUNT);
+	if (ret)
+		return ret == -EBUSY ? -ENOSPC : ret;
+	node->num_handles++;
+	return 0;
+}
+
+/**
+ * mojo_handle_fill() - store an object under a reserved handle
+ * @node:   the node, locked
+ * @handle: a number from mojo_handle_alloc(node, NULL, ...)
+ * @obj:    the object; the table takes over the caller's reference
+ */
+void mojo_handle_fill(struct mojo_node *node, u32 handle,
+		      struct mojo_object *obj)
+{
+	lockdep_assert_held(&node->lock);
+	/* The slot exists, so this store allocates nothing. */
+	WARN_ON_ONCE(xa_err(xa_store(&node->handles, handle, obj, GFP_NOWAIT)));
+}
+
+/**
+ * mojo_handle_unreserve() - give back a reserved, unfilled handle
+ * @node:   the node, locked
+ * @handle: the number
+ */
+void mojo_handle_unreserve(struct mojo_node *node, u32 handle)
+{
+	lockdep_assert_held(&node->lock);
+	xa_release(&node->handles, handle);
+	node->num_handles--;
+}
+
+/**
+ * mojo_handle_lookup() - the object behind a handle
+ * @node:   the node, locked
+ * @handle: the number
+ *
+ * Return: the object (no reference taken; valid while the lock is held),
+ * or NULL for an unknown or merely reserved handle.
+ */
+struct mojo_object *mojo_handle_lookup(struct mojo_node *node, u32 handle)
+{
+	lockdep_assert_held(&node->lock);
+	if (handle == MOJO_HANDLE_INVALID)
+		return NULL;
+	return xa_load(&node->handles, handle);
+}
+
+/**
+ * mojo_handle_take() - remove a handle from the table
+ * @node:   the node, locked
+ * @handle: the number
+ *
+ * Return: the object with the table's reference, now the caller's, or
+ * NULL when there was no such handle.
+ */
+struct mojo_object *mojo_handle_take(struct mojo_node *node, u32 handle)
+{
+	struct mojo_object *obj;
+
+	obj = mojo_handle_lookup(node, handle);
+	if (!obj)
+		return NULL;
+	xa_erase(&node->handles, handle);
+	node->num_handles--;
+	return obj;
+}
+
+/**
+ * mojo_handle_get() - look a handle up and take a reference
+ * @node:   the node (not locked)
+ * @handle: the number
+ * @type:   the object type the operation needs
+ * @err:    out: -EBADF (no such handle) or -EINVAL (wrong type) on failure
+ *
+ * Return: the object with a new reference, or NULL.
+ */
+struct mojo_object *mojo_handle_get(struct mojo_node *node, u32 handle,
+				    enum mojo_object_type type, int *err)
+{
+	struct mojo_object *obj;
+
+	mutex_lock(&node->lock);
+	obj = mojo_handle_lookup(node, handle);
+	if (!obj)
+		*err = -EBADF;
+	else if (obj->type != type)
+		*err = -EINVAL;
+	else
+		mojo_object_get(obj);
+	mutex_unlock(&node->lock);
+	return (obj && obj->type == type) ? obj : NULL;
 }
 
 /**
@@ -51,5 +214,32 @@ long mojo_node_op_name(struct mojo_node *node, void *arg)
 	if (!mojo_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
 	memcpy(a->name, node->name, sizeof(a->name));
+	return 0;
+}
+
+/**
+ * mojo_node_op_close() - MOJO_IOC_CLOSE: close a handle
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_handle_args
+ *
+ * Return: 0; -EINVAL for flags or reserved fields; -EBADF for an unknown
+ * handle.
+ */
+long mojo_node_op_close(struct mojo_node *node, void *arg)
+{
+	struct mojo_handle_args *a = arg;
+	struct mojo_object *obj;
+	LIST_HEAD(reap);
+
+	if (a->flags || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	mutex_lock(&node->lock);
+	obj = mojo_handle_take(node, a->handle);
+	mutex_unlock(&node->lock);
+	if (!obj)
+		return -EBADF;
+	mojo_object_close(obj, &reap);
+	mojo_object_put(obj);
+	mojo_message_free_list(&reap);
 	return 0;
 }

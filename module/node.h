@@ -14,30 +14,82 @@
  * created. Names identify nodes in diagnostics and, later, across kernels;
  * they are never accepted back from userspace as a capability.
  *
+ * A node owns a handle table: u32 handle numbers (never 0) mapped to
+ * objects (object.h), one reference per entry. Numbers are looked up only
+ * in the calling node's table, so one node can never reach another's
+ * objects by number. The table holds at most mojo_max_handles entries.
+ *
  * Lifetime: mojo_node_create() runs in open() and the node is stored in
- * file->private_data; mojo_node_destroy() runs in release(), when the last
+ * file->private_data; mojo_node_release() runs in release(), when the last
  * reference to the file goes away. Every fd sharing the open file
  * description (dup(), fork(), SCM_RIGHTS) therefore shares the node: a
  * forked child talks as its parent's node, not as a new one. Releasing the
- * file is the node's death.
+ * file is the node's death (Mojo's LostConnectionToNode): every handle is
+ * closed, so the peers of its ports see PEER_CLOSED, and everything its
+ * handles carried in transit is closed in turn. The struct itself lives on
+ * while ports still point at it (@ref).
  *
- * Locking: the name is written once before the node is published and never
- * changes, so reading it needs no lock.
+ * Locking: @lock is a mutex protecting the handle table and @dead. It is
+ * taken before any port lock and never while one is held (port.h gives
+ * the whole order). The name is written once before the node is
+ * published and needs no lock.
  */
 
+#include <linux/kref.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 #include <uapi/linux/mojoports.h>
+
+#include "object.h"
 
 /**
  * struct mojo_node - one participant (one open of /dev/mojoports)
- * @name: random 128-bit name, immutable after creation
+ * @ref:         references: the file's, plus one per RECEIVING port
+ * @name:        random 128-bit name, immutable after creation
+ * @lock:        protects @handles, @num_handles and @dead
+ * @handles:     the handle table: u32 -> struct mojo_object *
+ * @num_handles: entries in @handles, reserved ones included
+ * @dead:        the file was released; nothing may be added any more
  */
 struct mojo_node {
+	struct kref ref;
 	u8 name[MOJO_NAME_SIZE];
+	struct mutex lock;	/* handle table; outside every port lock */
+	struct xarray handles;
+	unsigned int num_handles;
+	bool dead;
 };
 
+extern unsigned int mojo_max_handles;
+
 struct mojo_node *mojo_node_create(void);
-void mojo_node_destroy(struct mojo_node *node);
+void mojo_node_release(struct mojo_node *node);
+void mojo_node_put(struct mojo_node *node);
+
+/**
+ * mojo_node_get() - take a reference to a node
+ * @node: the node
+ *
+ * Return: @node.
+ */
+static inline struct mojo_node *mojo_node_get(struct mojo_node *node)
+{
+	kref_get(&node->ref);
+	return node;
+}
+
+int mojo_handle_alloc(struct mojo_node *node, struct mojo_object *obj,
+		      u32 *handle);
+void mojo_handle_fill(struct mojo_node *node, u32 handle,
+		      struct mojo_object *obj);
+void mojo_handle_unreserve(struct mojo_node *node, u32 handle);
+struct mojo_object *mojo_handle_lookup(struct mojo_node *node, u32 handle);
+struct mojo_object *mojo_handle_take(struct mojo_node *node, u32 handle);
+struct mojo_object *mojo_handle_get(struct mojo_node *node, u32 handle,
+				    enum mojo_object_type type, int *err);
+
 long mojo_node_op_name(struct mojo_node *node, void *arg);
+long mojo_node_op_close(struct mojo_node *node, void *arg);
 
 #endif /* __MOJO_NODE_H */

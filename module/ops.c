@@ -11,6 +11,8 @@
 
 #include <uapi/linux/mojoports.h>
 
+#include "export.h"
+#include "msgpipe.h"
 #include "node.h"
 #include "ops.h"
 
@@ -30,13 +32,100 @@ static const struct mojo_op mojo_ops[] = {
 		.name = "node_name",
 		.handler = mojo_node_op_name,
 	},
+	[_IOC_NR(MOJO_IOC_CLOSE)] = {
+		.cmd = MOJO_IOC_CLOSE,
+		.feature = MOJO_FEATURE_MESSAGE_PIPE,
+		.name = "close",
+		.handler = mojo_node_op_close,
+	},
+	[_IOC_NR(MOJO_IOC_QUERY_SIGNALS)] = {
+		.cmd = MOJO_IOC_QUERY_SIGNALS,
+		.feature = MOJO_FEATURE_SIGNALS,
+		.name = "query_signals",
+		.handler = mojo_msgpipe_op_query,
+	},
+	[_IOC_NR(MOJO_IOC_WAIT)] = {
+		.cmd = MOJO_IOC_WAIT,
+		.feature = MOJO_FEATURE_SIGNALS,
+		.name = "wait",
+		.handler = mojo_msgpipe_op_wait,
+		.out_errs = { EPIPE, ETIMEDOUT },
+	},
+	[_IOC_NR(MOJO_IOC_EXPORT)] = {
+		.cmd = MOJO_IOC_EXPORT,
+		.feature = MOJO_FEATURE_EXPORT,
+		.name = "export",
+		.handler = mojo_export_op_export,
+	},
+	[_IOC_NR(MOJO_IOC_IMPORT)] = {
+		.cmd = MOJO_IOC_IMPORT,
+		.feature = MOJO_FEATURE_EXPORT,
+		.name = "import",
+		.handler = mojo_export_op_import,
+	},
+	[_IOC_NR(MOJO_IOC_SET_QUOTA)] = {
+		.cmd = MOJO_IOC_SET_QUOTA,
+		.feature = MOJO_FEATURE_QUOTA,
+		.name = "set_quota",
+		.handler = mojo_msgpipe_op_set_quota,
+	},
+	[_IOC_NR(MOJO_IOC_CREATE_MESSAGE_PIPE)] = {
+		.cmd = MOJO_IOC_CREATE_MESSAGE_PIPE,
+		.feature = MOJO_FEATURE_MESSAGE_PIPE,
+		.name = "create_message_pipe",
+		.handler = mojo_msgpipe_op_create,
+	},
+	[_IOC_NR(MOJO_IOC_WRITE_MESSAGE)] = {
+		.cmd = MOJO_IOC_WRITE_MESSAGE,
+		.feature = MOJO_FEATURE_MESSAGE_PIPE,
+		.name = "write_message",
+		.handler = mojo_msgpipe_op_write,
+	},
+	[_IOC_NR(MOJO_IOC_READ_MESSAGE)] = {
+		.cmd = MOJO_IOC_READ_MESSAGE,
+		.feature = MOJO_FEATURE_MESSAGE_PIPE,
+		.name = "read_message",
+		.handler = mojo_msgpipe_op_read,
+		.out_errs = { EMSGSIZE },
+	},
+	[_IOC_NR(MOJO_IOC_FUSE)] = {
+		.cmd = MOJO_IOC_FUSE,
+		.feature = MOJO_FEATURE_FUSE,
+		.name = "fuse",
+		.handler = mojo_msgpipe_op_fuse,
+	},
 };
 
-/* Every argument struct must fit the dispatchers' on-stack copy. */
-static_assert(sizeof(struct mojo_version_args) == 32);
-static_assert(sizeof(struct mojo_node_name_args) == 32);
-static_assert(sizeof(struct mojo_version_args) <= MOJO_OP_ARG_MAX);
-static_assert(sizeof(struct mojo_node_name_args) <= MOJO_OP_ARG_MAX);
+/*
+ * The ABI: every argument struct has this size on every architecture, and
+ * fits the dispatchers' on-stack copy.
+ */
+#define MOJO_ARG_SIZE(type, size)				\
+	static_assert(sizeof(struct type) == (size) &&		\
+		      sizeof(struct type) <= MOJO_OP_ARG_MAX)
+MOJO_ARG_SIZE(mojo_version_args, 32);
+MOJO_ARG_SIZE(mojo_node_name_args, 32);
+MOJO_ARG_SIZE(mojo_handle_args, 32);
+MOJO_ARG_SIZE(mojo_signals_args, 56);
+MOJO_ARG_SIZE(mojo_create_message_pipe_args, 32);
+MOJO_ARG_SIZE(mojo_write_message_args, 48);
+MOJO_ARG_SIZE(mojo_read_message_args, 48);
+MOJO_ARG_SIZE(mojo_fuse_args, 32);
+MOJO_ARG_SIZE(mojo_export_args, 32);
+MOJO_ARG_SIZE(mojo_quota_args, 32);
+
+/* Should the struct be copied back after the handler returned @ret? */
+static bool mojo_op_copies_back(const struct mojo_op *op, long ret)
+{
+	unsigned int i;
+
+	if (ret >= 0)
+		return true;
+	for (i = 0; i < ARRAY_SIZE(op->out_errs) && op->out_errs[i]; i++)
+		if (ret == -op->out_errs[i])
+			return true;
+	return false;
+}
 
 /**
  * mojo_op_find() - look up the operation of an ioctl number
@@ -107,7 +196,7 @@ long mojo_op_ioctl(struct mojo_node *node, unsigned int cmd,
 	}
 
 	ret = op->handler(node, buf);
-	if (ret < 0)
+	if (!mojo_op_copies_back(op, ret))
 		return ret;
 
 	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uarg, buf, size))

@@ -40,12 +40,16 @@ struct mojo_node;
  * @name:    the operation's name, for diagnostics
  * @handler: does the work on a kernel copy of the argument struct; returns
  *           a non-negative result or a negative errno
+ * @out_errs: errnos (positive, 0 terminates) after which the argument struct
+ *           is still copied back, because the handler reports something in
+ *           it (MOJO_IOC_READ_MESSAGE's needed sizes on EMSGSIZE)
  */
 struct mojo_op {
 	unsigned int cmd;
 	u64 feature;
 	const char *name;
 	long (*handler)(struct mojo_node *node, void *arg);
+	int out_errs[3];
 };
 
 const struct mojo_op *mojo_op_find(unsigned int cmd);

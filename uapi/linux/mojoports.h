@@ -47,6 +47,42 @@
  */
 #define MOJO_FEATURE_VERSION	_BITULL(0)	/* MOJO_IOC_VERSION */
 #define MOJO_FEATURE_NODE_NAME	_BITULL(1)	/* MOJO_IOC_NODE_NAME */
+#define MOJO_FEATURE_MESSAGE_PIPE _BITULL(2)	/* create/write/read/close */
+#define MOJO_FEATURE_SIGNALS	_BITULL(3)	/* query signals, wait */
+#define MOJO_FEATURE_FUSE	_BITULL(4)	/* MOJO_IOC_FUSE */
+#define MOJO_FEATURE_QUOTA	_BITULL(5)	/* MOJO_IOC_SET_QUOTA */
+#define MOJO_FEATURE_EXPORT	_BITULL(6)	/* export/import as an fd */
+#define MOJO_FEATURE_TRAP	_BITULL(7)	/* traps */
+
+/*
+ * Handles: per-node numbers naming the kernel objects a node holds (message
+ * pipe endpoints now). A handle is never 0, and a number means nothing in
+ * another node: it is looked up only in the table of the node the call is
+ * made on. An unknown handle fails with -EBADF; a handle of the wrong kind
+ * for the operation with -EINVAL.
+ */
+#define MOJO_HANDLE_INVALID	0
+
+/*
+ * Signals of a handle, reported as a satisfied and a satisfiable set.
+ *
+ * READABLE:       a message is queued.
+ * WRITABLE:       a write can succeed now: the peer is open and its receive
+ *                 queue is below its quota.
+ * PEER_CLOSED:    the peer is closed and everything it sent has been read:
+ *                 it is reported only after the queue is drained.
+ * QUOTA_EXCEEDED: this endpoint's own receive queue is at its quota, so
+ *                 writes to it fail with -ENOSPC until it is read.
+ */
+#define MOJO_SIGNAL_READABLE		_BITULL(0)
+#define MOJO_SIGNAL_WRITABLE		_BITULL(1)
+#define MOJO_SIGNAL_PEER_CLOSED		_BITULL(2)
+#define MOJO_SIGNAL_QUOTA_EXCEEDED	_BITULL(3)
+#define MOJO_SIGNALS_ALL		(MOJO_SIGNAL_READABLE | MOJO_SIGNAL_WRITABLE | \
+					 MOJO_SIGNAL_PEER_CLOSED | MOJO_SIGNAL_QUOTA_EXCEEDED)
+
+/* Most handles one message may carry. */
+#define MOJO_MAX_MESSAGE_HANDLES	64
 
 /**
  * struct mojo_version_args - argument of MOJO_IOC_VERSION
@@ -75,15 +111,215 @@ struct mojo_node_name_args {
 	__u64 reserved[2];
 };
 
+/**
+ * struct mojo_create_message_pipe_args - argument of MOJO_IOC_CREATE_MESSAGE_PIPE
+ * @handle0:  out: one endpoint
+ * @handle1:  out: the other endpoint, entangled with @handle0
+ * @flags:    must be zero
+ * @reserved: must be zero
+ */
+struct mojo_create_message_pipe_args {
+	__u32 handle0;
+	__u32 handle1;
+	__u32 flags;
+	__u32 reserved[5];
+};
+
+/**
+ * struct mojo_write_message_args - argument of MOJO_IOC_WRITE_MESSAGE
+ * @handle:      the endpoint to write from
+ * @flags:       must be zero
+ * @bytes:       user pointer to @num_bytes bytes of payload
+ * @num_bytes:   payload size, at most the module parameter
+ *               max_message_bytes (default 1 MiB), else -EMSGSIZE
+ * @num_handles: number of handles in @handles, at most
+ *               MOJO_MAX_MESSAGE_HANDLES, else -EINVAL
+ * @handles:     user pointer to an array of __u32 handles of this node to
+ *               move into the message
+ * @reserved:    must be zero
+ *
+ * All or nothing: either the whole message is queued at the peer and every
+ * attached handle has left this node's table, or the call fails and nothing
+ * changed. Attached handles must be distinct message pipe endpoints, not
+ * @handle itself nor its peer (-EINVAL), and not attached to a message that
+ * would end up inside its own queue (-ELOOP). Fails with -EPIPE when the
+ * peer is closed, -ENOSPC when the peer's receive queue is at its quota.
+ */
+struct mojo_write_message_args {
+	__u32 handle;
+	__u32 flags;
+	__u64 bytes;
+	__u32 num_bytes;
+	__u32 num_handles;
+	__u64 handles;
+	__u64 reserved[2];
+};
+
+/**
+ * struct mojo_read_message_args - argument of MOJO_IOC_READ_MESSAGE
+ * @handle:      the endpoint to read from
+ * @flags:       must be zero
+ * @bytes:       user buffer for the payload
+ * @num_bytes:   in: size of @bytes; out: size of the message
+ * @num_handles: in: capacity of @handles; out: handles in the message
+ * @handles:     user buffer of __u32 for the received handles, which are
+ *               new handles of this node
+ * @reserved:    must be zero
+ *
+ * Reads the oldest message whole, or nothing. When a buffer is too small
+ * the call fails with -EMSGSIZE, the message stays queued, and (unlike every
+ * other failure) the struct is written back with @num_bytes and
+ * @num_handles set to what the message needs. Fails with -EAGAIN when
+ * nothing is queued and -EPIPE when the peer is closed and the queue
+ * drained.
+ */
+struct mojo_read_message_args {
+	__u32 handle;
+	__u32 flags;
+	__u64 bytes;
+	__u32 num_bytes;
+	__u32 num_handles;
+	__u64 handles;
+	__u64 reserved[2];
+};
+
+/**
+ * struct mojo_handle_args - argument of operations that take one handle
+ * @handle:   the handle
+ * @flags:    must be zero
+ * @reserved: must be zero
+ *
+ * MOJO_IOC_CLOSE closes the handle: a message pipe endpoint's peer sees
+ * PEER_CLOSED once it has read everything written before the close.
+ */
+struct mojo_handle_args {
+	__u32 handle;
+	__u32 flags;
+	__u64 reserved[3];
+};
+
+/**
+ * struct mojo_signals_args - argument of MOJO_IOC_QUERY_SIGNALS and MOJO_IOC_WAIT
+ * @handle:      the handle
+ * @flags:       must be zero
+ * @signals:     MOJO_IOC_WAIT: the MOJO_SIGNAL_* bits to wait for (any of
+ *               them); must be zero for MOJO_IOC_QUERY_SIGNALS
+ * @timeout_ns:  MOJO_IOC_WAIT: relative timeout in nanoseconds; 0 polls,
+ *               MOJO_TIMEOUT_INFINITE waits forever; must be zero for
+ *               MOJO_IOC_QUERY_SIGNALS
+ * @satisfied:   out: the signals satisfied now
+ * @satisfiable: out: the signals that can still become satisfied
+ * @reserved:    must be zero
+ *
+ * MOJO_IOC_WAIT returns 0 once any of @signals is satisfied, -EPIPE once
+ * none of them can ever be (e.g. READABLE after the peer closed and the
+ * queue drained), -ETIMEDOUT, -EINTR on a signal, and -ECANCELED when the
+ * handle is closed or sent away meanwhile. The out fields are written
+ * on 0, -EPIPE and -ETIMEDOUT.
+ */
+struct mojo_signals_args {
+	__u32 handle;
+	__u32 flags;
+	__u64 signals;
+	__u64 timeout_ns;
+	__u64 satisfied;
+	__u64 satisfiable;
+	__u64 reserved[2];
+};
+
+#define MOJO_TIMEOUT_INFINITE	(~0ULL)
+
+/**
+ * struct mojo_fuse_args - argument of MOJO_IOC_FUSE
+ * @handle0:  an endpoint of pipe a-@handle0
+ * @handle1:  an endpoint of pipe @handle1-d
+ * @flags:    must be zero
+ * @reserved: must be zero
+ *
+ * Joins the two pipes into one, a-d, and closes @handle0 and @handle1
+ * (Mojo's MojoFuseMessagePipes). Both must be message pipe endpoints of this
+ * node, not each other's peer, and neither may have written a message or
+ * have one queued, else -EINVAL (not peers) or -EBUSY (written, queued)
+ * and nothing changes. A peer already closed passes on: the fused pipe's
+ * other end sees PEER_CLOSED.
+ */
+struct mojo_fuse_args {
+	__u32 handle0;
+	__u32 handle1;
+	__u32 flags;
+	__u32 reserved[5];
+};
+
+/**
+ * struct mojo_export_args - argument of MOJO_IOC_EXPORT and MOJO_IOC_IMPORT
+ * @handle:   EXPORT: the handle to export, which leaves this node;
+ *            IMPORT: out: the new handle in this node
+ * @flags:    must be zero
+ * @fd:       EXPORT: out: a new O_CLOEXEC file descriptor holding the
+ *            endpoint; IMPORT: that descriptor (or any descriptor of the
+ *            same file, e.g. received with SCM_RIGHTS or inherited)
+ * @reserved: must be zero
+ *
+ * The exported fd is how two unrelated processes bootstrap: pass it with
+ * SCM_RIGHTS or across exec, and import it on the other side. A file can
+ * be imported once (-EALREADY afterwards); closing the last descriptor of a
+ * file that was never imported closes the endpoint, and its peer sees
+ * PEER_CLOSED. IMPORT of a descriptor that is not an exported handle fails
+ * with -EINVAL; EXPORT of a busy handle with -EBUSY.
+ */
+struct mojo_export_args {
+	__u32 handle;
+	__u32 flags;
+	__s32 fd;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/**
+ * struct mojo_quota_args - argument of MOJO_IOC_SET_QUOTA
+ * @handle:    a message pipe endpoint
+ * @flags:     must be zero
+ * @max_msgs:  most messages its receive queue may hold (1 ..
+ *             MOJO_QUOTA_MAX_MSGS); writes beyond it fail with -ENOSPC
+ * @max_bytes: most payload bytes it may hold (1 .. MOJO_QUOTA_MAX_BYTES);
+ *             one message always fits an empty queue
+ * @reserved:  must be zero
+ *
+ * Lowering a quota below what is queued loses nothing: writes fail until
+ * the reader has drained below it.
+ */
+struct mojo_quota_args {
+	__u32 handle;
+	__u32 flags;
+	__u64 max_msgs;
+	__u64 max_bytes;
+	__u64 reserved;
+};
+
+#define MOJO_QUOTA_MAX_MSGS	_BITULL(20)
+#define MOJO_QUOTA_MAX_BYTES	_BITULL(30)
+
 /*
  * Operation numbers. The same number is the ioctl request and, with the
  * io_uring path, the uring_cmd cmd_op.
  *
  *   0x00 - 0x0f	node-wide operations
- *   0x10 - 0x3f	message pipes (reserved for a later version)
+ *   0x10 - 0x3f	message pipes
  *   0x40 - 0x5f	data pipes (reserved for a later version)
  */
 #define MOJO_IOC_VERSION	_IOWR(MOJO_IOC_MAGIC, 0x00, struct mojo_version_args)
 #define MOJO_IOC_NODE_NAME	_IOWR(MOJO_IOC_MAGIC, 0x01, struct mojo_node_name_args)
+#define MOJO_IOC_CLOSE		_IOWR(MOJO_IOC_MAGIC, 0x02, struct mojo_handle_args)
+#define MOJO_IOC_QUERY_SIGNALS	_IOWR(MOJO_IOC_MAGIC, 0x03, struct mojo_signals_args)
+#define MOJO_IOC_WAIT		_IOWR(MOJO_IOC_MAGIC, 0x04, struct mojo_signals_args)
+#define MOJO_IOC_EXPORT		_IOWR(MOJO_IOC_MAGIC, 0x05, struct mojo_export_args)
+#define MOJO_IOC_IMPORT		_IOWR(MOJO_IOC_MAGIC, 0x06, struct mojo_export_args)
+#define MOJO_IOC_SET_QUOTA	_IOWR(MOJO_IOC_MAGIC, 0x07, struct mojo_quota_args)
+
+#define MOJO_IOC_CREATE_MESSAGE_PIPE \
+	_IOWR(MOJO_IOC_MAGIC, 0x10, struct mojo_create_message_pipe_args)
+#define MOJO_IOC_WRITE_MESSAGE	_IOWR(MOJO_IOC_MAGIC, 0x11, struct mojo_write_message_args)
+#define MOJO_IOC_READ_MESSAGE	_IOWR(MOJO_IOC_MAGIC, 0x12, struct mojo_read_message_args)
+#define MOJO_IOC_FUSE		_IOWR(MOJO_IOC_MAGIC, 0x13, struct mojo_fuse_args)
 
 #endif /* _UAPI_LINUX_MOJOPORTS_H */

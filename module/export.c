@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Export and import: a handle as a file descriptor, to bootstrap between
+ * processes that share no node. See struct mojo_export_args.
+ *
+ * An export file holds one object (a port, IN_TRANSIT with no container)
+ * in file->private_data. Import takes it out with xchg(), so however many
+ * descriptors share the file, exactly one import succeeds; release closes
+ * whatever was never imported.
+ */
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+
+#include "export.h"
+#include "message.h"
+#include "node.h"
+#include "ops.h"
+#include "port.h"
+
+static int mojo_export_release(struct inode *inode, struct file *file)
+{
+	struct mojo_object *obj = xchg(&file->private_data, NULL);
+	LIST_HEAD(reap);
+
+	if (obj) {
+		mojo_object_close(obj, &reap);
+		mojo_object_put(obj);
+		mojo_message_free_list(&reap);
+	}
+	return 0;
+}
+
+static const struct file_operations mojo_export_fops = {
+	.owner		= THIS_MODULE,
+	.release	= mojo_export_release,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * mojo_export_op_export() - MOJO_IOC_EXPORT: move a handle into a new fd
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_export_args
+ *
+ * Return: 0 with the fd in @arg; -EBADF, -EINVAL, -EBUSY, -EMFILE, -ENOMEM.
+ */
+long mojo_export_op_export(struct mojo_node *node, void *arg)
+{
+	struct mojo_export_args *a = arg;
+	struct mojo_object *obj;
+	struct mojo_port *port;
+	struct file *file;
+	int fd, ret = 0;
+
+	if (a->flags || a->fd || a->reserved0 ||
+	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	file = anon_inode_getfile("[mojoports-handle]", &mojo_export_fops,
+				  NULL, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+
+	mutex_lock(&node->lock);
+	obj = mojo_handle_lookup(node, a->handle);
+	if (!obj) {
+		ret = -EBADF;
+	} else if (obj->type != MOJO_OBJ_PORT) {
+		ret = -EINVAL;
+	} else {
+		port = mojo_port_from(obj);
+		spin_lock(&port->lock);
+		if (port->state != MOJO_PORT_RECEIVING || port->node != node) {
+			ret = -EBUSY;
+		} else {
+			port->state = MOJO_PORT_IN_TRANSIT;
+			port->node = NULL;
+		}
+		spin_unlock(&port->lock);
+		if (!ret) {
+			mojo_handle_take(node, a->handle);
+			file->private_data = obj;
+			/* The port's reference; the file holds another. */
+			mojo_node_put(node);
+		}
+	}
+	mutex_unlock(&node->lock);
+
+	if (ret) {
+		put_unused_fd(fd);
+		fput(file);
+		return ret;
+	}
+	mojo_port_wake(port);
+	fd_install(fd, file);
+	a->fd = fd;
+	return 0;
+}
+
+/**
+ * mojo_export_op_import() - MOJO_IOC_IMPORT: turn an exported fd into a handle
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_export_args
+ *
+ * Return: 0 with the handle in @arg; -EBADF, -EINVAL, -EALREADY, -ENOSPC,
+ * -ENOMEM.
+ */
+long mojo_export_op_import(struct mojo_node *node, void *arg)
+{
+	struct mojo_export_args *a = arg;
+	struct mojo_object *obj;
+	struct mojo_port *port;
+	struct file *file;
+	u32 handle;
+	int ret;
+
+	if (a->flags || a->handle || a->reserved0 ||
+	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	file = fget(a->fd);
+	if (!file)
+		return -EBADF;
+	if (file->f_op != &mojo_export_fops) {
+		ret = -EINVAL;
+		goto out;
+	}
+
+	mutex_lock(&node->lock);
+	ret = mojo_handle_alloc(node, NULL, &handle);
+	if (ret) {
+		mutex_unlock(&node->lock);
+		goto out;
+	}
+	obj = xchg(&file->private_data, NULL);
+	if (!obj) {
+		mojo_handle_unreserve(node, handle);
+		mutex_unlock(&node->lock);
+		ret = -EALREADY;
+		goto out;
+	}
+	port = mojo_port_from(obj);
+	spin_lock(&port->lock);
+	port->state = MOJO_PORT_RECEIVING;
+	port->node = mojo_node_get(node);
+	spin_unlock(&port->lock);
+	mojo_handle_fill(node, handle, obj);
+	mutex_unlock(&node->lock);
+	a->handle = handle;
+out:
+	fput(file);
+	return ret;
+}

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * User messages. See message.h.
+ */
+
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+
+#include "message.h"
+#include "object.h"
+
+/**
+ * mojo_message_alloc() - allocate a message, payload and object array
+ * @num_bytes:   payload size (already checked against the limit)
+ * @num_objects: number of objects it will carry
+ *
+ * One allocation holds the header, the object pointers and the payload;
+ * it is charged to the caller's memory cgroup.
+ *
+ * Return: the message with @objects zeroed, or NULL.
+ */
+struct mojo_message *mojo_message_alloc(u32 num_bytes, u32 num_objects)
+{
+	struct mojo_message *msg;
+	size_t size, objs;
+
+	if (check_mul_overflow((size_t)num_objects, sizeof(*msg->objects), &objs) ||
+	    check_add_overflow(sizeof(*msg), objs, &size) ||
+	    check_add_overflow(size, (size_t)num_bytes, &size))
+		return NULL;
+	msg = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!msg)
+		return NULL;
+	INIT_LIST_HEAD(&msg->link);
+	msg->seq = 0;
+	msg->num_bytes = num_bytes;
+	msg->num_objects = num_objects;
+	msg->objects = (struct mojo_object **)(msg + 1);
+	memset(msg->objects, 0, objs);
+	msg->data = (u8 *)msg->objects + objs;
+	return msg;
+}
+
+/**
+ * mojo_message_free_list() - free messages and close what they carry
+ * @list: messages linked through @link; emptied
+ *
+ * Closing a carried port moves its own queued messages onto @list, so
+ * nested messages are freed by this loop rather than by recursion.
+ * Context: process context, no locks held.
+ */
+void mojo_message_free_list(struct list_head *list)
+{
+	struct mojo_message *msg;
+	u32 i;
+
+	while (!list_empty(list)) {
+		msg = list_first_entry(list, struct mojo_message, link);
+		list_del(&msg->link);
+		for (i = 0; i < msg->num_objects; i++) {
+			if (!msg->objects[i])
+				continue;
+			mojo_object_close(msg->objects[i], list);
+			mojo_object_put(msg->objects[i]);
+		}
+		kvfree(msg);
+	}
+}
+
+/**
+ * mojo_message_free() - free one message that is on no queue
+ * @msg: the message, or NULL
+ */
+void mojo_message_free(struct mojo_message *msg)
+{
+	LIST_HEAD(list);
+
+	if (!msg)
+		return;
+	list_add(&msg->link, &list);
+	mojo_message_free_list(&list);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __MOJO_MESSAGE_H
+#define __MOJO_MESSAGE_H
+
+/**
+ * DOC: Messages
+ *
+ * A user message: bytes plus the objects (ports) whose handles the writer
+ * attached. The payload is copied in once at write time and out once at
+ * read time; in between the message sits in exactly one port's receive
+ * queue, and it owns one reference to each attached object.
+ *
+ * Lifetime: mojo_message_alloc() by the writer; queued by
+ * mojo_port_deliver(); either taken apart by a reader (the objects move to
+ * its handle table) or freed with mojo_message_free(), which closes every
+ * object still attached. All memory is charged to the writer's memory
+ * cgroup.
+ */
+
+#include <linux/list.h>
+#include <linux/types.h>
+
+struct mojo_object;
+
+/**
+ * struct mojo_message - one user message
+ * @link:        entry in the receiving port's queue
+ * @seq:         sequence number assigned by the sending port
+ * @num_bytes:   payload size
+ * @num_objects: number of attached objects
+ * @objects:     the attached objects, one reference each
+ * @data:        the payload
+ */
+struct mojo_message {
+	struct list_head link;
+	u64 seq;
+	u32 num_bytes;
+	u32 num_objects;
+	struct mojo_object **objects;
+	u8 *data;
+};
+
+struct mojo_message *mojo_message_alloc(u32 num_bytes, u32 num_objects);
+void mojo_message_free(struct mojo_message *msg);
+void mojo_message_free_list(struct list_head *list);
+
+#endif /* __MOJO_MESSAGE_H */

@@ -1,0 +1,745 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Message pipe operations: create, write, read, query signals, wait and
+ * fuse, built on ports (port.h) and messages (message.h). Each function
+ * here is the handler of one entry of the operation table (ops.h) and works
+ * on a kernel copy of its argument struct.
+ */
+
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include "event.h"
+#include "message.h"
+#include "msgpipe.h"
+#include "node.h"
+#include "ops.h"
+#include "port.h"
+
+/* Make a fresh or received port the node's: RECEIVING, holding a node ref. */
+static void mojo_port_install(struct mojo_port *port, struct mojo_node *node)
+{
+	spin_lock(&port->lock);
+	port->state = MOJO_PORT_RECEIVING;
+	port->node = mojo_node_get(node);
+	spin_unlock(&port->lock);
+}
+
+/**
+ * mojo_msgpipe_op_create() - MOJO_IOC_CREATE_MESSAGE_PIPE
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_create_message_pipe_args
+ *
+ * Return: 0, -EINVAL, -ENOSPC (handle limit) or -ENOMEM.
+ */
+long mojo_msgpipe_op_create(struct mojo_node *node, void *arg)
+{
+	struct mojo_create_message_pipe_args *a = arg;
+	struct mojo_port *p0, *p1;
+	u32 h0, h1;
+	LIST_HEAD(reap);
+	int ret;
+
+	if (a->flags || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	ret = mojo_port_create_pair(&p0, &p1);
+	if (ret)
+		return ret;
+
+	mutex_lock(&node->lock);
+	ret = mojo_handle_alloc(node, NULL, &h0);
+	if (!ret) {
+		ret = mojo_handle_alloc(node, NULL, &h1);
+		if (ret)
+			mojo_handle_unreserve(node, h0);
+	}
+	if (!ret) {
+		mojo_port_install(p0, node);
+		mojo_port_install(p1, node);
+		mojo_handle_fill(node, h0, &p0->obj);
+		mojo_handle_fill(node, h1, &p1->obj);
+	}
+	mutex_unlock(&node->lock);
+
+	if (ret) {
+		mojo_port_close(p0, &reap);
+		mojo_port_close(p1, &reap);
+		mojo_port_put(p0);
+		mojo_port_put(p1);
+		return ret;
+	}
+	a->handle0 = h0;
+	a->handle1 = h1;
+	return 0;
+}
+
+/* Is @port one of the first @n objects of @msg? */
+static bool mojo_msg_carries(struct mojo_message *msg, u32 n,
+			     struct mojo_port *port)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (msg->objects[i] == &port->obj)
+			return true;
+	return false;
+}
+
+/* Undo the IN_TRANSIT marking of the first @n attached ports. */
+static void mojo_unmark(struct mojo_message *msg, u32 n)
+{
+	struct mojo_port *x;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		x = mojo_port_from(msg->objects[i]);
+		spin_lock(&x->lock);
+		x->state = MOJO_PORT_RECEIVING;
+		spin_unlock(&x->lock);
+	}
+}
+
+/*
+ * Send @msg from the port behind @handle, moving the handles in @hbuf with
+ * it. All or nothing: on failure msg->objects is left all NULL and the
+ * caller frees the message.
+ */
+static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
+			     struct mojo_message *msg, const u32 *hbuf)
+{
+	u32 i, j, n = msg->num_objects, marked = 0;
+	struct mojo_port *p, *q = NULL, *x, *c;
+	struct mojo_port *locked[2];
+	struct mojo_object *obj;
+	struct mojo_event ev;
+	int ret;
+
+	mutex_lock(&node->lock);
+	obj = mojo_handle_lookup(node, handle);
+	if (!obj) {
+		ret = -EBADF;
+		goto out_node;
+	}
+	if (obj->type != MOJO_OBJ_PORT) {
+		ret = -EINVAL;
+		goto out_node;
+	}
+	p = mojo_port_from(obj);
+
+	/* Every attached handle: ours, a port, not @handle, no duplicates. */
+	for (i = 0; i < n; i++) {
+		obj = mojo_handle_lookup(node, hbuf[i]);
+		if (!obj) {
+			ret = -EBADF;
+			goto out_clear;
+		}
+		if (obj->type != MOJO_OBJ_PORT || hbuf[i] == handle) {
+			ret = -EINVAL;
+			goto out_clear;
+		}
+		for (j = 0; j < i; j++) {
+			if (hbuf[j] == hbuf[i]) {
+				ret = -EINVAL;
+				goto out_clear;
+			}
+		}
+		msg->objects[i] = obj;
+	}
+
+	if (n)
+		mutex_lock(&mojo_transit_lock);
+	/* Mark them in transit, so no reader of this node takes from them. */
+	for (marked = 0; marked < n; marked++) {
+		x = mojo_port_from(msg->objects[marked]);
+		spin_lock(&x->lock);
+		if (x->state != MOJO_PORT_RECEIVING || x->node != node) {
+			spin_unlock(&x->lock);
+			ret = -EBUSY;
+			goto out_unmark;
+		}
+		x->state = MOJO_PORT_IN_TRANSIT;
+		spin_unlock(&x->lock);
+	}
+
+	for (;;) {
+		spin_lock(&p->lock);
+		q = p->peer;
+		if (q)
+			mojo_port_get(q);
+		spin_unlock(&p->lock);
+		if (!q) {
+			ret = -EPIPE;
+			goto out_unmark;
+		}
+		locked[0] = p;
+		locked[1] = q;
+		mojo_port_lock_two(locked);
+		if (p->peer == q)
+			break;
+		mojo_port_unlock_two(locked);
+		mojo_port_put(q);
+	}
+
+	if (p->state != MOJO_PORT_RECEIVING || p->node != node) {
+		ret = -EBADF;
+		goto out_unlock;
+	}
+	if (p->peer_closed || q->state == MOJO_PORT_CLOSED) {
+		ret = -EPIPE;
+		goto out_unlock;
+	}
+	/* Sending the peer would put a port into its own queue. */
+	if (mojo_msg_carries(msg, n, q)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	/*
+	 * Nor may any attached port contain the destination, however deeply:
+	 * the message would be unreachable inside its own queue.
+	 */
+	for (c = q; n && c; c = c->container) {
+		if (mojo_msg_carries(msg, n, c)) {
+			ret = -ELOOP;
+			goto out_unlock;
+		}
+	}
+
+	ev = (struct mojo_event) {
+		.type = MOJO_EVENT_USER_MESSAGE,
+		.from = p,
+		.seq = p->next_send_seq,
+		.message = msg,
+	};
+	ret = mojo_port_deliver(q, &ev);
+	if (ret)
+		goto out_unlock;
+	p->next_send_seq++;
+	mojo_port_unlock_two(locked);
+
+	/* Delivered: the attached handles leave the table, into the message. */
+	for (i = 0; i < n; i++) {
+		x = mojo_port_from(msg->objects[i]);
+		spin_lock(&x->lock);
+		x->node = NULL;
+		x->container = mojo_port_get(q);
+		spin_unlock(&x->lock);
+		mojo_handle_take(node, hbuf[i]);
+		/* The port's reference to the node; the file holds another. */
+		mojo_node_put(node);
+	}
+	if (n)
+		mutex_unlock(&mojo_transit_lock);
+	mutex_unlock(&node->lock);
+
+	mojo_port_wake(q);
+	for (i = 0; i < n; i++)
+		mojo_port_wake(mojo_port_from(msg->objects[i]));
+	mojo_port_put(q);
+	return 0;
+
+out_unlock:
+	mojo_port_unlock_two(locked);
+	mojo_port_put(q);
+out_unmark:
+	mojo_unmark(msg, marked);
+	if (n)
+		mutex_unlock(&mojo_transit_lock);
+out_clear:
+	memset(msg->objects, 0, n * sizeof(*msg->objects));
+out_node:
+	mutex_unlock(&node->lock);
+	return ret;
+}
+
+/**
+ * mojo_msgpipe_op_write() - MOJO_IOC_WRITE_MESSAGE
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_write_message_args
+ *
+ * Copies the payload and the handle list in, then sends (see
+ * struct mojo_write_message_args for the errors).
+ *
+ * Return: 0 or a negative errno; on error nothing changed.
+ */
+long mojo_msgpipe_op_write(struct mojo_node *node, void *arg)
+{
+	struct mojo_write_message_args *a = arg;
+	struct mojo_message *msg;
+	u32 *hbuf = NULL;
+	int ret;
+
+	if (a->flags || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (a->num_bytes > READ_ONCE(mojo_max_message_bytes))
+		return -EMSGSIZE;
+	if (a->num_handles > MOJO_MAX_MESSAGE_HANDLES)
+		return -EINVAL;
+
+	msg = mojo_message_alloc(a->num_bytes, a->num_handles);
+	if (!msg)
+		return -ENOMEM;
+	if (copy_from_user(msg->data, u64_to_user_ptr(a->bytes), a->num_bytes)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (a->num_handles) {
+		hbuf = memdup_user(u64_to_user_ptr(a->handles),
+				   a->num_handles * sizeof(*hbuf));
+		if (IS_ERR(hbuf)) {
+			ret = PTR_ERR(hbuf);
+			hbuf = NULL;
+			goto out;
+		}
+	}
+	ret = mojo_msgpipe_send(node, a->handle, msg, hbuf);
+	if (!ret)
+		msg = NULL;
+out:
+	kfree(hbuf);
+	mojo_message_free(msg);
+	return ret;
+}
+
+/* Give back the handle numbers a failed read reserved. */
+static void mojo_unreserve_all(struct mojo_node *node, const u32 *h, u32 n)
+{
+	u32 i;
+
+	if (!n)
+		return;
+	mutex_lock(&node->lock);
+	for (i = 0; i < n; i++)
+		mojo_handle_unreserve(node, h[i]);
+	mutex_unlock(&node->lock);
+}
+
+/**
+ * mojo_msgpipe_op_read() - MOJO_IOC_READ_MESSAGE
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_read_message_args
+ *
+ * Copies the oldest message out while it stays queued (the port's
+ * read_mutex keeps it there), reserves handle numbers for what it carries,
+ * and only then dequeues it and installs the carried ports. Any failure
+ * before that point leaves the message queued and the table as it was.
+ *
+ * Return: 0; -EMSGSIZE with the needed sizes in @arg; -EAGAIN; -EPIPE;
+ * -EBADF, -EINVAL, -EFAULT, -ENOSPC (handle limit), -ENOMEM.
+ */
+long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
+{
+	struct mojo_read_message_args *a = arg;
+	struct mojo_port *p, *x, *peer, *cont;
+	struct mojo_message *msg = NULL;
+	struct mojo_object *obj;
+	u32 *hbuf = NULL;
+	u32 i, n = 0;
+	int ret = 0;
+
+	if (a->flags || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	obj = mojo_handle_get(node, a->handle, MOJO_OBJ_PORT, &ret);
+	if (!obj)
+		return ret;
+	p = mojo_port_from(obj);
+
+	mutex_lock(&p->read_mutex);
+	spin_lock(&p->lock);
+	if (p->state != MOJO_PORT_RECEIVING || p->node != node) {
+		ret = -EBADF;
+	} else if (list_empty(&p->queue)) {
+		ret = p->peer_closed ? -EPIPE : -EAGAIN;
+	} else {
+		msg = list_first_entry(&p->queue, struct mojo_message, link);
+		if (msg->num_bytes > a->num_bytes ||
+		    msg->num_objects > a->num_handles) {
+			a->num_bytes = msg->num_bytes;
+			a->num_handles = msg->num_objects;
+			ret = -EMSGSIZE;
+		}
+	}
+	spin_unlock(&p->lock);
+	if (ret)
+		goto out;
+
+	n = msg->num_objects;
+	if (copy_to_user(u64_to_user_ptr(a->bytes), msg->data, msg->num_bytes)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (n) {
+		hbuf = kmalloc_array(n, sizeof(*hbuf), GFP_KERNEL);
+		if (!hbuf) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		mutex_lock(&node->lock);
+		for (i = 0; i < n && !ret; i++) {
+			ret = mojo_handle_alloc(node, NULL, &hbuf[i]);
+			if (ret) {
+				while (i--)
+					mojo_handle_unreserve(node, hbuf[i]);
+			}
+		}
+		mutex_unlock(&node->lock);
+		if (ret)
+			goto out;
+		if (copy_to_user(u64_to_user_ptr(a->handles), hbuf,
+				 n * sizeof(*hbuf))) {
+			mojo_unreserve_all(node, hbuf, n);
+			ret = -EFAULT;
+			goto out;
+		}
+	}
+
+	/* Commit. */
+	mutex_lock(&node->lock);
+	if (n)
+		mutex_lock(&mojo_transit_lock);
+	spin_lock(&p->lock);
+	if (p->state != MOJO_PORT_RECEIVING || p->node != node) {
+		/* Sent away or closed while we copied: nothing was read. */
+		spin_unlock(&p->lock);
+		if (n)
+			mutex_unlock(&mojo_transit_lock);
+		mutex_unlock(&node->lock);
+		mojo_unreserve_all(node, hbuf, n);
+		ret = -EBADF;
+		goto out;
+	}
+	list_del_init(&msg->link);
+	WRITE_ONCE(p->queued_msgs, p->queued_msgs - 1);
+	WRITE_ONCE(p->queued_bytes, p->queued_bytes - msg->num_bytes);
+	spin_unlock(&p->lock);
+
+	for (i = 0; i < n; i++) {
+		x = mojo_port_from(msg->objects[i]);
+		spin_lock(&x->lock);
+		cont = x->container;
+		x->container = NULL;
+		x->state = MOJO_PORT_RECEIVING;
+		x->node = mojo_node_get(node);
+		spin_unlock(&x->lock);
+		mojo_port_put(cont);
+		mojo_handle_fill(node, hbuf[i], &x->obj);
+		msg->objects[i] = NULL;
+	}
+	if (n)
+		mutex_unlock(&mojo_transit_lock);
+	mutex_unlock(&node->lock);
+
+	a->num_bytes = msg->num_bytes;
+	a->num_handles = n;
+	mojo_message_free(msg);
+
+	/* A slot freed in our queue may make the peer writable. */
+	spin_lock(&p->lock);
+	peer = p->peer ? mojo_port_get(p->peer) : NULL;
+	spin_unlock(&p->lock);
+	if (peer) {
+		mojo_port_wake(peer);
+		mojo_port_put(peer);
+	}
+	mojo_port_wake(p);
+out:
+	mutex_unlock(&p->read_mutex);
+	kfree(hbuf);
+	mojo_port_put(p);
+	return ret;
+}
+
+/* For MOJO_IOC_WAIT: has the wait ended, and how? */
+static bool mojo_wait_done(struct mojo_port *p, struct mojo_node *node,
+			   struct mojo_signals_args *a, int *ret)
+{
+	bool done = true;
+	u64 able;
+
+	spin_lock(&p->lock);
+	if (p->state != MOJO_PORT_RECEIVING || p->node != node) {
+		*ret = -ECANCELED;
+	} else {
+		a->satisfied = mojo_port_signals(p, &able);
+		a->satisfiable = able;
+		if (a->satisfied & a->signals)
+			*ret = 0;
+		else if (!(able & a->signals))
+			*ret = -EPIPE;
+		else
+			done = false;
+	}
+	spin_unlock(&p->lock);
+	return done;
+}
+
+/**
+ * mojo_msgpipe_op_query() - MOJO_IOC_QUERY_SIGNALS
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_signals_args
+ *
+ * Return: 0, -EINVAL or -EBADF.
+ */
+long mojo_msgpipe_op_query(struct mojo_node *node, void *arg)
+{
+	struct mojo_signals_args *a = arg;
+	struct mojo_object *obj;
+	struct mojo_port *p;
+	int ret;
+
+	if (a->flags || a->signals || a->timeout_ns ||
+	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	obj = mojo_handle_get(node, a->handle, MOJO_OBJ_PORT, &ret);
+	if (!obj)
+		return ret;
+	p = mojo_port_from(obj);
+	spin_lock(&p->lock);
+	a->satisfied = mojo_port_signals(p, &a->satisfiable);
+	spin_unlock(&p->lock);
+	mojo_port_put(p);
+	return 0;
+}
+
+/**
+ * mojo_msgpipe_op_wait() - MOJO_IOC_WAIT: block until a signal is satisfied
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_signals_args
+ *
+ * Sleeps on the port's waitqueue, which lives as long as the reference
+ * this call holds on the port.
+ *
+ * Return: 0, -EPIPE, -ETIMEDOUT, -EINTR, -ECANCELED, -EINVAL, -EBADF.
+ */
+long mojo_msgpipe_op_wait(struct mojo_node *node, void *arg)
+{
+	struct mojo_signals_args *a = arg;
+	struct mojo_object *obj;
+	struct mojo_port *p;
+	int ret = 0;
+	long w;
+
+	if (a->flags || !a->signals || (a->signals & ~MOJO_SIGNALS_ALL) ||
+	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	obj = mojo_handle_get(node, a->handle, MOJO_OBJ_PORT, &ret);
+	if (!obj)
+		return ret;
+	p = mojo_port_from(obj);
+
+	if (a->timeout_ns == 0) {
+		if (!mojo_wait_done(p, node, a, &ret))
+			ret = -ETIMEDOUT;
+	} else if (a->timeout_ns == MOJO_TIMEOUT_INFINITE) {
+		w = wait_event_interruptible(p->wq, mojo_wait_done(p, node, a, &ret));
+		if (w)
+			ret = -EINTR;
+	} else {
+		ktime_t t = ns_to_ktime(min_t(u64, a->timeout_ns, KTIME_MAX));
+
+		w = wait_event_interruptible_hrtimeout(p->wq,
+						       mojo_wait_done(p, node, a, &ret),
+						       t);
+		if (w == -ETIME)
+			ret = -ETIMEDOUT;
+		else if (w)
+			ret = -EINTR;
+	}
+	mojo_port_put(p);
+	return ret;
+}
+
+/**
+ * mojo_msgpipe_op_fuse() - MOJO_IOC_FUSE: join pipes a-b and c-d into a-d
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_fuse_args (handle0 = b, handle1 = c)
+ *
+ * Under the four ports' locks, a and d learn their new peers through
+ * PEER_CHANGED events, or closure when the other side is already closed,
+ * and b and c close without telling anyone.
+ *
+ * Return: 0, -EINVAL, -EBADF or -EBUSY; on error nothing changed.
+ */
+long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
+{
+	struct mojo_fuse_args *a = arg;
+	struct mojo_port *pa, *pb, *pc, *pd;
+	struct mojo_port *locked[4];
+	struct mojo_object *ob, *oc;
+	struct mojo_event ev;
+	bool a_open, d_open;
+	int ret = 0;
+
+	if (a->flags || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (a->handle0 == a->handle1)
+		return -EINVAL;
+
+	mutex_lock(&node->lock);
+	ob = mojo_handle_lookup(node, a->handle0);
+	oc = mojo_handle_lookup(node, a->handle1);
+	if (!ob || !oc) {
+		mutex_unlock(&node->lock);
+		return -EBADF;
+	}
+	if (ob->type != MOJO_OBJ_PORT || oc->type != MOJO_OBJ_PORT) {
+		mutex_unlock(&node->lock);
+		return -EINVAL;
+	}
+	pb = mojo_port_from(ob);
+	pc = mojo_port_from(oc);
+
+	for (;;) {
+		spin_lock(&pb->lock);
+		pa = mojo_port_get(pb->peer);
+		spin_unlock(&pb->lock);
+		spin_lock(&pc->lock);
+		pd = mojo_port_get(pc->peer);
+		spin_unlock(&pc->lock);
+		if (pa == pc) {
+			mojo_port_put(pa);
+			mojo_port_put(pd);
+			mutex_unlock(&node->lock);
+			return -EINVAL;
+		}
+		locked[0] = pa;
+		locked[1] = pb;
+		locked[2] = pc;
+		locked[3] = pd;
+		mojo_port_lock_four(locked);
+		if (pb->peer == pa && pc->peer == pd)
+			break;
+		mojo_port_unlock_four(locked);
+		mojo_port_put(pa);
+		mojo_port_put(pd);
+	}
+
+	if (pb->next_send_seq != MOJO_SEQ_FIRST ||
+	    pc->next_send_seq != MOJO_SEQ_FIRST ||
+	    pb->queued_msgs || pc->queued_msgs) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+
+	a_open = !pb->peer_closed;
+	d_open = !pc->peer_closed;
+	if (a_open && d_open) {
+		ev = (struct mojo_event) {
+			.type = MOJO_EVENT_PEER_CHANGED,
+			.from = pb,
+			.new_peer = pd,
+			.seq = pc->next_recv_seq,
+		};
+		ret = mojo_port_deliver(pa, &ev);
+		if (!WARN_ON_ONCE(ret)) {
+			ev = (struct mojo_event) {
+				.type = MOJO_EVENT_PEER_CHANGED,
+				.from = pc,
+				.new_peer = pa,
+				.seq = pb->next_recv_seq,
+			};
+			ret = mojo_port_deliver(pd, &ev);
+			WARN_ON_ONCE(ret);
+		}
+		if (ret)
+			goto out_unlock;
+		/* Each took a reference to its new peer. */
+		mojo_port_get(pd);
+		mojo_port_get(pa);
+	} else if (a_open) {
+		ev = (struct mojo_event) {
+			.type = MOJO_EVENT_PORT_CLOSED,
+			.from = pb,
+			.last_seq = pb->next_send_seq - 1,
+		};
+		WARN_ON_ONCE(mojo_port_deliver(pa, &ev));
+	} else if (d_open) {
+		ev = (struct mojo_event) {
+			.type = MOJO_EVENT_PORT_CLOSED,
+			.from = pc,
+			.last_seq = pc->next_send_seq - 1,
+		};
+		WARN_ON_ONCE(mojo_port_deliver(pd, &ev));
+	}
+	pb->state = MOJO_PORT_CLOSED;
+	pc->state = MOJO_PORT_CLOSED;
+	pb->node = NULL;
+	pc->node = NULL;
+	pb->peer = NULL;
+	pc->peer = NULL;
+	mojo_port_unlock_four(locked);
+
+	mojo_handle_take(node, a->handle0);
+	mojo_handle_take(node, a->handle1);
+	mutex_unlock(&node->lock);
+
+	mojo_port_wake(pa);
+	mojo_port_wake(pb);
+	mojo_port_wake(pc);
+	mojo_port_wake(pd);
+	if (a_open && d_open) {
+		/* a's old reference to b, d's old reference to c. */
+		mojo_port_put(pb);
+		mojo_port_put(pc);
+	}
+	/* b's and c's references to their old peers. */
+	mojo_port_put(pa);
+	mojo_port_put(pd);
+	/* The node references of b and c, then the table's references. */
+	mojo_node_put(node);
+	mojo_node_put(node);
+	mojo_port_put(pb);
+	mojo_port_put(pc);
+	/* The references taken in the loop above. */
+	mojo_port_put(pa);
+	mojo_port_put(pd);
+	return 0;
+
+out_unlock:
+	mojo_port_unlock_four(locked);
+	mutex_unlock(&node->lock);
+	mojo_port_put(pa);
+	mojo_port_put(pd);
+	return ret;
+}
+
+/**
+ * mojo_msgpipe_op_set_quota() - MOJO_IOC_SET_QUOTA: an endpoint's queue quota
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_quota_args
+ *
+ * Return: 0, -EINVAL (flags, reserved, a limit of 0 or above the maximum)
+ * or -EBADF.
+ */
+long mojo_msgpipe_op_set_quota(struct mojo_node *node, void *arg)
+{
+	struct mojo_quota_args *a = arg;
+	struct mojo_port *p, *peer;
+	struct mojo_object *obj;
+	int ret;
+
+	if (a->flags || a->reserved)
+		return -EINVAL;
+	if (!a->max_msgs || a->max_msgs > MOJO_QUOTA_MAX_MSGS ||
+	    !a->max_bytes || a->max_bytes > MOJO_QUOTA_MAX_BYTES)
+		return -EINVAL;
+	obj = mojo_handle_get(node, a->handle, MOJO_OBJ_PORT, &ret);
+	if (!obj)
+		return ret;
+	p = mojo_port_from(obj);
+	spin_lock(&p->lock);
+	WRITE_ONCE(p->max_msgs, a->max_msgs);
+	WRITE_ONCE(p->max_bytes, a->max_bytes);
+	peer = p->peer ? mojo_port_get(p->peer) : NULL;
+	spin_unlock(&p->lock);
+	/* Our QUOTA_EXCEEDED and the peer's WRITABLE may have changed. */
+	mojo_port_wake(p);
+	if (peer) {
+		mojo_port_wake(peer);
+		mojo_port_put(peer);
+	}
+	mojo_port_put(p);
+	return 0;
+}

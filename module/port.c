@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ports: creation, the lock order, event delivery, closure and signals.
+ * See port.h for the model and the locking rules.
+ */
+
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "event.h"
+#include "message.h"
+#include "node.h"
+#include "port.h"
+
+/* See port.h: protects every port's @container. */
+DEFINE_MUTEX(mojo_transit_lock);
+
+static struct mojo_port *mojo_port_alloc(void)
+{
+	struct mojo_port *port;
+
+	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
+	if (!port)
+		return NULL;
+	kref_init(&port->obj.ref);
+	port->obj.type = MOJO_OBJ_PORT;
+	get_random_bytes(port->name, sizeof(port->name));
+	spin_lock_init(&port->lock);
+	port->state = MOJO_PORT_IN_TRANSIT;
+	port->next_send_seq = MOJO_SEQ_FIRST;
+	port->next_recv_seq = MOJO_SEQ_FIRST;
+	INIT_LIST_HEAD(&port->queue);
+	port->max_msgs = READ_ONCE(mojo_default_queue_msgs);
+	port->max_bytes = READ_ONCE(mojo_default_queue_bytes);
+	init_waitqueue_head(&port->wq);
+	mutex_init(&port->read_mutex);
+	return port;
+}
+
+/**
+ * mojo_port_create_pair() - create two entangled ports
+ * @p0: out: the first port
+ * @p1: out: the second port
+ *
+ * Each port comes with one reference for the caller, and holds one on its
+ * peer. Both start IN_TRANSIT with no node; the caller installs them.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mojo_port_create_pair(struct mojo_port **p0, struct mojo_port **p1)
+{
+	struct mojo_port *a, *b;
+
+	a = mojo_port_alloc();
+	b = mojo_port_alloc();
+	if (!a || !b) {
+		kfree(a);
+		kfree(b);
+		return -ENOMEM;
+	}
+	a->peer = mojo_port_get(b);
+	b->peer = mojo_port_get(a);
+	*p0 = a;
+	*p1 = b;
+	return 0;
+}
+
+/**
+ * mojo_port_release() - free a port whose last reference is gone
+ * @port: the port; closed or never installed, with an empty queue
+ */
+void mojo_port_release(struct mojo_port *port)
+{
+	WARN_ON_ONCE(!list_empty(&port->queue));
+	WARN_ON_ONCE(port->node);
+	mojo_port_put(port->peer);
+	mutex_destroy(&port->read_mutex);
+	kfree(port);
+}
+
+/* The one global order: by name, then (never in practice) by address. */
+static int mojo_port_cmp(const struct mojo_port *a, const struct mojo_port *b)
+{
+	int c = memcmp(a->name, b->name, sizeof(a->name));
+
+	if (c)
+		return c;
+	return a < b ? -1 : a > b;
+}
+
+/* Sort @n ports into the global order (insertion sort; n <= 4). */
+static void mojo_port_sort(struct mojo_port **ports, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 1; i < n; i++) {
+		struct mojo_port *p = ports[i];
+
+		for (j = i; j > 0 && mojo_port_cmp(ports[j - 1], p) > 0; j--)
+			ports[j] = ports[j - 1];
+		ports[j] = p;
+	}
+}
+
+/**
+ * mojo_port_lock_two() - lock two distinct ports in the global order
+ * @pp: the two ports; sorted in place into locking order
+ *
+ * Unlock with mojo_port_unlock_two() on the same array.
+ */
+void mojo_port_lock_two(struct mojo_port **pp)
+	__acquires(&pp[0]->lock) __acquires(&pp[1]->lock)
+{
+	mojo_port_sort(pp, 2);
+	spin_lock(&pp[0]->lock);
+	spin_lock_nested(&pp[1]->lock, SINGLE_DEPTH_NESTING);
+}
+
+/**
+ * mojo_port_unlock_two() - unlock what mojo_port_lock_two() locked
+ * @pp: the array mojo_port_lock_two() sorted
+ */
+void mojo_port_unlock_two(struct mojo_port **pp)
+	__releases(&pp[0]->lock) __releases(&pp[1]->lock)
+{
+	spin_unlock(&pp[1]->lock);
+	spin_unlock(&pp[0]->lock);
+}
+
+/**
+ * mojo_port_lock_four() - lock four distinct ports in the global order
+ * @pp: the four ports; sorted in place into locking order
+ *
+ * Unlock with mojo_port_unlock_four() on the same array.
+ */
+void mojo_port_lock_four(struct mojo_port **pp)
+	__acquires(&pp[0]->lock) __acquires(&pp[1]->lock)
+	__acquires(&pp[2]->lock) __acquires(&pp[3]->lock)
+{
+	mojo_port_sort(pp, 4);
+	spin_lock_nested(&pp[0]->lock, 0);
+	spin_lock_nested(&pp[1]->lock, 1);
+	spin_lock_nested(&pp[2]->lock, 2);
+	spin_lock_nested(&pp[3]->lock, 3);
+}
+
+/**
+ * mojo_port_unlock_four() - unlock what mojo_port_lock_four() locked
+ * @pp: the array mojo_port_lock_four() sorted
+ */
+void mojo_port_unlock_four(struct mojo_port **pp)
+	__releases(&pp[0]->lock) __releases(&pp[1]->lock)
+	__releases(&pp[2]->lock) __releases(&pp[3]->lock)
+{
+	spin_unlock(&pp[3]->lock);
+	spin_unlock(&pp[2]->lock);
+	spin_unlock(&pp[1]->lock);
+	spin_unlock(&pp[0]->lock);
+}
+
+/**
+ * mojo_port_can_receive() - would a message of @num_bytes fit the quota?
+ * @port:      the receiving port (its lock held, or a snapshot will do)
+ * @num_bytes: the message's payload size
+ *
+ * A port takes messages while it holds fewer than its message quota and
+ * the bytes fit its byte quota; one message always fits an empty queue, so
+ * the bound is the larger of the quota and the largest message.
+ *
+ * Return: true when the message would be accepted.
+ */
+bool mojo_port_can_receive(struct mojo_port *port, u32 num_bytes)
+{
+	u32 msgs = READ_ONCE(port->queued_msgs);
+	u64 bytes = READ_ONCE(port->queued_bytes);
+
+	if (msgs >= READ_ONCE(port->max_msgs))
+		return false;
+	return msgs == 0 || bytes + num_bytes <= READ_ONCE(port->max_bytes);
+}
+
+/* The peer closed and every message it sent has been queued here. */
+static bool mojo_port_peer_done(const struct mojo_port *port)
+{
+	return port->peer_closed &&
+	       port->next_recv_seq == port->peer_last_seq + 1;
+}
+
+/**
+ * mojo_port_deliver() - hand one event to a port
+ * @to: the receiving port, locked
+ * @ev: the event
+ *
+ * The single entry point through which a port learns anything from its
+ * peer. Validates the sender, the sequence number and the sizes, then
+ * applies the event. On failure nothing changed and the caller still owns
+ * what the event carries.
+ *
+ * Return: 0; -EPIPE when @to is closed; -ENOSPC when a user message does
+ * not fit @to's quota; -EPROTO for an event that is not from @to's peer, out
+ * of sequence, oversized, or after the peer's closure.
+ */
+int mojo_port_deliver(struct mojo_port *to, struct mojo_event *ev)
+{
+	struct mojo_message *msg = ev->message;
+
+	lockdep_assert_held(&to->lock);
+
+	if (to->state == MOJO_PORT_CLOSED)
+		return -EPIPE;
+	if (!ev->from || ev->from != to->peer || to->peer_closed)
+		return -EPROTO;
+
+	switch (ev->type) {
+	case MOJO_EVENT_USER_MESSAGE:
+		if (!msg || ev->seq != to->next_recv_seq)
+			return -EPROTO;
+		if (msg->num_bytes > READ_ONCE(mojo_max_message_bytes) ||
+		    msg->num_objects > MOJO_MAX_MESSAGE_HANDLES)
+			return -EPROTO;
+		if (!mojo_port_can_receive(to, msg->num_bytes))
+			return -ENOSPC;
+		msg->seq = ev->seq;
+		list_add_tail(&msg->link, &to->queue);
+		to->next_recv_seq++;
+		WRITE_ONCE(to->queued_msgs, to->queued_msgs + 1);
+		WRITE_ONCE(to->queued_bytes, to->queued_bytes + msg->num_bytes);
+		return 0;
+
+	case MOJO_EVENT_PORT_CLOSED:
+		/* Everything the peer sent was delivered before its closure. */
+		if (ev->last_seq + 1 != to->next_recv_seq)
+			return -EPROTO;
+		to->peer_closed = true;
+		to->peer_last_seq = ev->last_seq;
+		return 0;
+
+	case MOJO_EVENT_PEER_CHANGED:
+		if (!ev->new_peer || ev->new_peer == to)
+			return -EPROTO;
+		/* The caller drops the reference to the old peer. */
+		to->peer = ev->new_peer;
+		to->next_recv_seq = ev->seq;
+		return 0;
+	}
+	return -EPROTO;
+}
+
+/**
+ * mojo_port_wake() - tell everyone waiting on a port to look again
+ * @port: the port; no port lock may be held
+ */
+void mojo_port_wake(struct mojo_port *port)
+{
+	wake_up_all(&port->wq);
+}
+
+/**
+ * mojo_port_close() - close a port for good
+ * @port: the port; the caller holds a reference and has already taken it
+ *        out of wherever it was owned (handle table, message, file)
+ * @reap: list the port's queued messages are moved to; the caller frees
+ *        them with mojo_message_free_list() once no lock is held, which
+ *        closes the ports they carry in turn (no recursion)
+ *
+ * The state change and the closure event to the peer happen under both
+ * ports' locks, so a concurrent fuse of the peer sees either an open port
+ * or a peer that already knows it closed.
+ */
+void mojo_port_close(struct mojo_port *port, struct list_head *reap)
+{
+	struct mojo_port *locked[2];
+	struct mojo_port *peer, *cont;
+	struct mojo_node *node;
+	struct mojo_event ev;
+
+	mutex_lock(&port->read_mutex);
+	/* A port closed in transit no longer sits in anyone's queue. */
+	mutex_lock(&mojo_transit_lock);
+	cont = port->container;
+	port->container = NULL;
+	mutex_unlock(&mojo_transit_lock);
+	mojo_port_put(cont);
+
+	for (;;) {
+		spin_lock(&port->lock);
+		/* Only closing clears the peer pointer. */
+		if (port->state == MOJO_PORT_CLOSED || WARN_ON_ONCE(!port->peer)) {
+			spin_unlock(&port->lock);
+			mutex_unlock(&port->read_mutex);
+			return;
+		}
+		peer = mojo_port_get(port->peer);
+		spin_unlock(&port->lock);
+
+		locked[0] = port;
+		locked[1] = peer;
+		mojo_port_lock_two(locked);
+		if (port->peer == peer && port->state != MOJO_PORT_CLOSED)
+			break;
+		/* Fused or closed meanwhile: look again. */
+		mojo_port_unlock_two(locked);
+		mojo_port_put(peer);
+	}
+
+	port->state = MOJO_PORT_CLOSED;
+	node = port->node;
+	port->node = NULL;
+	list_splice_tail_init(&port->queue, reap);
+	WRITE_ONCE(port->queued_msgs, 0);
+	WRITE_ONCE(port->queued_bytes, 0);
+	ev = (struct mojo_event) {
+		.type = MOJO_EVENT_PORT_CLOSED,
+		.from = port,
+		.last_seq = port->next_send_seq - 1,
+	};
+	/* -EPIPE: both ends closing at once; nothing to tell. */
+	mojo_port_deliver(peer, &ev);
+	port->peer = NULL;
+	mojo_port_unlock_two(locked);
+	mutex_unlock(&port->read_mutex);
+
+	mojo_port_wake(port);
+	mojo_port_wake(peer);
+	/* The reference @port held, and the one taken above. */
+	mojo_port_put(peer);
+	mojo_port_put(peer);
+	if (node)
+		mojo_node_put(node);
+}
+
+/**
+ * mojo_port_signals() - the port's signals
+ * @port:        the port, locked
+ * @satisfiable: out: the signals that can still become satisfied
+ *
+ * Return: the MOJO_SIGNAL_* bits satisfied now.
+ */
+u64 mojo_port_signals(struct mojo_port *port, u64 *satisfiable)
+{
+	bool done = mojo_port_peer_done(port);
+	u64 sat = 0, able;
+
+	lockdep_assert_held(&port->lock);
+
+	if (port->queued_msgs)
+		sat |= MOJO_SIGNAL_READABLE;
+	if (done && !port->queued_msgs)
+		sat |= MOJO_SIGNAL_PEER_CLOSED;
+	if (port->queued_msgs >= port->max_msgs ||
+	    port->queued_bytes >= port->max_bytes)
+		sat |= MOJO_SIGNAL_QUOTA_EXCEEDED;
+	if (!done && port->state != MOJO_PORT_CLOSED && port->peer &&
+	    mojo_port_can_receive(port->peer, 0))
+		sat |= MOJO_SIGNAL_WRITABLE;
+
+	able = sat | MOJO_SIGNAL_PEER_CLOSED;
+	if (!done)
+		able |= MOJO_SIGNAL_READABLE | MOJO_SIGNAL_WRITABLE |
+			MOJO_SIGNAL_QUOTA_EXCEEDED;
+	*satisfiable = able;
+	return sat;
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __MOJO_PORT_H
+#define __MOJO_PORT_H
+
+/**
+ * DOC: Ports
+ *
+ * A port is one endpoint of a message pipe, modeled on Mojo's ports::Port.
+ * Two entangled ports are each other's peer. A port has a random 128-bit
+ * name, used only to order locks and in diagnostics; no operation accepts
+ * a port name from userspace, only handles grant access.
+ *
+ * States:
+ *
+ * - RECEIVING: owned by one node's handle table (@node is set); the node's
+ *   process reads what arrives.
+ * - IN_TRANSIT: attached to a queued message or held by an export file;
+ *   @node is NULL. Messages from the peer keep arriving and queue here,
+ *   complete and in order, for whoever receives the port next.
+ * - CLOSED: the owner closed it (or died); the peer has been sent a closure
+ *   event, and whatever was queued has been freed.
+ *
+ * Transfer and Mojo's proxies: in Mojo, a port sent to another node leaves
+ * a proxy behind, which forwards what the peer keeps sending until the peer
+ * learns the new location and the proxy can be removed. All nodes here
+ * share one kernel, so the port object itself moves: the peer pointer never
+ * changes on transfer, the queue travels with the port, and the hand-over
+ * is a state change under the port's lock. The peer needs no update and no
+ * proxy exists. Fusing two pipes (MOJO_IOC_FUSE) is the one operation that
+ * changes a peer pointer, and it does so with PEER_CHANGED events, the
+ * counterpart of Mojo's MergePort.
+ *
+ * Locking, outermost first:
+ *
+ * 1. &mojo_port.read_mutex: serializes the readers of one port, and a
+ *    reader against close, so a message being copied out cannot be freed.
+ *    Never taken with another port's read_mutex held.
+ * 2. &mojo_node.lock (node.h): the node's handle table. Never held while
+ *    sleeping on a user copy.
+ * 3. mojo_transit_lock: a global mutex taken by every operation that moves
+ *    ports into or out of messages; it protects every port's @container,
+ *    so the check that a message never ends up inside its own queue sees
+ *    a stable chain.
+ * 4. &mojo_port.lock: a spinlock protecting the state, the peer pointer,
+ *    the sequence numbers and the queue. When an operation needs several
+ *    ports at once it locks them with mojo_port_lock_two() or
+ *    mojo_port_lock_four(), in ascending order of their names: the one
+ *    global order (as Mojo's PortLocker does). Lockdep subclasses tell the
+ *    nesting levels apart.
+ *
+ * Wakeups happen after every port lock is dropped. Nothing copies to or
+ * from user memory with a node lock, the transit lock or a port lock held.
+ */
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include <uapi/linux/mojoports.h>
+
+#include "object.h"
+
+struct mojo_event;
+struct mojo_node;
+
+/**
+ * enum mojo_port_state - where a port is
+ * @MOJO_PORT_RECEIVING: in a node's handle table
+ * @MOJO_PORT_IN_TRANSIT: attached to a message or held by an export file
+ * @MOJO_PORT_CLOSED: closed for good
+ */
+enum mojo_port_state {
+	MOJO_PORT_RECEIVING = 1,
+	MOJO_PORT_IN_TRANSIT,
+	MOJO_PORT_CLOSED,
+};
+
+/**
+ * struct mojo_port - one message pipe endpoint
+ * @obj:            object header (type MOJO_OBJ_PORT, reference count)
+ * @name:           random name; immutable; orders locks
+ * @lock:           protects every field below except where noted
+ * @state:          RECEIVING, IN_TRANSIT or CLOSED
+ * @node:           RECEIVING: the owning node (a reference is held)
+ * @peer:           the entangled port (a reference is held); NULL once
+ *                  this port is closed
+ * @container:      IN_TRANSIT: the port whose queue holds the message that
+ *                  carries this port, NULL when an export file holds it;
+ *                  protected by mojo_transit_lock
+ * @next_send_seq:  sequence number of the next user message sent
+ * @next_recv_seq:  sequence number the next user message must carry
+ * @peer_closed:    the peer's closure event has arrived
+ * @peer_last_seq:  with @peer_closed: the last sequence number it sent
+ * @queue:          received messages, oldest first
+ * @queued_msgs:    number of messages in @queue
+ * @queued_bytes:   payload bytes in @queue
+ * @max_msgs:       quota: most messages @queue may hold
+ * @max_bytes:      quota: most payload bytes @queue may hold
+ * @wq:             waiters for this port's signals (MOJO_IOC_WAIT); woken on
+ *                  every signal change and when the port leaves its node
+ * @read_mutex:     serializes readers and close (see the DOC above)
+ */
+struct mojo_port {
+	struct mojo_object obj;
+	u8 name[MOJO_NAME_SIZE];
+	spinlock_t lock;		/* see DOC: Ports, locking */
+	enum mojo_port_state state;
+	struct mojo_node *node;
+	struct mojo_port *peer;
+	struct mojo_port *container;
+	u64 next_send_seq;
+	u64 next_recv_seq;
+	bool peer_closed;
+	u64 peer_last_seq;
+	struct list_head queue;
+	u32 queued_msgs;
+	u64 queued_bytes;
+	u32 max_msgs;
+	u64 max_bytes;
+	wait_queue_head_t wq;
+	struct mutex read_mutex;	/* see DOC: Ports, locking */
+};
+
+extern struct mutex mojo_transit_lock;
+extern unsigned int mojo_max_message_bytes;
+extern unsigned int mojo_default_queue_msgs;
+extern unsigned int mojo_default_queue_bytes;
+
+/**
+ * mojo_port_from() - the port embedding an object
+ * @obj: an object of type MOJO_OBJ_PORT
+ *
+ * Return: the port.
+ */
+static inline struct mojo_port *mojo_port_from(struct mojo_object *obj)
+{
+	return container_of(obj, struct mojo_port, obj);
+}
+
+/**
+ * mojo_port_get() - take a reference to a port
+ * @port: the port
+ *
+ * Return: @port.
+ */
+static inline struct mojo_port *mojo_port_get(struct mojo_port *port)
+{
+	mojo_object_get(&port->obj);
+	return port;
+}
+
+/**
+ * mojo_port_put() - drop a reference to a port
+ * @port: the port, or NULL
+ */
+static inline void mojo_port_put(struct mojo_port *port)
+{
+	if (port)
+		mojo_object_put(&port->obj);
+}
+
+int mojo_port_create_pair(struct mojo_port **p0, struct mojo_port **p1);
+void mojo_port_release(struct mojo_port *port);
+void mojo_port_lock_two(struct mojo_port **pp);
+void mojo_port_unlock_two(struct mojo_port **pp);
+void mojo_port_lock_four(struct mojo_port **pp);
+void mojo_port_unlock_four(struct mojo_port **pp);
+int mojo_port_deliver(struct mojo_port *to, struct mojo_event *ev);
+void mojo_port_close(struct mojo_port *port, struct list_head *reap);
+u64 mojo_port_signals(struct mojo_port *port, u64 *satisfiable);
+bool mojo_port_can_receive(struct mojo_port *port, u32 num_bytes);
+void mojo_port_wake(struct mojo_port *port);
+
+#endif /* __MOJO_PORT_H */
