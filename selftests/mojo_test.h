@@ -49,3 +49,43 @@ static inline void *mojo_test_readonly_page(void)
 }
 
 #endif /* MOJO_TEST_H */
+
+/* Signals satisfied now, or 0xdead... on error so comparisons fail. */
+static inline uint64_t mojo_test_signals(int node, uint32_t h)
+{
+	uint64_t sat;
+
+	if (mojo_query_signals(node, h, &sat, NULL))
+		return 0xdeadbeefdeadbeefULL;
+	return sat;
+}
+
+static inline int mojo_test_write_str(int node, uint32_t h, const char *s)
+{
+	return mojo_write_message(node, h, s, strlen(s), NULL, 0);
+}
+
+/* Read one message into @buf (NUL-terminated); 0 or a negative errno. */
+static inline int mojo_test_read_str(int node, uint32_t h, char *buf,
+				     uint32_t size)
+{
+	uint32_t n = size - 1;
+	int ret = mojo_read_message(node, h, buf, &n, NULL, NULL);
+
+	if (ret == 0)
+		buf[n] = '\0';
+	return ret;
+}
+
+/* Move @h of node @from into node @to through export/import. */
+static inline int mojo_test_move(int from, uint32_t h, int to, uint32_t *out)
+{
+	int fd = mojo_export_handle(from, h);
+	int ret;
+
+	if (fd < 0)
+		return fd;
+	ret = mojo_import_handle(to, fd, out);
+	close(fd);
+	return ret;
+}

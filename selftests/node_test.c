@@ -162,7 +162,9 @@ TEST_F(node, forked_child_shares_parent_node)
 
 TEST_F(node, version_reports_api_version_and_features)
 {
-	const uint64_t known = MOJO_FEATURE_VERSION | MOJO_FEATURE_NODE_NAME;
+	const uint64_t known = MOJO_FEATURE_VERSION | MOJO_FEATURE_NODE_NAME |
+		MOJO_FEATURE_MESSAGE_PIPE | MOJO_FEATURE_SIGNALS |
+		MOJO_FEATURE_FUSE | MOJO_FEATURE_QUOTA | MOJO_FEATURE_EXPORT;
 	struct mojo_version_args args;
 
 	memset(&args, 0, sizeof(args));
@@ -194,9 +196,10 @@ TEST_F(node, unknown_ioctl_is_enotty)
 	struct { __u64 a, b; } small;
 	struct termios tio;
 	unsigned long bad[] = {
-		/* past the end of the table, and in a reserved range */
+		/* holes in the table, and past its end */
 		_IOWR(MOJO_IOC_MAGIC, 0x0f, struct mojo_version_args),
-		_IOWR(MOJO_IOC_MAGIC, 0x10, struct mojo_version_args),
+		_IOWR(MOJO_IOC_MAGIC, 0x3f, struct mojo_version_args),
+		_IOWR(MOJO_IOC_MAGIC, 0x60, struct mojo_version_args),
 		_IOWR(MOJO_IOC_MAGIC, 0xff, struct mojo_version_args),
 		/* another driver's type byte */
 		_IOWR(MOJO_IOC_MAGIC + 1, 0x00, struct mojo_version_args),

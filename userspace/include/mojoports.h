@@ -68,6 +68,133 @@ int mojo_get_node_name(int node, uint8_t name[MOJO_NAME_SIZE]);
 char *mojo_format_name(const uint8_t name[MOJO_NAME_SIZE],
 		       char buf[MOJO_NAME_STR_SIZE]);
 
+/**
+ * mojo_create_message_pipe() - create a message pipe
+ * @node: a node fd
+ * @h0:   out: one endpoint
+ * @h1:   out: the other
+ *
+ * Return: 0 or a negative errno (-ENOSPC at the node's handle limit).
+ */
+int mojo_create_message_pipe(int node, uint32_t *h0, uint32_t *h1);
+
+/**
+ * mojo_write_message() - write one message, moving handles with it
+ * @node:        a node fd
+ * @handle:      the endpoint to write from
+ * @bytes:       payload (may be NULL when @num_bytes is 0)
+ * @num_bytes:   payload size
+ * @handles:     handles of @node to move into the message (may be NULL)
+ * @num_handles: how many
+ *
+ * All or nothing; on success the handles are no longer @node's.
+ *
+ * Return: 0, -EPIPE (peer closed), -ENOSPC (peer's queue at quota),
+ * -EMSGSIZE, -EINVAL, -ELOOP, -EBADF, -EBUSY, -EFAULT, -ENOMEM.
+ */
+int mojo_write_message(int node, uint32_t handle, const void *bytes,
+		       uint32_t num_bytes, const uint32_t *handles,
+		       uint32_t num_handles);
+
+/**
+ * mojo_read_message() - read the oldest message whole
+ * @node:        a node fd
+ * @handle:      the endpoint to read from
+ * @bytes:       buffer for the payload (may be NULL with *@num_bytes 0)
+ * @num_bytes:   in: size of @bytes; out: size of the message. May be NULL
+ *               for a capacity of 0.
+ * @handles:     buffer for received handles (may be NULL)
+ * @num_handles: in: capacity of @handles; out: handles received. May be
+ *               NULL for a capacity of 0.
+ *
+ * Return: 0; -EMSGSIZE with the needed sizes in *@num_bytes and
+ * *@num_handles and the message still queued; -EAGAIN (empty); -EPIPE
+ * (peer closed and drained); other negative errnos.
+ */
+int mojo_read_message(int node, uint32_t handle, void *bytes,
+		      uint32_t *num_bytes, uint32_t *handles,
+		      uint32_t *num_handles);
+
+/**
+ * mojo_close() - close a handle
+ * @node:   a node fd
+ * @handle: the handle
+ *
+ * Return: 0 or -EBADF.
+ */
+int mojo_close(int node, uint32_t handle);
+
+/**
+ * mojo_query_signals() - a handle's signals now
+ * @node:        a node fd
+ * @handle:      the handle
+ * @satisfied:   out: MOJO_SIGNAL_* satisfied now (may be NULL)
+ * @satisfiable: out: MOJO_SIGNAL_* that can still be satisfied (may be NULL)
+ *
+ * Return: 0 or a negative errno.
+ */
+int mojo_query_signals(int node, uint32_t handle, uint64_t *satisfied,
+		       uint64_t *satisfiable);
+
+/**
+ * mojo_wait() - block until any of @signals is satisfied
+ * @node:        a node fd
+ * @handle:      the handle
+ * @signals:     MOJO_SIGNAL_* bits
+ * @timeout_ns:  relative timeout; 0 polls; MOJO_TIMEOUT_INFINITE waits
+ * @satisfied:   out: the signals when the wait ended (may be NULL)
+ * @satisfiable: out: likewise (may be NULL)
+ *
+ * Return: 0; -EPIPE when none of @signals can be satisfied any more;
+ * -ETIMEDOUT; -EINTR; -ECANCELED when the handle was closed or sent away.
+ */
+int mojo_wait(int node, uint32_t handle, uint64_t signals,
+	      uint64_t timeout_ns, uint64_t *satisfied, uint64_t *satisfiable);
+
+/**
+ * mojo_fuse_message_pipes() - join pipes a-@h0 and @h1-d into a-d
+ * @node: a node fd
+ * @h0:   an endpoint (closed on success)
+ * @h1:   an endpoint of another pipe (closed on success)
+ *
+ * Return: 0, -EINVAL (peers of each other, not pipes), -EBUSY (written to,
+ * or messages queued), -EBADF.
+ */
+int mojo_fuse_message_pipes(int node, uint32_t h0, uint32_t h1);
+
+/**
+ * mojo_set_quota() - set an endpoint's receive queue quota
+ * @node:      a node fd
+ * @handle:    the endpoint
+ * @max_msgs:  most queued messages
+ * @max_bytes: most queued payload bytes
+ *
+ * Return: 0 or a negative errno.
+ */
+int mojo_set_quota(int node, uint32_t handle, uint64_t max_msgs,
+		   uint64_t max_bytes);
+
+/**
+ * mojo_export_handle() - move a handle out of the node into a new fd
+ * @node:   a node fd
+ * @handle: the handle (gone from @node on success)
+ *
+ * Return: an O_CLOEXEC fd to pass with SCM_RIGHTS or across exec, or a
+ * negative errno.
+ */
+int mojo_export_handle(int node, uint32_t handle);
+
+/**
+ * mojo_import_handle() - turn an exported fd into a handle of @node
+ * @node:   a node fd
+ * @fd:     the exported fd (the caller still closes it)
+ * @handle: out: the new handle
+ *
+ * Return: 0, -EINVAL (not an exported handle), -EALREADY (imported
+ * before), or another negative errno.
+ */
+int mojo_import_handle(int node, int fd, uint32_t *handle);
+
 #ifdef __cplusplus
 }
 #endif

@@ -70,3 +70,150 @@ MOJO_EXPORT char *mojo_format_name(const uint8_t name[MOJO_NAME_SIZE],
 	buf[2 * MOJO_NAME_SIZE] = '\0';
 	return buf;
 }
+
+MOJO_EXPORT int mojo_create_message_pipe(int node, uint32_t *h0, uint32_t *h1)
+{
+	struct mojo_create_message_pipe_args a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	ret = mojo_ioctl(node, MOJO_IOC_CREATE_MESSAGE_PIPE, &a);
+	if (ret < 0)
+		return ret;
+	*h0 = a.handle0;
+	*h1 = a.handle1;
+	return 0;
+}
+
+MOJO_EXPORT int mojo_write_message(int node, uint32_t handle, const void *bytes,
+				   uint32_t num_bytes, const uint32_t *handles,
+				   uint32_t num_handles)
+{
+	struct mojo_write_message_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = handle;
+	a.bytes = (uintptr_t)bytes;
+	a.num_bytes = num_bytes;
+	a.handles = (uintptr_t)handles;
+	a.num_handles = num_handles;
+	return mojo_ioctl(node, MOJO_IOC_WRITE_MESSAGE, &a);
+}
+
+MOJO_EXPORT int mojo_read_message(int node, uint32_t handle, void *bytes,
+				  uint32_t *num_bytes, uint32_t *handles,
+				  uint32_t *num_handles)
+{
+	struct mojo_read_message_args a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = handle;
+	a.bytes = (uintptr_t)bytes;
+	a.num_bytes = num_bytes ? *num_bytes : 0;
+	a.handles = (uintptr_t)handles;
+	a.num_handles = num_handles ? *num_handles : 0;
+	ret = mojo_ioctl(node, MOJO_IOC_READ_MESSAGE, &a);
+	if (ret == 0 || ret == -EMSGSIZE) {
+		if (num_bytes)
+			*num_bytes = a.num_bytes;
+		if (num_handles)
+			*num_handles = a.num_handles;
+	}
+	return ret;
+}
+
+MOJO_EXPORT int mojo_close(int node, uint32_t handle)
+{
+	struct mojo_handle_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = handle;
+	return mojo_ioctl(node, MOJO_IOC_CLOSE, &a);
+}
+
+MOJO_EXPORT int mojo_query_signals(int node, uint32_t handle,
+				   uint64_t *satisfied, uint64_t *satisfiable)
+{
+	struct mojo_signals_args a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = handle;
+	ret = mojo_ioctl(node, MOJO_IOC_QUERY_SIGNALS, &a);
+	if (ret < 0)
+		return ret;
+	if (satisfied)
+		*satisfied = a.satisfied;
+	if (satisfiable)
+		*satisfiable = a.satisfiable;
+	return 0;
+}
+
+MOJO_EXPORT int mojo_wait(int node, uint32_t handle, uint64_t signals,
+			  uint64_t timeout_ns, uint64_t *satisfied,
+			  uint64_t *satisfiable)
+{
+	struct mojo_signals_args a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = handle;
+	a.signals = signals;
+	a.timeout_ns = timeout_ns;
+	ret = mojo_ioctl(node, MOJO_IOC_WAIT, &a);
+	if (ret == 0 || ret == -EPIPE || ret == -ETIMEDOUT) {
+		if (satisfied)
+			*satisfied = a.satisfied;
+		if (satisfiable)
+			*satisfiable = a.satisfiable;
+	}
+	return ret;
+}
+
+MOJO_EXPORT int mojo_fuse_message_pipes(int node, uint32_t h0, uint32_t h1)
+{
+	struct mojo_fuse_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.handle0 = h0;
+	a.handle1 = h1;
+	return mojo_ioctl(node, MOJO_IOC_FUSE, &a);
+}
+
+MOJO_EXPORT int mojo_set_quota(int node, uint32_t handle, uint64_t max_msgs,
+			       uint64_t max_bytes)
+{
+	struct mojo_quota_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = handle;
+	a.max_msgs = max_msgs;
+	a.max_bytes = max_bytes;
+	return mojo_ioctl(node, MOJO_IOC_SET_QUOTA, &a);
+}
+
+MOJO_EXPORT int mojo_export_handle(int node, uint32_t handle)
+{
+	struct mojo_export_args a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = handle;
+	ret = mojo_ioctl(node, MOJO_IOC_EXPORT, &a);
+	return ret < 0 ? ret : a.fd;
+}
+
+MOJO_EXPORT int mojo_import_handle(int node, int fd, uint32_t *handle)
+{
+	struct mojo_export_args a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.fd = fd;
+	ret = mojo_ioctl(node, MOJO_IOC_IMPORT, &a);
+	if (ret < 0)
+		return ret;
+	*handle = a.handle;
+	return 0;
+}

@@ -1,0 +1,934 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Message pipes: create, write, read, close, signals, handle transfer,
+ * fuse, quotas, export/import and node death. One behaviour per TEST; bad
+ * input is checked to change nothing by reading the state back.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "mojo_test.h"
+
+#define R MOJO_SIGNAL_READABLE
+#define W MOJO_SIGNAL_WRITABLE
+#define PC MOJO_SIGNAL_PEER_CLOSED
+#define QE MOJO_SIGNAL_QUOTA_EXCEEDED
+
+/* One node with one pipe h0-h1. */
+FIXTURE(pipe) {
+	int node;
+	uint32_t h0, h1;
+};
+
+FIXTURE_SETUP(pipe)
+{
+	self->node = mojo_open_node();
+	ASSERT_GE(self->node, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &self->h0, &self->h1));
+}
+
+FIXTURE_TEARDOWN(pipe)
+{
+	close(self->node);
+}
+
+/* Two nodes, a and b, with one pipe ha (in a) - hb (in b). */
+FIXTURE(nodes) {
+	int a, b;
+	uint32_t ha, hb;
+};
+
+FIXTURE_SETUP(nodes)
+{
+	uint32_t h;
+
+	self->a = mojo_open_node();
+	self->b = mojo_open_node();
+	ASSERT_GE(self->a, 0);
+	ASSERT_GE(self->b, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(self->a, &self->ha, &h));
+	ASSERT_EQ(0, mojo_test_move(self->a, h, self->b, &self->hb));
+}
+
+FIXTURE_TEARDOWN(nodes)
+{
+	close(self->a);
+	close(self->b);
+}
+
+TEST_F(pipe, create_gives_two_distinct_nonzero_handles)
+{
+	EXPECT_NE(0, self->h0);
+	EXPECT_NE(0, self->h1);
+	EXPECT_NE(self->h0, self->h1);
+}
+
+TEST_F(pipe, fresh_pipe_is_writable_not_readable)
+{
+	uint64_t sat, able;
+
+	ASSERT_EQ(0, mojo_query_signals(self->node, self->h0, &sat, &able));
+	EXPECT_EQ(W, sat);
+	EXPECT_EQ(R | W | PC | QE, able);
+}
+
+TEST_F(pipe, write_then_read_round_trip)
+{
+	char buf[64];
+
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "hello"));
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, self->h1));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+	EXPECT_STREQ("hello", buf);
+	EXPECT_EQ(W, mojo_test_signals(self->node, self->h1));
+	/* And the other way. */
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h1, "back"));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h0, buf, sizeof(buf)));
+	EXPECT_STREQ("back", buf);
+}
+
+TEST_F(pipe, empty_message_round_trip)
+{
+	uint32_t n = 0, nh = 0;
+
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, NULL, 0));
+	ASSERT_EQ(0, mojo_read_message(self->node, self->h1, NULL, &n, NULL, &nh));
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(0, nh);
+}
+
+TEST_F(pipe, read_empty_is_eagain)
+{
+	char buf[8];
+
+	EXPECT_EQ(-EAGAIN, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+}
+
+TEST_F(pipe, messages_arrive_whole_and_in_order)
+{
+	uint32_t i, v, n;
+
+	for (i = 0; i < 1000; i++)
+		ASSERT_EQ(0, mojo_write_message(self->node, self->h0, &i, sizeof(i), NULL, 0));
+	for (i = 0; i < 1000; i++) {
+		n = sizeof(v);
+		ASSERT_EQ(0, mojo_read_message(self->node, self->h1, &v, &n, NULL, NULL));
+		ASSERT_EQ(sizeof(v), n);
+		ASSERT_EQ(i, v);
+	}
+}
+
+TEST_F(pipe, one_mib_message)
+{
+	uint32_t size = 1 << 20, n = size, i;
+	uint8_t *in = malloc(size), *out = malloc(size);
+
+	ASSERT_NE(NULL, in);
+	ASSERT_NE(NULL, out);
+	for (i = 0; i < size; i++)
+		in[i] = i * 7 + (i >> 12);
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, in, size, NULL, 0));
+	ASSERT_EQ(0, mojo_read_message(self->node, self->h1, out, &n, NULL, NULL));
+	ASSERT_EQ(size, n);
+	ASSERT_EQ(0, memcmp(in, out, size));
+	free(in);
+	free(out);
+}
+
+TEST_F(pipe, oversized_write_is_emsgsize_and_sends_nothing)
+{
+	uint32_t size = (1 << 20) + 1;
+	uint8_t *in = calloc(1, size);
+
+	ASSERT_NE(NULL, in);
+	EXPECT_EQ(-EMSGSIZE, mojo_write_message(self->node, self->h0, in, size, NULL, 0));
+	EXPECT_EQ(W, mojo_test_signals(self->node, self->h1));
+	free(in);
+}
+
+TEST_F(pipe, small_byte_buffer_reports_size_and_keeps_message)
+{
+	char buf[64];
+	uint32_t n = 2, nh = 0;
+
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "0123456789"));
+	EXPECT_EQ(-EMSGSIZE, mojo_read_message(self->node, self->h1, buf, &n, NULL, &nh));
+	EXPECT_EQ(10, n);
+	EXPECT_EQ(0, nh);
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, self->h1));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+	EXPECT_STREQ("0123456789", buf);
+}
+
+TEST_F(pipe, small_handle_buffer_reports_count_and_keeps_message)
+{
+	uint32_t q0, q1, n = 0, nh = 0, got;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &q0, &q1));
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &q1, 1));
+	EXPECT_EQ(-EMSGSIZE, mojo_read_message(self->node, self->h1, NULL, &n, NULL, &nh));
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(1, nh);
+	ASSERT_EQ(0, mojo_read_message(self->node, self->h1, NULL, &n, &got, &nh));
+	EXPECT_EQ(1, nh);
+	EXPECT_NE(0, got);
+}
+
+TEST_F(pipe, peer_closed_only_after_drain)
+{
+	char buf[16];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "x"));
+	ASSERT_EQ(0, mojo_close(self->node, self->h0));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(R, mojo_test_signals(self->node, self->h1));
+		ASSERT_EQ(0, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+	}
+	EXPECT_EQ(PC, mojo_test_signals(self->node, self->h1));
+	EXPECT_EQ(-EPIPE, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+}
+
+TEST_F(pipe, write_to_closed_peer_is_epipe)
+{
+	uint32_t q0, q1;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &q0, &q1));
+	ASSERT_EQ(0, mojo_close(self->node, self->h1));
+	EXPECT_EQ(-EPIPE, mojo_test_write_str(self->node, self->h0, "x"));
+	/* A handle attached to the failed write stays ours. */
+	EXPECT_EQ(-EPIPE, mojo_write_message(self->node, self->h0, NULL, 0, &q1, 1));
+	EXPECT_EQ(W, mojo_test_signals(self->node, q1));
+}
+
+TEST_F(pipe, closed_and_unknown_handles_are_ebadf)
+{
+	char buf[8];
+
+	ASSERT_EQ(0, mojo_close(self->node, self->h0));
+	EXPECT_EQ(-EBADF, mojo_close(self->node, self->h0));
+	EXPECT_EQ(-EBADF, mojo_test_write_str(self->node, self->h0, "x"));
+	EXPECT_EQ(-EBADF, mojo_test_read_str(self->node, self->h0, buf, sizeof(buf)));
+	EXPECT_EQ(-EBADF, mojo_query_signals(self->node, self->h0, NULL, NULL));
+	EXPECT_EQ(-EBADF, mojo_close(self->node, 0));
+	EXPECT_EQ(-EBADF, mojo_close(self->node, 0x7fffffff));
+	EXPECT_EQ(-EBADF, mojo_test_write_str(self->node, 0, "x"));
+}
+
+TEST_F(pipe, handles_mean_nothing_in_another_node)
+{
+	int other = mojo_open_node();
+	uint32_t o0, o1;
+
+	ASSERT_GE(other, 0);
+	EXPECT_EQ(-EBADF, mojo_test_write_str(other, self->h0, "x"));
+	EXPECT_EQ(-EBADF, mojo_close(other, self->h1));
+	/* Even when the other node has a handle with the same number. */
+	ASSERT_EQ(0, mojo_create_message_pipe(other, &o0, &o1));
+	ASSERT_EQ(0, mojo_test_write_str(other, o0, "mine"));
+	EXPECT_EQ(W, mojo_test_signals(self->node, self->h1));
+	close(other);
+	EXPECT_EQ(W, mojo_test_signals(self->node, self->h0));
+}
+
+TEST_F(pipe, bad_pointers_are_efault_and_send_nothing)
+{
+	void *unmapped = mojo_test_unmapped();
+	uint32_t q0, q1;
+
+	ASSERT_NE(NULL, unmapped);
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &q0, &q1));
+	EXPECT_EQ(-EFAULT, mojo_write_message(self->node, self->h0, NULL, 4, NULL, 0));
+	EXPECT_EQ(-EFAULT, mojo_write_message(self->node, self->h0, unmapped, 4, NULL, 0));
+	EXPECT_EQ(-EFAULT, mojo_write_message(self->node, self->h0, NULL, 0, NULL, 1));
+	EXPECT_EQ(-EFAULT, mojo_write_message(self->node, self->h0, NULL, 0, unmapped, 1));
+	EXPECT_EQ(W, mojo_test_signals(self->node, self->h1));
+	EXPECT_EQ(W, mojo_test_signals(self->node, q1));
+}
+
+TEST_F(pipe, read_into_bad_buffer_is_efault_and_keeps_message)
+{
+	void *unmapped = mojo_test_unmapped();
+	uint32_t q0, q1, n = 16, nh = 1, got;
+	char buf[16];
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &q0, &q1));
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, "abc", 3, &q1, 1));
+	EXPECT_EQ(-EFAULT, mojo_read_message(self->node, self->h1, unmapped, &n, &got, &nh));
+	n = 16;
+	nh = 1;
+	EXPECT_EQ(-EFAULT, mojo_read_message(self->node, self->h1, buf, &n, unmapped, &nh));
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, self->h1));
+	n = 16;
+	nh = 1;
+	ASSERT_EQ(0, mojo_read_message(self->node, self->h1, buf, &n, &got, &nh));
+	EXPECT_EQ(3, n);
+	EXPECT_EQ(1, nh);
+	/* The received port is the old q1: q0 still reaches it. */
+	ASSERT_EQ(0, mojo_test_write_str(self->node, q0, "via"));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, got, buf, sizeof(buf)));
+	EXPECT_STREQ("via", buf);
+}
+
+TEST_F(pipe, reserved_fields_and_flags_are_einval)
+{
+	struct mojo_create_message_pipe_args c;
+	struct mojo_write_message_args w;
+	struct mojo_read_message_args r;
+	struct mojo_handle_args h;
+	struct mojo_signals_args s;
+	struct mojo_fuse_args f;
+	struct mojo_export_args e;
+	struct mojo_quota_args q;
+
+	memset(&c, 0, sizeof(c));
+	c.flags = 1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_CREATE_MESSAGE_PIPE, &c));
+	memset(&c, 0, sizeof(c));
+	c.reserved[4] = 1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_CREATE_MESSAGE_PIPE, &c));
+	EXPECT_EQ(0, c.handle0);
+
+	memset(&w, 0, sizeof(w));
+	w.handle = self->h0;
+	w.flags = 1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_WRITE_MESSAGE, &w));
+	w.flags = 0;
+	w.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_WRITE_MESSAGE, &w));
+	EXPECT_EQ(W, mojo_test_signals(self->node, self->h1));
+
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "kept"));
+	memset(&r, 0, sizeof(r));
+	r.handle = self->h1;
+	r.num_bytes = 0;
+	r.reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_READ_MESSAGE, &r));
+	r.reserved[0] = 0;
+	r.flags = 2;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_READ_MESSAGE, &r));
+	EXPECT_EQ(0, r.num_bytes);
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, self->h1));
+
+	memset(&h, 0, sizeof(h));
+	h.handle = self->h0;
+	h.reserved[2] = 1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_CLOSE, &h));
+	EXPECT_EQ(W, mojo_test_signals(self->node, self->h0));
+
+	memset(&s, 0, sizeof(s));
+	s.handle = self->h0;
+	s.signals = R;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_QUERY_SIGNALS, &s));
+	s.signals = 0;
+	s.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_QUERY_SIGNALS, &s));
+	s.reserved[1] = 0;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_WAIT, &s));
+	s.signals = 1ULL << 40;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_WAIT, &s));
+
+	memset(&f, 0, sizeof(f));
+	f.handle0 = self->h0;
+	f.handle1 = self->h1;
+	f.reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_FUSE, &f));
+
+	memset(&e, 0, sizeof(e));
+	e.handle = self->h0;
+	e.reserved0 = 1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_EXPORT, &e));
+	EXPECT_EQ(W, mojo_test_signals(self->node, self->h0));
+
+	memset(&q, 0, sizeof(q));
+	q.handle = self->h0;
+	q.max_msgs = 1;
+	q.max_bytes = 1;
+	q.reserved = 1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_SET_QUOTA, &q));
+}
+
+TEST_F(pipe, too_many_handles_is_einval_and_moves_nothing)
+{
+	uint32_t hs[MOJO_MAX_MESSAGE_HANDLES + 1], other[MOJO_MAX_MESSAGE_HANDLES + 1];
+	int i;
+
+	for (i = 0; i <= MOJO_MAX_MESSAGE_HANDLES; i++)
+		ASSERT_EQ(0, mojo_create_message_pipe(self->node, &hs[i], &other[i]));
+	EXPECT_EQ(-EINVAL, mojo_write_message(self->node, self->h0, NULL, 0, hs,
+					      MOJO_MAX_MESSAGE_HANDLES + 1));
+	for (i = 0; i <= MOJO_MAX_MESSAGE_HANDLES; i++)
+		ASSERT_EQ(W, mojo_test_signals(self->node, hs[i]));
+	/* Exactly the maximum is fine. */
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, hs,
+					MOJO_MAX_MESSAGE_HANDLES));
+	EXPECT_EQ(-EBADF, mojo_query_signals(self->node, hs[0], NULL, NULL));
+	EXPECT_EQ(W, mojo_test_signals(self->node, hs[MOJO_MAX_MESSAGE_HANDLES]));
+}
+
+TEST_F(pipe, duplicate_handle_is_einval_and_moves_nothing)
+{
+	uint32_t q0, q1, hs[3];
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &q0, &q1));
+	hs[0] = q0;
+	hs[1] = q1;
+	hs[2] = q0;
+	EXPECT_EQ(-EINVAL, mojo_write_message(self->node, self->h0, NULL, 0, hs, 3));
+	EXPECT_EQ(W, mojo_test_signals(self->node, q0));
+	EXPECT_EQ(W, mojo_test_signals(self->node, q1));
+	EXPECT_EQ(W, mojo_test_signals(self->node, self->h1));
+}
+
+TEST_F(pipe, sending_self_or_peer_is_einval)
+{
+	uint32_t q0, q1, hs[2];
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &q0, &q1));
+	EXPECT_EQ(-EINVAL, mojo_write_message(self->node, self->h0, NULL, 0, &self->h0, 1));
+	EXPECT_EQ(-EINVAL, mojo_write_message(self->node, self->h0, NULL, 0, &self->h1, 1));
+	hs[0] = q0;
+	hs[1] = self->h1;
+	EXPECT_EQ(-EINVAL, mojo_write_message(self->node, self->h0, NULL, 0, hs, 2));
+	EXPECT_EQ(W, mojo_test_signals(self->node, q0));
+	EXPECT_EQ(W, mojo_test_signals(self->node, self->h1));
+	/* A bad handle among good ones. */
+	hs[1] = 0x12345;
+	EXPECT_EQ(-EBADF, mojo_write_message(self->node, self->h0, NULL, 0, hs, 2));
+	EXPECT_EQ(W, mojo_test_signals(self->node, q0));
+}
+
+TEST_F(pipe, transferred_port_brings_its_queue_in_order)
+{
+	uint32_t q0, q1, got, n, nh = 1, i, v;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &q0, &q1));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, mojo_write_message(self->node, q0, &i, sizeof(i), NULL, 0));
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &q1, 1));
+	EXPECT_EQ(-EBADF, mojo_query_signals(self->node, q1, NULL, NULL));
+	/* Written while the port is in transit: waits on it. */
+	for (i = 3; i < 6; i++)
+		ASSERT_EQ(0, mojo_write_message(self->node, q0, &i, sizeof(i), NULL, 0));
+	n = 0;
+	ASSERT_EQ(0, mojo_read_message(self->node, self->h1, NULL, &n, &got, &nh));
+	ASSERT_EQ(1, nh);
+	for (i = 0; i < 6; i++) {
+		n = sizeof(v);
+		ASSERT_EQ(0, mojo_read_message(self->node, got, &v, &n, NULL, NULL));
+		ASSERT_EQ(i, v);
+	}
+}
+
+TEST_F(pipe, unread_message_closes_the_ports_it_carries)
+{
+	uint32_t q0, q1;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &q0, &q1));
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &q1, 1));
+	EXPECT_EQ(W, mojo_test_signals(self->node, q0));
+	ASSERT_EQ(0, mojo_close(self->node, self->h1));
+	EXPECT_EQ(PC, mojo_test_signals(self->node, q0));
+}
+
+TEST_F(pipe, nested_unread_messages_close_all_their_ports)
+{
+	uint32_t a0, a1, b0, b1;
+
+	/* b1 rides inside a message to a1, and a1 inside one to h1. */
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &a0, &a1));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &b0, &b1));
+	ASSERT_EQ(0, mojo_write_message(self->node, a0, NULL, 0, &b1, 1));
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &a1, 1));
+	ASSERT_EQ(0, mojo_close(self->node, self->h1));
+	EXPECT_EQ(PC, mojo_test_signals(self->node, a0));
+	EXPECT_EQ(PC, mojo_test_signals(self->node, b0));
+}
+
+TEST_F(pipe, message_inside_its_own_queue_is_eloop)
+{
+	uint32_t a0, a1, b0, b1;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &a0, &a1));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &b0, &b1));
+	/* a1 now waits in b1's queue ... */
+	ASSERT_EQ(0, mojo_write_message(self->node, b0, NULL, 0, &a1, 1));
+	/* ... so b1 may not go into a1's queue. */
+	EXPECT_EQ(-ELOOP, mojo_write_message(self->node, a0, NULL, 0, &b1, 1));
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, b1));
+	EXPECT_EQ(W, mojo_test_signals(self->node, a0));
+}
+
+TEST_F(pipe, fuse_joins_two_pipes)
+{
+	uint32_t b0, b1;
+	char buf[16];
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &b0, &b1));
+	ASSERT_EQ(0, mojo_fuse_message_pipes(self->node, self->h1, b0));
+	EXPECT_EQ(-EBADF, mojo_query_signals(self->node, self->h1, NULL, NULL));
+	EXPECT_EQ(-EBADF, mojo_query_signals(self->node, b0, NULL, NULL));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "fused"));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, b1, buf, sizeof(buf)));
+	EXPECT_STREQ("fused", buf);
+	ASSERT_EQ(0, mojo_test_write_str(self->node, b1, "back"));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h0, buf, sizeof(buf)));
+	EXPECT_STREQ("back", buf);
+	ASSERT_EQ(0, mojo_close(self->node, b1));
+	EXPECT_EQ(PC, mojo_test_signals(self->node, self->h0));
+}
+
+TEST_F(pipe, fuse_keeps_sequence_after_reads)
+{
+	uint32_t b0, b1, i, v, n;
+
+	/* h1 has read two messages from h0 before the fuse. */
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, mojo_write_message(self->node, self->h0, &i, sizeof(i), NULL, 0));
+		n = sizeof(v);
+		ASSERT_EQ(0, mojo_read_message(self->node, self->h1, &v, &n, NULL, NULL));
+	}
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &b0, &b1));
+	ASSERT_EQ(0, mojo_fuse_message_pipes(self->node, self->h1, b0));
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, &i, sizeof(i), NULL, 0));
+	n = sizeof(v);
+	ASSERT_EQ(0, mojo_read_message(self->node, b1, &v, &n, NULL, NULL));
+	EXPECT_EQ(2, v);
+}
+
+TEST_F(pipe, fuse_preconditions_fail_cleanly)
+{
+	uint32_t b0, b1, c0, c1;
+	char buf[8];
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &b0, &b1));
+	/* Each other's peer, or the same handle. */
+	EXPECT_EQ(-EINVAL, mojo_fuse_message_pipes(self->node, self->h0, self->h1));
+	EXPECT_EQ(-EINVAL, mojo_fuse_message_pipes(self->node, self->h0, self->h0));
+	EXPECT_EQ(-EBADF, mojo_fuse_message_pipes(self->node, self->h0, 0x4242));
+	/* Written to. */
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h1, "w"));
+	EXPECT_EQ(-EBUSY, mojo_fuse_message_pipes(self->node, self->h1, b0));
+	/* A message queued. */
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, b1, "q"));
+	EXPECT_EQ(-EBUSY, mojo_fuse_message_pipes(self->node, c1, b0));
+	/* Nothing changed. */
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, self->h0));
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, b0));
+	EXPECT_EQ(W, mojo_test_signals(self->node, c1));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, b0, buf, sizeof(buf)));
+	EXPECT_STREQ("q", buf);
+}
+
+TEST_F(pipe, fuse_with_closed_far_end_passes_closure_on)
+{
+	uint32_t b0, b1;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &b0, &b1));
+	ASSERT_EQ(0, mojo_close(self->node, self->h0));
+	ASSERT_EQ(0, mojo_fuse_message_pipes(self->node, self->h1, b0));
+	EXPECT_EQ(PC, mojo_test_signals(self->node, b1));
+}
+
+TEST_F(pipe, quota_in_messages)
+{
+	char buf[8];
+
+	ASSERT_EQ(0, mojo_set_quota(self->node, self->h1, 2, 1 << 20));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "1"));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "2"));
+	EXPECT_EQ(-ENOSPC, mojo_test_write_str(self->node, self->h0, "3"));
+	EXPECT_EQ(0, mojo_test_signals(self->node, self->h0));
+	EXPECT_EQ(R | W | QE, mojo_test_signals(self->node, self->h1));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+	EXPECT_EQ(W, mojo_test_signals(self->node, self->h0));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "3"));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+	EXPECT_STREQ("2", buf);
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+	EXPECT_STREQ("3", buf);
+}
+
+TEST_F(pipe, quota_in_bytes)
+{
+	char big[100] = { 0 };
+
+	ASSERT_EQ(0, mojo_set_quota(self->node, self->h1, 100, 150));
+	/* One message always fits an empty queue. */
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, big, 100, NULL, 0));
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, big, 50, NULL, 0));
+	EXPECT_EQ(-ENOSPC, mojo_write_message(self->node, self->h0, big, 1, NULL, 0));
+	EXPECT_EQ(R | W | QE, mojo_test_signals(self->node, self->h1));
+}
+
+TEST_F(pipe, bad_quota_is_einval)
+{
+	EXPECT_EQ(-EINVAL, mojo_set_quota(self->node, self->h1, 0, 100));
+	EXPECT_EQ(-EINVAL, mojo_set_quota(self->node, self->h1, 100, 0));
+	EXPECT_EQ(-EINVAL, mojo_set_quota(self->node, self->h1, MOJO_QUOTA_MAX_MSGS + 1, 100));
+	EXPECT_EQ(-EINVAL, mojo_set_quota(self->node, self->h1, 1, MOJO_QUOTA_MAX_BYTES + 1));
+	EXPECT_EQ(-EBADF, mojo_set_quota(self->node, 0x999, 1, 1));
+	/* The default quota still holds: two writes work. */
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "1"));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "2"));
+}
+
+TEST_F(pipe, wait_with_zero_timeout_polls)
+{
+	uint64_t sat = 0;
+
+	EXPECT_EQ(-ETIMEDOUT, mojo_wait(self->node, self->h1, R, 0, &sat, NULL));
+	EXPECT_EQ(W, sat);
+	EXPECT_EQ(0, mojo_wait(self->node, self->h1, W, 0, &sat, NULL));
+}
+
+TEST_F(pipe, wait_times_out)
+{
+	struct timespec t0, t1;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(-ETIMEDOUT, mojo_wait(self->node, self->h1, R, 50000000, NULL, NULL));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	EXPECT_GE(ms, 45);
+}
+
+struct delayed {
+	int node;
+	uint32_t h;
+	int what;	/* 0: write, 1: close */
+};
+
+static void *delayed_act(void *p)
+{
+	struct delayed *d = p;
+
+	usleep(50000);
+	if (d->what == 0)
+		mojo_test_write_str(d->node, d->h, "late");
+	else
+		mojo_close(d->node, d->h);
+	return NULL;
+}
+
+TEST_F(pipe, wait_wakes_on_message_from_another_thread)
+{
+	struct delayed d = { self->node, self->h0, 0 };
+	uint64_t sat;
+	pthread_t t;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, delayed_act, &d));
+	EXPECT_EQ(0, mojo_wait(self->node, self->h1, R, MOJO_TIMEOUT_INFINITE, &sat, NULL));
+	EXPECT_EQ(R | W, sat);
+	pthread_join(t, NULL);
+}
+
+TEST_F(pipe, wait_for_readable_fails_when_peer_closes)
+{
+	struct delayed d = { self->node, self->h0, 1 };
+	uint64_t sat, able;
+	pthread_t t;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, delayed_act, &d));
+	EXPECT_EQ(-EPIPE, mojo_wait(self->node, self->h1, R, MOJO_TIMEOUT_INFINITE, &sat, &able));
+	EXPECT_EQ(PC, sat);
+	EXPECT_EQ(PC, able);
+	pthread_join(t, NULL);
+}
+
+TEST_F(pipe, wait_is_cancelled_when_the_handle_closes)
+{
+	struct delayed d = { self->node, self->h1, 1 };
+	pthread_t t;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, delayed_act, &d));
+	EXPECT_EQ(-ECANCELED, mojo_wait(self->node, self->h1, R, MOJO_TIMEOUT_INFINITE, NULL, NULL));
+	pthread_join(t, NULL);
+}
+
+static void on_alarm(int sig)
+{
+}
+
+TEST_F(pipe, wait_is_interrupted_by_a_signal)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ualarm(50000, 0);
+	EXPECT_EQ(-EINTR, mojo_wait(self->node, self->h1, R, MOJO_TIMEOUT_INFINITE, NULL, NULL));
+}
+
+TEST_F(nodes, messages_cross_nodes)
+{
+	char buf[16];
+
+	ASSERT_EQ(0, mojo_test_write_str(self->a, self->ha, "a->b"));
+	ASSERT_EQ(0, mojo_test_read_str(self->b, self->hb, buf, sizeof(buf)));
+	EXPECT_STREQ("a->b", buf);
+	ASSERT_EQ(0, mojo_test_write_str(self->b, self->hb, "b->a"));
+	ASSERT_EQ(0, mojo_test_read_str(self->a, self->ha, buf, sizeof(buf)));
+	EXPECT_STREQ("b->a", buf);
+}
+
+TEST_F(nodes, port_sent_to_another_node_gets_a_new_handle_there)
+{
+	uint32_t q0, q1, got, n = 0, nh = 1;
+	char buf[16];
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->a, &q0, &q1));
+	ASSERT_EQ(0, mojo_write_message(self->a, self->ha, NULL, 0, &q1, 1));
+	ASSERT_EQ(0, mojo_read_message(self->b, self->hb, NULL, &n, &got, &nh));
+	ASSERT_EQ(1, nh);
+	ASSERT_EQ(0, mojo_test_write_str(self->a, q0, "over"));
+	ASSERT_EQ(0, mojo_test_read_str(self->b, got, buf, sizeof(buf)));
+	EXPECT_STREQ("over", buf);
+	EXPECT_EQ(-EBADF, mojo_query_signals(self->a, q1, NULL, NULL));
+}
+
+TEST_F(nodes, node_death_closes_its_ports)
+{
+	uint32_t q0, q1, n = 0, nh = 1, got;
+
+	/* b also holds a port that arrived in a message, still unread. */
+	ASSERT_EQ(0, mojo_create_message_pipe(self->a, &q0, &q1));
+	ASSERT_EQ(0, mojo_write_message(self->a, self->ha, NULL, 0, &q1, 1));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->a, &q1, &got));
+	ASSERT_EQ(0, mojo_write_message(self->a, self->ha, NULL, 0, &got, 1));
+	ASSERT_EQ(0, mojo_read_message(self->b, self->hb, NULL, &n, &got, &nh));
+	close(self->b);
+	self->b = -1;
+	EXPECT_EQ(PC, mojo_test_signals(self->a, self->ha));
+	EXPECT_EQ(PC, mojo_test_signals(self->a, q0));
+	EXPECT_EQ(PC, mojo_test_signals(self->a, q1));
+}
+
+TEST_F(nodes, exported_fd_closed_without_import_closes_the_endpoint)
+{
+	int fd = mojo_export_handle(self->b, self->hb);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-EBADF, mojo_query_signals(self->b, self->hb, NULL, NULL));
+	EXPECT_EQ(W, mojo_test_signals(self->a, self->ha));
+	close(fd);
+	EXPECT_EQ(PC, mojo_test_signals(self->a, self->ha));
+}
+
+TEST_F(nodes, exported_fd_is_cloexec_and_imports_once)
+{
+	uint32_t h1, h2;
+	int fd = mojo_export_handle(self->b, self->hb);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	ASSERT_EQ(0, mojo_import_handle(self->b, fd, &h1));
+	EXPECT_EQ(-EALREADY, mojo_import_handle(self->a, fd, &h2));
+	close(fd);
+	EXPECT_EQ(W, mojo_test_signals(self->b, h1));
+	EXPECT_EQ(W, mojo_test_signals(self->a, self->ha));
+}
+
+TEST_F(nodes, import_of_a_foreign_fd_fails_cleanly)
+{
+	uint32_t h;
+	int p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	EXPECT_EQ(-EINVAL, mojo_import_handle(self->a, p[0], &h));
+	EXPECT_EQ(-EINVAL, mojo_import_handle(self->a, self->b, &h));
+	EXPECT_EQ(-EBADF, mojo_import_handle(self->a, 999, &h));
+	EXPECT_EQ(-EBADF, mojo_export_handle(self->a, 0x777));
+	close(p[0]);
+	close(p[1]);
+}
+
+/* Send @fd over a UNIX socket with SCM_RIGHTS. */
+static int send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, b;
+	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &m, 0) != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&m);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+TEST(export_over_scm_rights_to_an_unrelated_node)
+{
+	uint32_t h0, h1;
+	int node, sv[2], status, fd;
+	char buf[32];
+	pid_t pid;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		/* A node of its own: shares nothing with the parent's. */
+		int me = mojo_open_node(), fd = recv_fd(sv[1]);
+		uint32_t h;
+
+		if (me < 0 || fd < 0 || mojo_import_handle(me, fd, &h))
+			_exit(1);
+		close(fd);
+		if (mojo_wait(me, h, R, MOJO_TIMEOUT_INFINITE, NULL, NULL))
+			_exit(2);
+		if (mojo_test_read_str(me, h, buf, sizeof(buf)) || strcmp(buf, "ping"))
+			_exit(3);
+		if (mojo_test_write_str(me, h, "pong"))
+			_exit(4);
+		_exit(0);
+	}
+	node = mojo_open_node();
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(node, &h0, &h1));
+	fd = mojo_export_handle(node, h1);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, send_fd(sv[0], fd));
+	close(fd);
+	ASSERT_EQ(0, mojo_test_write_str(node, h0, "ping"));
+	ASSERT_EQ(0, mojo_wait(node, h0, R, MOJO_TIMEOUT_INFINITE, NULL, NULL));
+	ASSERT_EQ(0, mojo_test_read_str(node, h0, buf, sizeof(buf)));
+	EXPECT_STREQ("pong", buf);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* The child's node died with it. */
+	EXPECT_EQ(PC, mojo_test_signals(node, h0));
+	close(node);
+}
+
+TEST(order_across_100k_messages_between_processes)
+{
+	const uint32_t count = 100000;
+	uint32_t h0, h1, i, v, n;
+	int node, status;
+	pid_t pid;
+
+	node = mojo_open_node();
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(node, &h0, &h1));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		/* The child shares the node; it writes, the parent reads. */
+		for (i = 0; i < count; i++) {
+			int ret;
+
+			while ((ret = mojo_write_message(node, h0, &i, sizeof(i), NULL, 0)) == -ENOSPC)
+				mojo_wait(node, h0, W, MOJO_TIMEOUT_INFINITE, NULL, NULL);
+			if (ret)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < count; i++) {
+		int ret;
+
+		n = sizeof(v);
+		while ((ret = mojo_read_message(node, h1, &v, &n, NULL, NULL)) == -EAGAIN)
+			mojo_wait(node, h1, R, MOJO_TIMEOUT_INFINITE, NULL, NULL);
+		ASSERT_EQ(0, ret);
+		ASSERT_EQ(i, v);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(node);
+}
+
+TEST(sigkill_in_the_middle_of_transfers)
+{
+	uint32_t h0, h1, q0, q1;
+	int a, status, i;
+	pid_t pid;
+
+	a = mojo_open_node();
+	ASSERT_GE(a, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(a, &h0, &h1));
+	ASSERT_EQ(0, mojo_create_message_pipe(a, &q0, &q1));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int me = mojo_open_node();
+		uint32_t mh, x0, x1;
+
+		if (me < 0 || mojo_test_move(a, h1, me, &mh))
+			_exit(1);
+		/* Keep creating pipes and sending ends back, forever. */
+		for (;;) {
+			if (mojo_create_message_pipe(me, &x0, &x1))
+				_exit(2);
+			if (mojo_write_message(me, mh, "t", 1, &x1, 1) == -ENOSPC)
+				mojo_wait(me, mh, W, 10000000, NULL, NULL);
+			mojo_close(me, x0);
+		}
+	}
+	/* Send q1 into the child's queue too, then kill it mid-stream. */
+	for (i = 0; i < 100; i++) {
+		uint32_t n = 4, nh = 1, got;
+		char buf[4];
+
+		if (mojo_read_message(a, h0, buf, &n, &got, &nh) == 0)
+			mojo_close(a, got);
+		else
+			usleep(1000);
+	}
+	ASSERT_EQ(0, mojo_write_message(a, h0, NULL, 0, &q1, 1));
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+	/* Whatever the child held or had in flight is closed. */
+	EXPECT_EQ(0, mojo_wait(a, q0, PC, 2000000000ULL, NULL, NULL));
+	for (;;) {
+		uint32_t n = 4, nh = 1, got;
+		char buf[4];
+		int ret = mojo_read_message(a, h0, buf, &n, &got, &nh);
+
+		if (ret == -EPIPE)
+			break;
+		ASSERT_EQ(0, ret);
+		ASSERT_EQ(1, nh);
+		/* Each carried port's peer (x0) was closed by the child. */
+		EXPECT_EQ(PC, mojo_test_signals(a, got));
+		mojo_close(a, got);
+	}
+	close(a);
+}
+
+TEST_HARNESS_MAIN
