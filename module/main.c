@@ -12,6 +12,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/poll.h>
 
 #include "node.h"
 #include "ops.h"
@@ -55,6 +56,19 @@ static int mojo_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static __poll_t mojo_poll(struct file *file, poll_table *wait)
+{
+	struct mojo_node *node = file->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(file, &node->wq, wait);
+	spin_lock(&node->events_lock);
+	if (!list_empty(&node->events))
+		mask = EPOLLIN | EPOLLRDNORM;
+	spin_unlock(&node->events_lock);
+	return mask;
+}
+
 static long mojo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	return mojo_op_ioctl(file->private_data, cmd, (void __user *)arg);
@@ -64,6 +78,7 @@ static const struct file_operations mojo_fops = {
 	.owner		= THIS_MODULE,
 	.open		= mojo_open,
 	.release	= mojo_release,
+	.poll		= mojo_poll,
 	.unlocked_ioctl	= mojo_ioctl,
 	/* Argument structs have one layout for 32- and 64-bit callers. */
 	.compat_ioctl	= compat_ptr_ioctl,

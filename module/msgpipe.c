@@ -235,6 +235,8 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 	mutex_unlock(&node->lock);
 
 	mojo_port_wake(q);
+	/* Our WRITABLE may have dropped with the peer's quota. */
+	mojo_port_wake(p);
 	for (i = 0; i < n; i++)
 		mojo_port_wake(mojo_port_from(msg->objects[i]));
 	mojo_port_put(q);

@@ -10,6 +10,7 @@
 #include "message.h"
 #include "node.h"
 #include "ops.h"
+#include "trap.h"
 
 /**
  * mojo_node_create() - allocate a node with a fresh random name
@@ -29,6 +30,10 @@ struct mojo_node *mojo_node_create(void)
 	get_random_bytes(node->name, sizeof(node->name));
 	mutex_init(&node->lock);
 	xa_init_flags(&node->handles, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	spin_lock_init(&node->events_lock);
+	INIT_LIST_HEAD(&node->events);
+	mutex_init(&node->events_mutex);
+	init_waitqueue_head(&node->wq);
 	return node;
 }
 
@@ -37,6 +42,8 @@ static void mojo_node_free(struct kref *ref)
 	struct mojo_node *node = container_of(ref, struct mojo_node, ref);
 
 	WARN_ON_ONCE(!xa_empty(&node->handles));
+	WARN_ON_ONCE(!list_empty(&node->events));
+	mutex_destroy(&node->events_mutex);
 	xa_destroy(&node->handles);
 	mutex_destroy(&node->lock);
 	kfree(node);
@@ -81,6 +88,8 @@ void mojo_node_release(struct mojo_node *node)
 		mojo_object_put(obj);
 		mojo_message_free_list(&reap);
 	}
+	/* Closing the traps queued their final events: nobody will read them. */
+	mojo_trap_flush_events(node);
 	mojo_node_put(node);
 }
 

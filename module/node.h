@@ -36,7 +36,10 @@
  */
 
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <uapi/linux/mojoports.h>
@@ -51,6 +54,11 @@
  * @handles:     the handle table: u32 -> struct mojo_object *
  * @num_handles: entries in @handles, reserved ones included
  * @dead:        the file was released; nothing may be added any more
+ * @events_lock: protects @events and the event records of triggers
+ * @events:      trap events waiting to be read (trap.h), oldest first
+ * @events_mutex: serializes readers of @events
+ * @wq:          poll waiters of the node fd (EPOLLIN while @events is not
+ *               empty); lives as long as the node, which outlives the file
  */
 struct mojo_node {
 	struct kref ref;
@@ -59,6 +67,10 @@ struct mojo_node {
 	struct xarray handles;
 	unsigned int num_handles;
 	bool dead;
+	spinlock_t events_lock;		/* a leaf: see trap.h */
+	struct list_head events;
+	struct mutex events_mutex;	/* outside every other lock */
+	wait_queue_head_t wq;
 };
 
 extern unsigned int mojo_max_handles;

@@ -7,6 +7,7 @@
 
 #include "object.h"
 #include "port.h"
+#include "trap.h"
 
 static void mojo_object_release(struct kref *ref)
 {
@@ -15,6 +16,9 @@ static void mojo_object_release(struct kref *ref)
 	switch (obj->type) {
 	case MOJO_OBJ_PORT:
 		mojo_port_release(mojo_port_from(obj));
+		return;
+	case MOJO_OBJ_TRAP:
+		mojo_trap_release(mojo_trap_from(obj));
 		return;
 	}
 	WARN_ONCE(1, "mojoports: object of unknown type %d\n", obj->type);
@@ -42,6 +46,9 @@ void mojo_object_close(struct mojo_object *obj, struct list_head *reap)
 	switch (obj->type) {
 	case MOJO_OBJ_PORT:
 		mojo_port_close(mojo_port_from(obj), reap);
+		return;
+	case MOJO_OBJ_TRAP:
+		mojo_trap_close(mojo_trap_from(obj));
 		return;
 	}
 	WARN_ONCE(1, "mojoports: object of unknown type %d\n", obj->type);

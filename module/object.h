@@ -24,9 +24,11 @@
 /**
  * enum mojo_object_type - what a handle refers to
  * @MOJO_OBJ_PORT: a message pipe endpoint (struct mojo_port)
+ * @MOJO_OBJ_TRAP: a trap (struct mojo_trap); never leaves its node
  */
 enum mojo_object_type {
 	MOJO_OBJ_PORT = 1,
+	MOJO_OBJ_TRAP,
 };
 
 /**

@@ -15,6 +15,7 @@
 #include "msgpipe.h"
 #include "node.h"
 #include "ops.h"
+#include "trap.h"
 
 static long mojo_op_version(struct mojo_node *node, void *arg);
 
@@ -69,6 +70,37 @@ static const struct mojo_op mojo_ops[] = {
 		.name = "set_quota",
 		.handler = mojo_msgpipe_op_set_quota,
 	},
+	[_IOC_NR(MOJO_IOC_CREATE_TRAP)] = {
+		.cmd = MOJO_IOC_CREATE_TRAP,
+		.feature = MOJO_FEATURE_TRAP,
+		.name = "create_trap",
+		.handler = mojo_trap_op_create,
+	},
+	[_IOC_NR(MOJO_IOC_ADD_TRIGGER)] = {
+		.cmd = MOJO_IOC_ADD_TRIGGER,
+		.feature = MOJO_FEATURE_TRAP,
+		.name = "add_trigger",
+		.handler = mojo_trap_op_add,
+	},
+	[_IOC_NR(MOJO_IOC_REMOVE_TRIGGER)] = {
+		.cmd = MOJO_IOC_REMOVE_TRIGGER,
+		.feature = MOJO_FEATURE_TRAP,
+		.name = "remove_trigger",
+		.handler = mojo_trap_op_remove,
+	},
+	[_IOC_NR(MOJO_IOC_ARM_TRAP)] = {
+		.cmd = MOJO_IOC_ARM_TRAP,
+		.feature = MOJO_FEATURE_TRAP,
+		.name = "arm_trap",
+		.handler = mojo_trap_op_arm,
+		.out_errs = { EALREADY },
+	},
+	[_IOC_NR(MOJO_IOC_READ_TRAP_EVENTS)] = {
+		.cmd = MOJO_IOC_READ_TRAP_EVENTS,
+		.feature = MOJO_FEATURE_TRAP,
+		.name = "read_trap_events",
+		.handler = mojo_trap_op_read_events,
+	},
 	[_IOC_NR(MOJO_IOC_CREATE_MESSAGE_PIPE)] = {
 		.cmd = MOJO_IOC_CREATE_MESSAGE_PIPE,
 		.feature = MOJO_FEATURE_MESSAGE_PIPE,
@@ -113,6 +145,9 @@ MOJO_ARG_SIZE(mojo_read_message_args, 48);
 MOJO_ARG_SIZE(mojo_fuse_args, 32);
 MOJO_ARG_SIZE(mojo_export_args, 32);
 MOJO_ARG_SIZE(mojo_quota_args, 32);
+MOJO_ARG_SIZE(mojo_trap_args, 56);
+MOJO_ARG_SIZE(mojo_read_events_args, 32);
+static_assert(sizeof(struct mojo_trap_event) == 32);
 
 /* Should the struct be copied back after the handler returned @ret? */
 static bool mojo_op_copies_back(const struct mojo_op *op, long ret)

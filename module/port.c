@@ -12,6 +12,7 @@
 #include "message.h"
 #include "node.h"
 #include "port.h"
+#include "trap.h"
 
 /* See port.h: protects every port's @container. */
 DEFINE_MUTEX(mojo_transit_lock);
@@ -34,6 +35,7 @@ static struct mojo_port *mojo_port_alloc(void)
 	port->max_msgs = READ_ONCE(mojo_default_queue_msgs);
 	port->max_bytes = READ_ONCE(mojo_default_queue_bytes);
 	init_waitqueue_head(&port->wq);
+	INIT_LIST_HEAD(&port->triggers);
 	mutex_init(&port->read_mutex);
 	return port;
 }
@@ -74,6 +76,7 @@ void mojo_port_release(struct mojo_port *port)
 {
 	WARN_ON_ONCE(!list_empty(&port->queue));
 	WARN_ON_ONCE(port->node);
+	WARN_ON_ONCE(!list_empty(&port->triggers));
 	mojo_port_put(port->peer);
 	mutex_destroy(&port->read_mutex);
 	kfree(port);
@@ -250,10 +253,15 @@ int mojo_port_deliver(struct mojo_port *to, struct mojo_event *ev)
 /**
  * mojo_port_wake() - tell everyone waiting on a port to look again
  * @port: the port; no port lock may be held
+ *
+ * Wakes MOJO_IOC_WAIT callers and evaluates the trap triggers on the port.
+ * Every operation that may change a port's signals, or move the port out
+ * of its node, calls this afterwards.
  */
 void mojo_port_wake(struct mojo_port *port)
 {
 	wake_up_all(&port->wq);
+	mojo_trap_port_changed(port);
 }
 
 /**

@@ -100,6 +100,7 @@ enum mojo_port_state {
  * @max_bytes:      quota: most payload bytes @queue may hold
  * @wq:             waiters for this port's signals (MOJO_IOC_WAIT); woken on
  *                  every signal change and when the port leaves its node
+ * @triggers:       trap triggers watching this port (trap.h)
  * @read_mutex:     serializes readers and close (see the DOC above)
  */
 struct mojo_port {
@@ -120,6 +121,7 @@ struct mojo_port {
 	u32 max_msgs;
 	u64 max_bytes;
 	wait_queue_head_t wq;
+	struct list_head triggers;
 	struct mutex read_mutex;	/* see DOC: Ports, locking */
 };
 

@@ -52,7 +52,7 @@
 #define MOJO_FEATURE_FUSE	_BITULL(4)	/* MOJO_IOC_FUSE */
 #define MOJO_FEATURE_QUOTA	_BITULL(5)	/* MOJO_IOC_SET_QUOTA */
 #define MOJO_FEATURE_EXPORT	_BITULL(6)	/* export/import as an fd */
-#define MOJO_FEATURE_TRAP	_BITULL(7)	/* traps */
+#define MOJO_FEATURE_TRAP	_BITULL(7)	/* traps, poll on the node fd */
 
 /*
  * Handles: per-node numbers naming the kernel objects a node holds (message
@@ -300,6 +300,92 @@ struct mojo_quota_args {
 #define MOJO_QUOTA_MAX_BYTES	_BITULL(30)
 
 /*
+ * Traps (Mojo's MojoCreateTrap family). A trap is a handle of its node that
+ * watches other handles of the same node through triggers. Each trigger is
+ * (handle, signals, condition, context): with MOJO_TRIGGER_SATISFIED it is
+ * met when any of the signals is satisfied, or when none of them can ever
+ * be (result -EPIPE); with MOJO_TRIGGER_NOT_SATISFIED when none of them is
+ * satisfied. An armed trap fires once, for the first trigger met, and is
+ * disarmed: it queues an event on the node, the node fd polls readable
+ * (EPOLLIN), and MOJO_IOC_READ_TRAP_EVENTS returns the event. Arming a
+ * trap while a trigger is already met fails with -EALREADY and reports
+ * that trigger instead. A trigger whose handle is closed, sent away or
+ * exported, which is removed, or whose trap is closed, queues a final
+ * event with result -ECANCELED, armed or not. Trap handles cannot be sent.
+ */
+#define MOJO_TRIGGER_SATISFIED		0
+#define MOJO_TRIGGER_NOT_SATISFIED	1
+
+/* Most triggers one trap may hold. */
+#define MOJO_MAX_TRIGGERS		4096
+
+/**
+ * struct mojo_trap_args - argument of the trap operations
+ * @trap:        CREATE_TRAP: out: the new trap handle; otherwise the trap
+ * @handle:      ADD_TRIGGER: the handle to watch
+ * @signals:     ADD_TRIGGER: MOJO_SIGNAL_* to watch (not zero)
+ * @condition:   ADD_TRIGGER: MOJO_TRIGGER_SATISFIED or _NOT_SATISFIED
+ * @flags:       must be zero
+ * @context:     ADD_TRIGGER, REMOVE_TRIGGER: the trigger's 64-bit context,
+ *               unique within the trap (-EEXIST, -ENOENT);
+ *               ARM_TRAP: out on -EALREADY: the context of a trigger met
+ * @satisfied:   ARM_TRAP: out on -EALREADY: that handle's signals
+ * @satisfiable: ARM_TRAP: out on -EALREADY: likewise
+ * @result:      ARM_TRAP: out on -EALREADY: what its event would say
+ * @reserved0:   must be zero
+ * @reserved:    must be zero
+ *
+ * ARM_TRAP with no triggers fails with -ENOENT.
+ */
+struct mojo_trap_args {
+	__u32 trap;
+	__u32 handle;
+	__u64 signals;
+	__u32 condition;
+	__u32 flags;
+	__u64 context;
+	__u64 satisfied;
+	__u64 satisfiable;
+	__s32 result;
+	__u32 reserved0;
+};
+
+/**
+ * struct mojo_trap_event - one event read with MOJO_IOC_READ_TRAP_EVENTS
+ * @context:     the trigger's context
+ * @satisfied:   the handle's signals when the trigger was met
+ * @satisfiable: likewise
+ * @result:      0 (condition met), -EPIPE (never satisfiable any more) or
+ *               -ECANCELED (the trigger is gone; its last event)
+ * @reserved:    zero
+ */
+struct mojo_trap_event {
+	__u64 context;
+	__u64 satisfied;
+	__u64 satisfiable;
+	__s32 result;
+	__u32 reserved;
+};
+
+/**
+ * struct mojo_read_events_args - argument of MOJO_IOC_READ_TRAP_EVENTS
+ * @events:     user pointer to an array of struct mojo_trap_event
+ * @num_events: in: capacity (1 .. 64); out: events written
+ * @flags:      must be zero
+ * @reserved:   must be zero
+ *
+ * Returns the node's queued events, oldest first; -EAGAIN when none.
+ */
+struct mojo_read_events_args {
+	__u64 events;
+	__u32 num_events;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+#define MOJO_MAX_READ_EVENTS	64
+
+/*
  * Operation numbers. The same number is the ioctl request and, with the
  * io_uring path, the uring_cmd cmd_op.
  *
@@ -315,6 +401,12 @@ struct mojo_quota_args {
 #define MOJO_IOC_EXPORT		_IOWR(MOJO_IOC_MAGIC, 0x05, struct mojo_export_args)
 #define MOJO_IOC_IMPORT		_IOWR(MOJO_IOC_MAGIC, 0x06, struct mojo_export_args)
 #define MOJO_IOC_SET_QUOTA	_IOWR(MOJO_IOC_MAGIC, 0x07, struct mojo_quota_args)
+#define MOJO_IOC_CREATE_TRAP	_IOWR(MOJO_IOC_MAGIC, 0x08, struct mojo_trap_args)
+#define MOJO_IOC_ADD_TRIGGER	_IOWR(MOJO_IOC_MAGIC, 0x09, struct mojo_trap_args)
+#define MOJO_IOC_REMOVE_TRIGGER	_IOWR(MOJO_IOC_MAGIC, 0x0a, struct mojo_trap_args)
+#define MOJO_IOC_ARM_TRAP	_IOWR(MOJO_IOC_MAGIC, 0x0b, struct mojo_trap_args)
+#define MOJO_IOC_READ_TRAP_EVENTS \
+	_IOWR(MOJO_IOC_MAGIC, 0x0c, struct mojo_read_events_args)
 
 #define MOJO_IOC_CREATE_MESSAGE_PIPE \
 	_IOWR(MOJO_IOC_MAGIC, 0x10, struct mojo_create_message_pipe_args)

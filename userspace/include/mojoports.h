@@ -195,6 +195,63 @@ int mojo_export_handle(int node, uint32_t handle);
  */
 int mojo_import_handle(int node, int fd, uint32_t *handle);
 
+/**
+ * mojo_create_trap() - create a trap
+ * @node: a node fd
+ * @trap: out: the trap handle
+ *
+ * Return: 0 or a negative errno.
+ */
+int mojo_create_trap(int node, uint32_t *trap);
+
+/**
+ * mojo_add_trigger() - watch @handle with @trap
+ * @node:      a node fd
+ * @trap:      the trap
+ * @handle:    a message pipe endpoint of @node
+ * @signals:   MOJO_SIGNAL_* to watch
+ * @condition: MOJO_TRIGGER_SATISFIED or MOJO_TRIGGER_NOT_SATISFIED
+ * @context:   the trigger's identity in events; unique within the trap
+ *
+ * Return: 0, -EEXIST, -ENOSPC, -EBADF, -EINVAL or -ENOMEM.
+ */
+int mojo_add_trigger(int node, uint32_t trap, uint32_t handle,
+		     uint64_t signals, uint32_t condition, uint64_t context);
+
+/**
+ * mojo_remove_trigger() - remove a trigger; its -ECANCELED event follows
+ * @node:    a node fd
+ * @trap:    the trap
+ * @context: the trigger's context
+ *
+ * Return: 0, -ENOENT or another negative errno.
+ */
+int mojo_remove_trigger(int node, uint32_t trap, uint64_t context);
+
+/**
+ * mojo_arm_trap() - arm a trap
+ * @node:  a node fd
+ * @trap:  the trap
+ * @ready: out on -EALREADY: a trigger already met, as its event would be
+ *         (may be NULL)
+ *
+ * Return: 0 (armed: the next met trigger queues an event); -EALREADY (not
+ * armed: a trigger is met now); -ENOENT (no triggers); other errnos.
+ */
+int mojo_arm_trap(int node, uint32_t trap, struct mojo_trap_event *ready);
+
+/**
+ * mojo_read_trap_events() - read queued trap events
+ * @node:   a node fd (it polls EPOLLIN while events are queued)
+ * @events: buffer
+ * @max:    its capacity (1 .. MOJO_MAX_READ_EVENTS)
+ *
+ * Return: the number of events read, -EAGAIN when none, or a negative
+ * errno.
+ */
+int mojo_read_trap_events(int node, struct mojo_trap_event *events,
+			  uint32_t max);
+
 #ifdef __cplusplus
 }
 #endif

@@ -217,3 +217,73 @@ MOJO_EXPORT int mojo_import_handle(int node, int fd, uint32_t *handle)
 	*handle = a.handle;
 	return 0;
 }
+
+MOJO_EXPORT int mojo_create_trap(int node, uint32_t *trap)
+{
+	struct mojo_trap_args a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	ret = mojo_ioctl(node, MOJO_IOC_CREATE_TRAP, &a);
+	if (ret < 0)
+		return ret;
+	*trap = a.trap;
+	return 0;
+}
+
+MOJO_EXPORT int mojo_add_trigger(int node, uint32_t trap, uint32_t handle,
+				 uint64_t signals, uint32_t condition,
+				 uint64_t context)
+{
+	struct mojo_trap_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.trap = trap;
+	a.handle = handle;
+	a.signals = signals;
+	a.condition = condition;
+	a.context = context;
+	return mojo_ioctl(node, MOJO_IOC_ADD_TRIGGER, &a);
+}
+
+MOJO_EXPORT int mojo_remove_trigger(int node, uint32_t trap, uint64_t context)
+{
+	struct mojo_trap_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.trap = trap;
+	a.context = context;
+	return mojo_ioctl(node, MOJO_IOC_REMOVE_TRIGGER, &a);
+}
+
+MOJO_EXPORT int mojo_arm_trap(int node, uint32_t trap,
+			      struct mojo_trap_event *ready)
+{
+	struct mojo_trap_args a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.trap = trap;
+	ret = mojo_ioctl(node, MOJO_IOC_ARM_TRAP, &a);
+	if (ret == -EALREADY && ready) {
+		memset(ready, 0, sizeof(*ready));
+		ready->context = a.context;
+		ready->satisfied = a.satisfied;
+		ready->satisfiable = a.satisfiable;
+		ready->result = a.result;
+	}
+	return ret;
+}
+
+MOJO_EXPORT int mojo_read_trap_events(int node, struct mojo_trap_event *events,
+				      uint32_t max)
+{
+	struct mojo_read_events_args a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.events = (uintptr_t)events;
+	a.num_events = max;
+	ret = mojo_ioctl(node, MOJO_IOC_READ_TRAP_EVENTS, &a);
+	return ret < 0 ? ret : (int)a.num_events;
+}

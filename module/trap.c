@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Traps and triggers. See trap.h for the model, the locking and the
+ * lifetimes, and the uapi header for the semantics.
+ */
+
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include "node.h"
+#include "ops.h"
+#include "port.h"
+#include "trap.h"
+
+static void mojo_trigger_free(struct kref *ref)
+{
+	struct mojo_trigger *t = container_of(ref, struct mojo_trigger, ref);
+
+	mojo_port_put(t->port);
+	mojo_object_put(&t->trap->obj);
+	kfree(t);
+}
+
+static void mojo_trigger_put(struct mojo_trigger *t)
+{
+	kref_put(&t->ref, mojo_trigger_free);
+}
+
+/* Is @t's condition met by these signals, and with what result? */
+static bool mojo_trigger_met(const struct mojo_trigger *t, u64 sat, u64 able,
+			     int *result)
+{
+	if (t->condition == MOJO_TRIGGER_SATISFIED) {
+		if (sat & t->signals) {
+			*result = 0;
+			return true;
+		}
+		if (!(able & t->signals)) {
+			*result = -EPIPE;
+			return true;
+		}
+		return false;
+	}
+	if (!(sat & t->signals)) {
+		*result = 0;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Queue @t's event, or update it if it is still queued. After the final
+ * -ECANCELED event nothing more is reported.
+ */
+static void mojo_trigger_queue(struct mojo_trigger *t, int result, u64 sat,
+			       u64 able)
+{
+	struct mojo_node *node = t->trap->node;
+
+	spin_lock(&node->events_lock);
+	if (!t->cancelled) {
+		t->ev_result = result;
+		t->ev_satisfied = sat;
+		t->ev_satisfiable = able;
+		t->ev_gen++;
+		t->cancelled = result == -ECANCELED;
+		if (list_empty(&t->ev_link)) {
+			list_add_tail(&t->ev_link, &node->events);
+			kref_get(&t->ref);
+		}
+	}
+	spin_unlock(&node->events_lock);
+}
+
+static void mojo_node_wake_events(struct mojo_node *node)
+{
+	wake_up_all(&node->wq);
+}
+
+/**
+ * mojo_trap_port_changed() - evaluate the triggers watching a port
+ * @port: the port; no lock held
+ *
+ * Called by mojo_port_wake() after every possible signal change. Fires the
+ * first met trigger of each armed trap, and cancels triggers whose port
+ * left their trap's node.
+ */
+void mojo_trap_port_changed(struct mojo_port *port)
+{
+	struct mojo_trigger *t, *tmp;
+	struct mojo_node *nodes[4];
+	unsigned int nn = 0, i;
+	LIST_HEAD(detached);
+	u64 sat, able;
+	int result;
+
+	spin_lock(&port->lock);
+	if (list_empty(&port->triggers)) {
+		spin_unlock(&port->lock);
+		return;
+	}
+	sat = mojo_port_signals(port, &able);
+	list_for_each_entry_safe(t, tmp, &port->triggers, port_link) {
+		struct mojo_node *node = t->trap->node;
+
+		if (port->state != MOJO_PORT_RECEIVING || port->node != node) {
+			mojo_trigger_queue(t, -ECANCELED, sat, able);
+			list_move(&t->port_link, &detached);
+		} else if (mojo_trigger_met(t, sat, able, &result) &&
+			   atomic_xchg(&t->trap->armed, 0)) {
+			mojo_trigger_queue(t, result, sat, able);
+		} else {
+			continue;
+		}
+		for (i = 0; i < nn && nodes[i] != node; i++)
+			;
+		if (i < nn)
+			continue;
+		if (nn < ARRAY_SIZE(nodes))
+			nodes[nn++] = mojo_node_get(node);
+		else
+			mojo_node_wake_events(node);	/* rare: many nodes */
+	}
+	spin_unlock(&port->lock);
+
+	for (i = 0; i < nn; i++) {
+		mojo_node_wake_events(nodes[i]);
+		mojo_node_put(nodes[i]);
+	}
+	/* A cancelled trigger leaves its trap too; its event stays queued. */
+	list_for_each_entry_safe(t, tmp, &detached, port_link) {
+		struct mojo_trap *trap = t->trap;
+		bool listed;
+
+		list_del_init(&t->port_link);
+		mutex_lock(&trap->lock);
+		listed = !list_empty(&t->trap_link);
+		if (listed) {
+			list_del_init(&t->trap_link);
+			trap->num_triggers--;
+		}
+		mutex_unlock(&trap->lock);
+		if (listed)
+			mojo_trigger_put(t);
+		mojo_trigger_put(t);
+	}
+}
+
+/*
+ * Detach @t from its port and queue its final event. The caller holds the
+ * trap lock and has taken @t off the trap's list; drops the port list's
+ * reference when there was one.
+ */
+static void mojo_trigger_cancel(struct mojo_trigger *t)
+{
+	struct mojo_port *port = t->port;
+	bool linked;
+	u64 sat, able;
+
+	spin_lock(&port->lock);
+	linked = !list_empty(&t->port_link);
+	list_del_init(&t->port_link);
+	sat = mojo_port_signals(port, &able);
+	mojo_trigger_queue(t, -ECANCELED, sat, able);
+	spin_unlock(&port->lock);
+	if (linked)
+		mojo_trigger_put(t);
+}
+
+/**
+ * mojo_trap_release() - free a trap whose last reference is gone
+ * @trap: the trap
+ */
+void mojo_trap_release(struct mojo_trap *trap)
+{
+	WARN_ON_ONCE(!list_empty(&trap->triggers));
+	mojo_node_put(trap->node);
+	mutex_destroy(&trap->lock);
+	kfree(trap);
+}
+
+/**
+ * mojo_trap_close() - close a trap handle: cancel every trigger
+ * @trap: the trap, already out of the handle table
+ */
+void mojo_trap_close(struct mojo_trap *trap)
+{
+	struct mojo_trigger *t, *tmp;
+	LIST_HEAD(list);
+
+	mutex_lock(&trap->lock);
+	trap->closed = true;
+	atomic_set(&trap->armed, 0);
+	list_splice_init(&trap->triggers, &list);
+	trap->num_triggers = 0;
+	list_for_each_entry_safe(t, tmp, &list, trap_link) {
+		list_del_init(&t->trap_link);
+		mojo_trigger_cancel(t);
+		/* The trap list's reference. */
+		mojo_trigger_put(t);
+	}
+	mutex_unlock(&trap->lock);
+	mojo_node_wake_events(trap->node);
+}
+
+/**
+ * mojo_trap_flush_events() - drop every queued event of a dead node
+ * @node: the node, whose handles are all closed
+ */
+void mojo_trap_flush_events(struct mojo_node *node)
+{
+	struct mojo_trigger *t;
+
+	for (;;) {
+		spin_lock(&node->events_lock);
+		t = list_first_entry_or_null(&node->events, struct mojo_trigger,
+					     ev_link);
+		if (t)
+			list_del_init(&t->ev_link);
+		spin_unlock(&node->events_lock);
+		if (!t)
+			return;
+		mojo_trigger_put(t);
+	}
+}
+
+/* Look a trap handle up and take a reference. */
+static struct mojo_trap *mojo_trap_get(struct mojo_node *node, u32 handle,
+				       int *err)
+{
+	struct mojo_object *obj;
+
+	obj = mojo_handle_get(node, handle, MOJO_OBJ_TRAP, err);
+	return obj ? mojo_trap_from(obj) : NULL;
+}
+
+/**
+ * mojo_trap_op_create() - MOJO_IOC_CREATE_TRAP
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_trap_args
+ *
+ * Return: 0 with the handle in @arg, -EINVAL, -ENOSPC or -ENOMEM.
+ */
+long mojo_trap_op_create(struct mojo_node *node, void *arg)
+{
+	struct mojo_trap_args *a = arg;
+	struct mojo_trap *trap;
+	u32 handle;
+	int ret;
+
+	if (a->trap || a->handle || a->signals || a->condition || a->flags ||
+	    a->context || a->satisfied || a->satisfiable || a->result ||
+	    a->reserved0)
+		return -EINVAL;
+	trap = kzalloc(sizeof(*trap), GFP_KERNEL_ACCOUNT);
+	if (!trap)
+		return -ENOMEM;
+	kref_init(&trap->obj.ref);
+	trap->obj.type = MOJO_OBJ_TRAP;
+	trap->node = mojo_node_get(node);
+	mutex_init(&trap->lock);
+	INIT_LIST_HEAD(&trap->triggers);
+
+	mutex_lock(&node->lock);
+	ret = mojo_handle_alloc(node, &trap->obj, &handle);
+	mutex_unlock(&node->lock);
+	if (ret) {
+		mojo_object_put(&trap->obj);
+		return ret;
+	}
+	a->trap = handle;
+	return 0;
+}
+
+/**
+ * mojo_trap_op_add() - MOJO_IOC_ADD_TRIGGER
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_trap_args
+ *
+ * Return: 0, -EINVAL, -EBADF, -EEXIST (context in use), -ENOSPC
+ * (MOJO_MAX_TRIGGERS) or -ENOMEM.
+ */
+long mojo_trap_op_add(struct mojo_node *node, void *arg)
+{
+	struct mojo_trap_args *a = arg;
+	struct mojo_trigger *t, *it;
+	struct mojo_object *obj;
+	struct mojo_trap *trap;
+	struct mojo_port *port;
+	int ret = 0;
+
+	if (a->flags || a->satisfied || a->satisfiable || a->result ||
+	    a->reserved0 || !a->signals || (a->signals & ~MOJO_SIGNALS_ALL) ||
+	    a->condition > MOJO_TRIGGER_NOT_SATISFIED)
+		return -EINVAL;
+	trap = mojo_trap_get(node, a->trap, &ret);
+	if (!trap)
+		return ret;
+	obj = mojo_handle_get(node, a->handle, MOJO_OBJ_PORT, &ret);
+	if (!obj) {
+		mojo_object_put(&trap->obj);
+		return ret;
+	}
+	port = mojo_port_from(obj);
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t) {
+		mojo_port_put(port);
+		mojo_object_put(&trap->obj);
+		return -ENOMEM;
+	}
+	kref_init(&t->ref);
+	t->trap = trap;
+	t->port = port;
+	t->signals = a->signals;
+	t->condition = a->condition;
+	t->context = a->context;
+	INIT_LIST_HEAD(&t->trap_link);
+	INIT_LIST_HEAD(&t->port_link);
+	INIT_LIST_HEAD(&t->ev_link);
+
+	mutex_lock(&trap->lock);
+	if (trap->closed) {
+		ret = -EBADF;
+		goto fail;
+	}
+	if (trap->num_triggers >= MOJO_MAX_TRIGGERS) {
+		ret = -ENOSPC;
+		goto fail;
+	}
+	list_for_each_entry(it, &trap->triggers, trap_link) {
+		if (it->context == a->context) {
+			ret = -EEXIST;
+			goto fail;
+		}
+	}
+	spin_lock(&port->lock);
+	if (port->state != MOJO_PORT_RECEIVING || port->node != node) {
+		ret = -EBADF;
+	} else {
+		list_add_tail(&t->port_link, &port->triggers);
+		kref_get(&t->ref);
+	}
+	spin_unlock(&port->lock);
+	if (ret)
+		goto fail;
+	list_add_tail(&t->trap_link, &trap->triggers);
+	trap->num_triggers++;
+	mutex_unlock(&trap->lock);
+	return 0;
+
+fail:
+	mutex_unlock(&trap->lock);
+	/* Drops the references to the port and the trap. */
+	mojo_trigger_put(t);
+	return ret;
+}
+
+/**
+ * mojo_trap_op_remove() - MOJO_IOC_REMOVE_TRIGGER
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_trap_args
+ *
+ * The trigger's final -ECANCELED event is queued.
+ *
+ * Return: 0, -EINVAL, -EBADF or -ENOENT.
+ */
+long mojo_trap_op_remove(struct mojo_node *node, void *arg)
+{
+	struct mojo_trap_args *a = arg;
+	struct mojo_trigger *t, *found = NULL;
+	struct mojo_trap *trap;
+	int ret = 0;
+
+	if (a->handle || a->signals || a->condition || a->flags ||
+	    a->satisfied || a->satisfiable || a->result || a->reserved0)
+		return -EINVAL;
+	trap = mojo_trap_get(node, a->trap, &ret);
+	if (!trap)
+		return ret;
+	mutex_lock(&trap->lock);
+	list_for_each_entry(t, &trap->triggers, trap_link) {
+		if (t->context == a->context) {
+			found = t;
+			break;
+		}
+	}
+	if (found) {
+		list_del_init(&found->trap_link);
+		trap->num_triggers--;
+		mojo_trigger_cancel(found);
+		mojo_trigger_put(found);
+	} else {
+		ret = -ENOENT;
+	}
+	mutex_unlock(&trap->lock);
+	if (found)
+		mojo_node_wake_events(node);
+	mojo_object_put(&trap->obj);
+	return ret;
+}
+
+/**
+ * mojo_trap_op_arm() - MOJO_IOC_ARM_TRAP
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_trap_args
+ *
+ * Sets the trap armed first and then checks every trigger, so a signal
+ * change racing with the check either is seen here or fires the trap.
+ *
+ * Return: 0; -EALREADY with a met trigger reported in @arg; -ENOENT (no
+ * triggers); -EINVAL; -EBADF.
+ */
+long mojo_trap_op_arm(struct mojo_node *node, void *arg)
+{
+	struct mojo_trap_args *a = arg;
+	struct mojo_trigger *t;
+	struct mojo_trap *trap;
+	bool met = false;
+	u64 sat = 0, able = 0;
+	int ret = 0, result = 0;
+
+	if (a->handle || a->signals || a->condition || a->flags ||
+	    a->context || a->satisfied || a->satisfiable || a->result ||
+	    a->reserved0)
+		return -EINVAL;
+	trap = mojo_trap_get(node, a->trap, &ret);
+	if (!trap)
+		return ret;
+	mutex_lock(&trap->lock);
+	if (list_empty(&trap->triggers)) {
+		ret = -ENOENT;
+		goto out;
+	}
+	atomic_set(&trap->armed, 1);
+	list_for_each_entry(t, &trap->triggers, trap_link) {
+		met = false;
+		spin_lock(&t->port->lock);
+		if (!list_empty(&t->port_link)) {
+			sat = mojo_port_signals(t->port, &able);
+			met = mojo_trigger_met(t, sat, able, &result);
+		}
+		spin_unlock(&t->port->lock);
+		if (!met)
+			continue;
+		/* Whoever clears @armed fires; a racing event already did. */
+		if (atomic_xchg(&trap->armed, 0)) {
+			a->context = t->context;
+			a->satisfied = sat;
+			a->satisfiable = able;
+			a->result = result;
+			ret = -EALREADY;
+		}
+		break;
+	}
+out:
+	mutex_unlock(&trap->lock);
+	mojo_object_put(&trap->obj);
+	return ret;
+}
+
+/**
+ * mojo_trap_op_read_events() - MOJO_IOC_READ_TRAP_EVENTS
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_read_events_args
+ *
+ * Copies events out while they stay queued, then dequeues those that did
+ * not change meanwhile; a failed copy loses nothing.
+ *
+ * Return: 0 with the count in @arg; -EAGAIN; -EINVAL; -EFAULT; -ENOMEM.
+ */
+long mojo_trap_op_read_events(struct mojo_node *node, void *arg)
+{
+	struct mojo_read_events_args *a = arg;
+	struct mojo_trap_event *ev;
+	struct mojo_trigger **trig;
+	struct mojo_trigger *t;
+	u64 *gen;
+	u32 n = 0, i;
+	int ret = 0;
+
+	if (a->flags || !mojo_is_zero(a->reserved, sizeof(a->reserved)) ||
+	    !a->num_events || a->num_events > MOJO_MAX_READ_EVENTS)
+		return -EINVAL;
+	ev = kcalloc(a->num_events, sizeof(*ev), GFP_KERNEL);
+	trig = kcalloc(a->num_events, sizeof(*trig), GFP_KERNEL);
+	gen = kcalloc(a->num_events, sizeof(*gen), GFP_KERNEL);
+	if (!ev || !trig || !gen) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+
+	mutex_lock(&node->events_mutex);
+	spin_lock(&node->events_lock);
+	list_for_each_entry(t, &node->events, ev_link) {
+		if (n == a->num_events)
+			break;
+		ev[n].context = t->context;
+		ev[n].satisfied = t->ev_satisfied;
+		ev[n].satisfiable = t->ev_satisfiable;
+		ev[n].result = t->ev_result;
+		trig[n] = t;
+		gen[n] = t->ev_gen;
+		n++;
+	}
+	spin_unlock(&node->events_lock);
+	if (!n) {
+		ret = -EAGAIN;
+		goto out_unlock;
+	}
+	if (copy_to_user(u64_to_user_ptr(a->events), ev, n * sizeof(*ev))) {
+		ret = -EFAULT;
+		goto out_unlock;
+	}
+	spin_lock(&node->events_lock);
+	for (i = 0; i < n; i++) {
+		if (trig[i]->ev_gen == gen[i])
+			list_del_init(&trig[i]->ev_link);
+		else
+			trig[i] = NULL;	/* updated: report it again */
+	}
+	spin_unlock(&node->events_lock);
+	for (i = 0; i < n; i++)
+		if (trig[i])
+			mojo_trigger_put(trig[i]);
+	a->num_events = n;
+out_unlock:
+	mutex_unlock(&node->events_mutex);
+out_free:
+	kfree(ev);
+	kfree(trig);
+	kfree(gen);
+	return ret;
+}
