@@ -102,7 +102,7 @@ demo)
 	cp "$top"/build/examples/* "$root/examples/" 2>/dev/null ||
 		fail_early "no examples built: run make"
 	# The order the demo runs them in.
-	echo "${MOJO_DEMO:-nodes}" >"$root/etc/mojo-demo"
+	echo "${MOJO_DEMO:-nodes pingpong relay}" >"$root/etc/mojo-demo"
 	;;
 bench)
 	cp "$top"/build/bench/* "$root/bench/" 2>/dev/null ||
@@ -137,7 +137,7 @@ tr -d '\r' <"$out/console.log" >"$out/console.txt" 2>/dev/null || : >"$out/conso
 if [ "$mode" != check ]; then
 	# demo and bench: show what the programs printed, without markers.
 	sed -n '/^MOJO-\(EXAMPLE\|BENCH\)-BEGIN/,/^MOJO-\(EXAMPLE\|BENCH\)-END/p' "$out/output.txt" |
-		grep -v '^MOJO-' || true
+		sed -e 's/^MOJO-EXAMPLE-BEGIN \(.*\)/== \1 ==/' | grep -v '^MOJO-' || true
 	grep -E '^MOJO-(EXAMPLE|BENCH)-END .* rc=[^0]' "$out/output.txt" &&
 		{ log "a program failed"; exit 1; }
 	grep -q '^MOJO-DONE' "$out/output.txt" || { log "the VM did not finish"; exit 1; }

@@ -252,6 +252,30 @@ int mojo_arm_trap(int node, uint32_t trap, struct mojo_trap_event *ready);
 int mojo_read_trap_events(int node, struct mojo_trap_event *events,
 			  uint32_t max);
 
+/**
+ * mojo_send_handle() - export a handle and send it over a UNIX socket
+ * @sock:   a connected AF_UNIX socket
+ * @node:   a node fd
+ * @handle: the handle; it leaves @node even if sending fails (then the
+ *          endpoint is closed and its peer sees PEER_CLOSED)
+ *
+ * Sends one byte with the exported fd attached (SCM_RIGHTS).
+ *
+ * Return: 0 or a negative errno.
+ */
+int mojo_send_handle(int sock, int node, uint32_t handle);
+
+/**
+ * mojo_recv_handle() - receive a handle sent with mojo_send_handle()
+ * @sock:   a connected AF_UNIX socket
+ * @node:   the node to import into
+ * @handle: out: the new handle
+ *
+ * Return: 0, -EPROTO when the message carried no descriptor, or another
+ * negative errno.
+ */
+int mojo_recv_handle(int sock, int node, uint32_t *handle);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <mojoports.h>
@@ -286,4 +287,60 @@ MOJO_EXPORT int mojo_read_trap_events(int node, struct mojo_trap_event *events,
 	a.num_events = max;
 	ret = mojo_ioctl(node, MOJO_IOC_READ_TRAP_EVENTS, &a);
 	return ret < 0 ? ret : (int)a.num_events;
+}
+
+MOJO_EXPORT int mojo_send_handle(int sock, int node, uint32_t handle)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = "h", .iov_len = 1 };
+	struct msghdr m = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	int fd, ret = 0;
+
+	fd = mojo_export_handle(node, handle);
+	if (fd < 0)
+		return fd;
+	memset(cbuf, 0, sizeof(cbuf));
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(sock, &m, MSG_NOSIGNAL) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+MOJO_EXPORT int mojo_recv_handle(int sock, int node, uint32_t *handle)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], b;
+	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+	struct msghdr m = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+	int fd, ret;
+
+	memset(cbuf, 0, sizeof(cbuf));
+	n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	c = CMSG_FIRSTHDR(&m);
+	if (n != 1 || !c || c->cmsg_level != SOL_SOCKET ||
+	    c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EPROTO;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	ret = mojo_import_handle(node, fd, handle);
+	close(fd);
+	return ret;
 }
