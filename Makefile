@@ -24,10 +24,11 @@ LIB_SRCS	:= userspace/lib/mojoports.c
 LIB_HDRS	:= userspace/include/mojoports.h uapi/linux/mojoports.h
 SELFTESTS	:= $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_test.c))
 EXAMPLES	:= $(patsubst userspace/examples/%.c,$(B)/examples/%,$(wildcard userspace/examples/*.c))
+BENCHES		:= $(patsubst userspace/bench/%.c,$(B)/bench/%,$(wildcard userspace/bench/*.c))
 KSFT_STAMP	:= $(B)/ksft/.extracted
 LINT_STAMP	:= $(B)/checkpatch/.extracted
 
-.PHONY: all module lib selftests examples userspace deps check demo lint \
+.PHONY: all module lib selftests examples benches userspace deps check demo bench lint \
 	install install-module install-lib clean help
 
 all: module userspace
@@ -38,6 +39,7 @@ help:
 	@echo "make check           run the selftests in QEMU on every kernel of KERNELS"
 	@echo "                     (default: $(KERNELS)); e.g. make check KERNELS=6.12"
 	@echo "make demo            boot QEMU (KERNEL=$(KERNEL)) and run the examples"
+	@echo "make bench           boot QEMU (KERNEL=$(KERNEL)) and run the benchmarks"
 	@echo "make lint            checkpatch --strict over module/ and uapi/"
 	@echo "make install         module (modules_install + depmod), library, headers"
 	@echo "make C=1 / W=1       sparse / extra warnings for the module build"
@@ -50,7 +52,7 @@ module:
 
 # ---- userspace ------------------------------------------------------------
 
-userspace: lib selftests examples
+userspace: lib selftests examples benches
 
 lib: $(B)/lib/libmojoports.a $(B)/lib/libmojoports.so
 
@@ -87,6 +89,13 @@ $(B)/examples/%: userspace/examples/%.c $(LIB_HDRS) $(B)/lib/libmojoports.a
 	$(CC) $(CFLAGS) $(MOJO_CFLAGS) $(STATIC_LDFLAGS) -o $@ $< \
 		$(B)/lib/libmojoports.a -luring -lpthread
 
+benches: $(BENCHES)
+
+$(B)/bench/%: userspace/bench/%.c $(LIB_HDRS) $(B)/lib/libmojoports.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MOJO_CFLAGS) $(STATIC_LDFLAGS) -o $@ $< \
+		$(B)/lib/libmojoports.a -luring -lpthread
+
 # ---- dependencies, tests, demo ---------------------------------------------
 
 deps:
@@ -100,6 +109,10 @@ check: deps
 demo: deps
 	$(MAKE) userspace
 	scripts/vm.sh demo $(KERNEL)
+
+bench: deps
+	$(MAKE) userspace
+	scripts/vm.sh bench $(KERNEL)
 
 $(LINT_STAMP): $(KSRC_TARBALL)
 	@mkdir -p $(@D)
