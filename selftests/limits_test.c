@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Limits and accounting: the per-node handle limit, the module's default
+ * quota, and memory charged to the writer's memory cgroup.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "mojo_test.h"
+
+#define PARAM(name) "/sys/module/mojoports/parameters/" name
+
+static long read_long(const char *path)
+{
+	char buf[64] = { 0 };
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -errno;
+}
+
+static int write_long(const char *path, long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", v);
+	return write_str(path, buf);
+}
+
+/* Runs with a module parameter changed, and puts it back. */
+FIXTURE(param) {
+	const char *path;
+	long saved;
+	int node;
+};
+
+FIXTURE_SETUP(param)
+{
+	self->path = NULL;
+	self->node = mojo_open_node();
+	ASSERT_GE(self->node, 0);
+}
+
+FIXTURE_TEARDOWN(param)
+{
+	if (self->path)
+		write_long(self->path, self->saved);
+	close(self->node);
+}
+
+static void set_param(struct _test_data_param *self, const char *path, long v)
+{
+	self->path = path;
+	self->saved = read_long(path);
+	if (self->saved < 0 || write_long(path, v))
+		self->path = NULL;
+}
+
+TEST_F(param, handle_limit_stops_creation_with_enospc)
+{
+	uint32_t a, b, t;
+	int i, made = 0;
+
+	set_param(self, PARAM("max_handles"), 6);
+	ASSERT_NE(NULL, self->path);
+	for (i = 0; i < 10; i++) {
+		int ret = mojo_create_message_pipe(self->node, &a, &b);
+
+		if (ret == -ENOSPC)
+			break;
+		ASSERT_EQ(0, ret);
+		made++;
+	}
+	EXPECT_EQ(3, made);
+	/* One free slot: a pipe (two handles) still fails, a trap fits. */
+	ASSERT_EQ(0, mojo_close(self->node, a));
+	EXPECT_EQ(-ENOSPC, mojo_create_message_pipe(self->node, &a, &t));
+	EXPECT_EQ(0, mojo_create_trap(self->node, &t));
+	EXPECT_EQ(-ENOSPC, mojo_create_trap(self->node, &t));
+	/* The failed calls changed nothing: b still works. */
+	EXPECT_EQ(MOJO_SIGNAL_PEER_CLOSED, mojo_test_signals(self->node, b));
+}
+
+TEST_F(param, full_table_keeps_a_message_with_handles_queued)
+{
+	uint32_t o0, o1, p0, p1, mine, x0, x1, trap, got, n = 0, nh = 1;
+	char buf[8];
+	int other = mojo_open_node();
+
+	ASSERT_GE(other, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(other, &o0, &o1));
+	ASSERT_EQ(0, mojo_create_message_pipe(other, &p0, &p1));
+	set_param(self, PARAM("max_handles"), 4);
+	ASSERT_NE(NULL, self->path);
+	/* mine, x0, x1 and a trap: the table is full. */
+	ASSERT_EQ(0, mojo_test_move(other, o1, self->node, &mine));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &x0, &x1));
+	ASSERT_EQ(0, mojo_create_trap(self->node, &trap));
+	ASSERT_EQ(0, mojo_write_message(other, o0, "h", 1, &p1, 1));
+	n = sizeof(buf);
+	EXPECT_EQ(-ENOSPC, mojo_read_message(self->node, mine, buf, &n, &got, &nh));
+	EXPECT_EQ(MOJO_SIGNAL_READABLE | MOJO_SIGNAL_WRITABLE,
+		  mojo_test_signals(self->node, mine));
+	/* A free slot, and the same message reads whole. */
+	ASSERT_EQ(0, mojo_close(self->node, trap));
+	n = sizeof(buf);
+	nh = 1;
+	ASSERT_EQ(0, mojo_read_message(self->node, mine, buf, &n, &got, &nh));
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(1, nh);
+	ASSERT_EQ(0, mojo_test_write_str(other, p0, "ok"));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, got, buf, sizeof(buf)));
+	EXPECT_STREQ("ok", buf);
+	close(other);
+}
+
+TEST_F(param, default_queue_quota_applies_to_new_pipes)
+{
+	uint32_t h0, h1;
+	int i;
+
+	set_param(self, PARAM("default_queue_msgs"), 3);
+	ASSERT_NE(NULL, self->path);
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &h0, &h1));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, mojo_test_write_str(self->node, h0, "q"));
+	EXPECT_EQ(-ENOSPC, mojo_test_write_str(self->node, h0, "q"));
+}
+
+TEST_F(param, max_message_bytes_is_a_parameter)
+{
+	uint32_t h0, h1;
+	char buf[200] = { 0 };
+
+	set_param(self, PARAM("max_message_bytes"), 100);
+	ASSERT_NE(NULL, self->path);
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &h0, &h1));
+	EXPECT_EQ(0, mojo_write_message(self->node, h0, buf, 100, NULL, 0));
+	EXPECT_EQ(-EMSGSIZE, mojo_write_message(self->node, h0, buf, 101, NULL, 0));
+}
+
+/*
+ * Queued messages are charged to the writer's memory cgroup: move into a
+ * fresh cgroup and watch memory.current grow by what is queued.
+ */
+TEST(queued_messages_are_charged_to_the_writers_memcg)
+{
+	const char *root = "/sys/fs/cgroup";
+	char path[256], buf[32];
+	long before, after;
+	uint32_t h0, h1;
+	void *payload;
+	int node, i;
+
+	mount("none", root, "cgroup2", 0, NULL);
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
+		SKIP(return, "no cgroup2 in this kernel");
+	if (write_str("/sys/fs/cgroup/cgroup.subtree_control", "+memory"))
+		SKIP(return, "no memory controller in this kernel");
+	snprintf(path, sizeof(path), "%s/mojo-memcg-%d", root, getpid());
+	ASSERT_EQ(0, mkdir(path, 0755));
+	snprintf(buf, sizeof(buf), "%d", getpid());
+	strcat(path, "/cgroup.procs");
+	ASSERT_EQ(0, write_str(path, buf));
+	path[strlen(path) - strlen("/cgroup.procs")] = '\0';
+	strcat(path, "/memory.current");
+
+	node = mojo_open_node();
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(node, &h0, &h1));
+	payload = calloc(1, 64 << 10);
+	ASSERT_NE(NULL, payload);
+	before = read_long(path);
+	for (i = 0; i < 64; i++)
+		ASSERT_EQ(0, mojo_write_message(node, h0, payload, 64 << 10, NULL, 0));
+	after = read_long(path);
+	TH_LOG("memory.current %ld -> %ld", before, after);
+	EXPECT_GE(after - before, 4L << 20);
+	close(node);
+	free(payload);
+	/* Leave the group so it can be removed. */
+	ASSERT_EQ(0, write_str("/sys/fs/cgroup/cgroup.procs", buf));
+	path[strlen(path) - strlen("/memory.current")] = '\0';
+	EXPECT_EQ(0, rmdir(path));
+}
+
+TEST_HARNESS_MAIN
