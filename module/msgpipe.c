@@ -105,10 +105,13 @@ static void mojo_unmark(struct mojo_message *msg, u32 n)
 /*
  * Send @msg from the port behind @handle, moving the handles in @hbuf with
  * it. All or nothing: on failure msg->objects is left all NULL and the
- * caller frees the message.
+ * caller frees the message. @moved has room for one port per handle: the
+ * moment the transit lock drops, a reader may take the message apart, so
+ * the ports to wake are kept (with a reference each) in @moved instead.
  */
 static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
-			     struct mojo_message *msg, const u32 *hbuf)
+			     struct mojo_message *msg, const u32 *hbuf,
+			     struct mojo_port **moved)
 {
 	u32 i, j, n = msg->num_objects, marked = 0;
 	struct mojo_port *p, *q = NULL, *x, *c;
@@ -128,6 +131,8 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		goto out_node;
 	}
 	p = mojo_port_from(obj);
+	/* Held until we are done waking, whatever other threads close. */
+	mojo_port_get(p);
 
 	/* Every attached handle: ours, a port, not @handle, no duplicates. */
 	for (i = 0; i < n; i++) {
@@ -229,6 +234,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		mojo_handle_take(node, hbuf[i]);
 		/* The port's reference to the node; the file holds another. */
 		mojo_node_put(node);
+		moved[i] = mojo_port_get(x);
 	}
 	if (n)
 		mutex_unlock(&mojo_transit_lock);
@@ -237,9 +243,12 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 	mojo_port_wake(q);
 	/* Our WRITABLE may have dropped with the peer's quota. */
 	mojo_port_wake(p);
-	for (i = 0; i < n; i++)
-		mojo_port_wake(mojo_port_from(msg->objects[i]));
+	for (i = 0; i < n; i++) {
+		mojo_port_wake(moved[i]);
+		mojo_port_put(moved[i]);
+	}
 	mojo_port_put(q);
+	mojo_port_put(p);
 	return 0;
 
 out_unlock:
@@ -251,6 +260,7 @@ out_unmark:
 		mutex_unlock(&mojo_transit_lock);
 out_clear:
 	memset(msg->objects, 0, n * sizeof(*msg->objects));
+	mojo_port_put(p);
 out_node:
 	mutex_unlock(&node->lock);
 	return ret;
@@ -269,6 +279,7 @@ out_node:
 long mojo_msgpipe_op_write(struct mojo_node *node, void *arg)
 {
 	struct mojo_write_message_args *a = arg;
+	struct mojo_port **moved = NULL;
 	struct mojo_message *msg;
 	u32 *hbuf = NULL;
 	int ret;
@@ -295,11 +306,17 @@ long mojo_msgpipe_op_write(struct mojo_node *node, void *arg)
 			hbuf = NULL;
 			goto out;
 		}
+		moved = kmalloc_array(a->num_handles, sizeof(*moved), GFP_KERNEL);
+		if (!moved) {
+			ret = -ENOMEM;
+			goto out;
+		}
 	}
-	ret = mojo_msgpipe_send(node, a->handle, msg, hbuf);
+	ret = mojo_msgpipe_send(node, a->handle, msg, hbuf, moved);
 	if (!ret)
 		msg = NULL;
 out:
+	kfree(moved);
 	kfree(hbuf);
 	mojo_message_free(msg);
 	return ret;

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Allocation failures (debug kernel, fail-nth): every allocation an
+ * operation makes is failed in turn. Each failure must come back as a
+ * clean -ENOMEM that changed nothing, and the kmemleak scan after the run
+ * proves nothing leaked. Kernels without fault injection skip these.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kselftest_harness.h"
+#include "mojo_test.h"
+
+#define R MOJO_SIGNAL_READABLE
+#define W MOJO_SIGNAL_WRITABLE
+
+FIXTURE(fault) {
+	int fail;
+	int node;
+	uint32_t h0, h1;
+};
+
+FIXTURE_SETUP(fault)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/fail-nth", gettid());
+	self->fail = open(path, O_RDWR);
+	self->node = mojo_open_node();
+	ASSERT_GE(self->node, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &self->h0, &self->h1));
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	if (self->fail >= 0)
+		close(self->fail);
+	close(self->node);
+}
+
+/* Arm fail-nth for the next call: fail the @nth allocation. */
+static void arm(int fail, int nth)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%d", nth);
+
+	if (pwrite(fail, buf, len, 0) != len)
+		abort();
+}
+
+/* Disarm; return true when the injected failure did not happen. */
+static int disarm(int fail)
+{
+	char buf[16] = { 0 };
+	int left;
+
+	if (pread(fail, buf, sizeof(buf) - 1, 0) <= 0)
+		abort();
+	left = atoi(buf);
+	if (pwrite(fail, "0", 1, 0) != 1)
+		abort();
+	return left != 0;
+}
+
+#define NEED_FAULTS() do {						\
+	if (self->fail < 0)						\
+		SKIP(return, "no fault injection in this kernel");	\
+} while (0)
+
+TEST_F(fault, create_message_pipe)
+{
+	uint32_t a, b;
+	int nth, ret, clean;
+
+	NEED_FAULTS();
+	for (nth = 1; nth < 100; nth++) {
+		arm(self->fail, nth);
+		ret = mojo_create_message_pipe(self->node, &a, &b);
+		clean = disarm(self->fail);
+		if (ret == 0) {
+			ASSERT_EQ(W, mojo_test_signals(self->node, a));
+			mojo_close(self->node, a);
+			mojo_close(self->node, b);
+			if (clean)
+				break;
+		} else {
+			ASSERT_EQ(-ENOMEM, ret) TH_LOG("allocation %d", nth);
+		}
+	}
+	ASSERT_LT(nth, 100);
+}
+
+TEST_F(fault, write_with_handles)
+{
+	uint32_t q0, q1, n = 0, nh = 1, got;
+	char big[8192] = { 1 };
+	int nth, ret, clean;
+
+	NEED_FAULTS();
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &q0, &q1));
+	for (nth = 1; nth < 100; nth++) {
+		arm(self->fail, nth);
+		ret = mojo_write_message(self->node, self->h0, big, sizeof(big), &q1, 1);
+		clean = disarm(self->fail);
+		if (ret == 0 && clean)
+			break;
+		if (ret == 0) {
+			/* A failure the kernel worked around: take it back. */
+			n = sizeof(big);
+			nh = 1;
+			ASSERT_EQ(0, mojo_read_message(self->node, self->h1, big, &n, &q1, &nh));
+			continue;
+		}
+		ASSERT_EQ(-ENOMEM, ret) TH_LOG("allocation %d", nth);
+		/* Nothing sent, q1 still ours. */
+		ASSERT_EQ(W, mojo_test_signals(self->node, self->h1));
+		ASSERT_EQ(W, mojo_test_signals(self->node, q1));
+	}
+	ASSERT_LT(nth, 100);
+	n = sizeof(big);
+	ASSERT_EQ(0, mojo_read_message(self->node, self->h1, big, &n, &got, &nh));
+	EXPECT_EQ(1, nh);
+}
+
+TEST_F(fault, read_with_handles)
+{
+	uint32_t q0, q1, n, nh, got;
+	char buf[16];
+	int nth, ret, clean = 0;
+
+	NEED_FAULTS();
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &q0, &q1));
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, "m", 1, &q1, 1));
+	for (nth = 1; nth < 100; nth++) {
+		n = sizeof(buf);
+		nh = 1;
+		arm(self->fail, nth);
+		ret = mojo_read_message(self->node, self->h1, buf, &n, &got, &nh);
+		clean = disarm(self->fail);
+		if (ret == 0 && clean)
+			break;
+		if (ret == 0) {
+			/* A failure the kernel worked around: send it again. */
+			ASSERT_EQ(0, mojo_write_message(self->node, self->h0, "m", 1, &got, 1));
+			continue;
+		}
+		ASSERT_EQ(-ENOMEM, ret) TH_LOG("allocation %d", nth);
+		ASSERT_EQ(R | W, mojo_test_signals(self->node, self->h1));
+	}
+	ASSERT_LT(nth, 100);
+	ASSERT_EQ(0, mojo_test_write_str(self->node, q0, "x"));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, got, buf, sizeof(buf)));
+}
+
+TEST_F(fault, export_and_import)
+{
+	int nth, fd = -1, ret, clean;
+	uint32_t h;
+
+	NEED_FAULTS();
+	for (nth = 1; nth < 100; nth++) {
+		arm(self->fail, nth);
+		fd = mojo_export_handle(self->node, self->h1);
+		clean = disarm(self->fail);
+		if (fd >= 0)
+			break;
+		ASSERT_EQ(-ENOMEM, fd) TH_LOG("allocation %d", nth);
+		ASSERT_EQ(W, mojo_test_signals(self->node, self->h1));
+	}
+	ASSERT_GE(fd, 0);
+	for (nth = 1; nth < 100; nth++) {
+		arm(self->fail, nth);
+		ret = mojo_import_handle(self->node, fd, &h);
+		clean = disarm(self->fail);
+		if (ret == 0)
+			break;
+		ASSERT_EQ(-ENOMEM, ret) TH_LOG("allocation %d", nth);
+	}
+	ASSERT_EQ(0, ret);
+	(void)clean;
+	close(fd);
+	EXPECT_EQ(W, mojo_test_signals(self->node, h));
+}
+
+TEST_F(fault, traps)
+{
+	struct mojo_trap_event ev;
+	uint32_t trap;
+	int nth, ret, clean;
+
+	NEED_FAULTS();
+	for (nth = 1; nth < 100; nth++) {
+		arm(self->fail, nth);
+		ret = mojo_create_trap(self->node, &trap);
+		clean = disarm(self->fail);
+		if (ret == 0)
+			break;
+		ASSERT_EQ(-ENOMEM, ret);
+	}
+	ASSERT_EQ(0, ret);
+	for (nth = 1; nth < 100; nth++) {
+		arm(self->fail, nth);
+		ret = mojo_add_trigger(self->node, trap, self->h1, R, MOJO_TRIGGER_SATISFIED, 1);
+		clean = disarm(self->fail);
+		if (ret == 0)
+			break;
+		ASSERT_EQ(-ENOMEM, ret);
+		ASSERT_EQ(-ENOENT, mojo_arm_trap(self->node, trap, NULL));
+	}
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, mojo_arm_trap(self->node, trap, NULL));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "x"));
+	for (nth = 1; nth < 100; nth++) {
+		arm(self->fail, nth);
+		ret = mojo_read_trap_events(self->node, &ev, 1);
+		clean = disarm(self->fail);
+		if (ret == 1)
+			break;
+		ASSERT_EQ(-ENOMEM, ret);
+	}
+	ASSERT_EQ(1, ret);
+	(void)clean;
+	EXPECT_EQ(1, ev.context);
+}
+
+TEST_HARNESS_MAIN
