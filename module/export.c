@@ -13,6 +13,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 
+#include "datapipe.h"
 #include "export.h"
 #include "message.h"
 #include "node.h"
@@ -75,7 +76,8 @@ long mojo_export_op_export(struct mojo_node *node, void *arg)
 	} else {
 		port = mojo_port_from(obj);
 		spin_lock(&port->lock);
-		if (port->state != MOJO_PORT_RECEIVING || port->node != node) {
+		if (port->state != MOJO_PORT_RECEIVING || port->node != node ||
+		    (port->dp && mojo_dpipe_busy(port))) {
 			ret = -EBUSY;
 		} else {
 			port->state = MOJO_PORT_IN_TRANSIT;
@@ -84,6 +86,9 @@ long mojo_export_op_export(struct mojo_node *node, void *arg)
 		spin_unlock(&port->lock);
 		if (!ret) {
 			mojo_handle_take(node, a->handle);
+			/* Nobody can import it before the fd is installed. */
+			if (port->dp)
+				mojo_dpipe_revoke(port);
 			file->private_data = obj;
 			/* The port's reference; the file holds another. */
 			mojo_node_put(node);

@@ -14,6 +14,7 @@
 #include <linux/module.h>
 #include <linux/poll.h>
 
+#include "datapipe.h"
 #include "node.h"
 #include "ops.h"
 #include "port.h"
@@ -39,6 +40,10 @@ unsigned int mojo_max_handles = 65536;
 module_param_named(max_handles, mojo_max_handles, uint, 0644);
 MODULE_PARM_DESC(max_handles, "Most handles one node may hold (default 65536)");
 
+unsigned int mojo_max_data_pipe_capacity = 64 << 20;
+module_param_named(max_data_pipe_capacity, mojo_max_data_pipe_capacity, uint, 0644);
+MODULE_PARM_DESC(max_data_pipe_capacity, "Largest data pipe ring in bytes (default 64 MiB)");
+
 static int mojo_open(struct inode *inode, struct file *file)
 {
 	struct mojo_node *node;
@@ -47,6 +52,7 @@ static int mojo_open(struct inode *inode, struct file *file)
 	if (!node)
 		return -ENOMEM;
 	file->private_data = node;
+	mojo_dpipe_file_init(file);
 	return 0;
 }
 
@@ -69,6 +75,11 @@ static __poll_t mojo_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
+static int mojo_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return mojo_dpipe_mmap(file->private_data, vma);
+}
+
 static long mojo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	return mojo_op_ioctl(file->private_data, cmd, (void __user *)arg);
@@ -79,6 +90,7 @@ static const struct file_operations mojo_fops = {
 	.open		= mojo_open,
 	.release	= mojo_release,
 	.poll		= mojo_poll,
+	.mmap		= mojo_mmap,
 	.unlocked_ioctl	= mojo_ioctl,
 	/* Argument structs have one layout for 32- and 64-bit callers. */
 	.compat_ioctl	= compat_ptr_ioctl,
@@ -94,12 +106,21 @@ static struct miscdevice mojo_misc = {
 
 static int __init mojo_init(void)
 {
-	return misc_register(&mojo_misc);
+	int ret;
+
+	ret = mojo_dpipe_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&mojo_misc);
+	if (ret)
+		mojo_dpipe_exit();
+	return ret;
 }
 
 static void __exit mojo_exit(void)
 {
 	misc_deregister(&mojo_misc);
+	mojo_dpipe_exit();
 }
 
 module_init(mojo_init);

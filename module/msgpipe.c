@@ -12,6 +12,7 @@
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
+#include "datapipe.h"
 #include "event.h"
 #include "message.h"
 #include "msgpipe.h"
@@ -28,26 +29,46 @@ static void mojo_port_install(struct mojo_port *port, struct mojo_node *node)
 	spin_unlock(&port->lock);
 }
 
-/**
- * mojo_msgpipe_op_create() - MOJO_IOC_CREATE_MESSAGE_PIPE
- * @node: the calling node
- * @arg:  kernel copy of a struct mojo_create_message_pipe_args
- *
- * Return: 0, -EINVAL, -ENOSPC (handle limit) or -ENOMEM.
+/*
+ * Look up a message pipe endpoint and take a reference: -EBADF for an
+ * unknown handle, -EINVAL for any other kind of handle.
  */
-long mojo_msgpipe_op_create(struct mojo_node *node, void *arg)
+static struct mojo_port *mojo_msgpipe_get(struct mojo_node *node, u32 handle,
+					  int *err)
 {
-	struct mojo_create_message_pipe_args *a = arg;
-	struct mojo_port *p0, *p1;
-	u32 h0, h1;
-	LIST_HEAD(reap);
-	int ret;
+	struct mojo_object *obj;
+	struct mojo_port *p;
 
-	if (a->flags || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
-		return -EINVAL;
-	ret = mojo_port_create_pair(&p0, &p1);
-	if (ret)
-		return ret;
+	obj = mojo_handle_get(node, handle, MOJO_OBJ_PORT, err);
+	if (!obj)
+		return NULL;
+	p = mojo_port_from(obj);
+	if (p->kind != MOJO_PORT_MESSAGE_PIPE) {
+		mojo_port_put(p);
+		*err = -EINVAL;
+		return NULL;
+	}
+	return p;
+}
+
+/**
+ * mojo_msgpipe_install() - give a new pair of ports two handles of @node
+ * @node: the node
+ * @p0:   a port from mojo_port_create_pair() (its reference is consumed)
+ * @p1:   its peer (likewise)
+ * @out0: out: @p0's handle
+ * @out1: out: @p1's handle
+ *
+ * On failure both ports are closed and released.
+ *
+ * Return: 0, -ENOSPC (handle limit), -EPIPE (node dying) or -ENOMEM.
+ */
+int mojo_msgpipe_install(struct mojo_node *node, struct mojo_port *p0,
+			 struct mojo_port *p1, u32 *out0, u32 *out1)
+{
+	LIST_HEAD(reap);
+	u32 h0, h1;
+	int ret;
 
 	mutex_lock(&node->lock);
 	ret = mojo_handle_alloc(node, NULL, &h0);
@@ -71,9 +92,31 @@ long mojo_msgpipe_op_create(struct mojo_node *node, void *arg)
 		mojo_port_put(p1);
 		return ret;
 	}
-	a->handle0 = h0;
-	a->handle1 = h1;
+	*out0 = h0;
+	*out1 = h1;
 	return 0;
+}
+
+/**
+ * mojo_msgpipe_op_create() - MOJO_IOC_CREATE_MESSAGE_PIPE
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_create_message_pipe_args
+ *
+ * Return: 0, -EINVAL, -ENOSPC (handle limit) or -ENOMEM.
+ */
+long mojo_msgpipe_op_create(struct mojo_node *node, void *arg)
+{
+	struct mojo_create_message_pipe_args *a = arg;
+	struct mojo_port *p0, *p1;
+	int ret;
+
+	if (a->flags || a->handle0 || a->handle1 ||
+	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	ret = mojo_port_create_pair(&p0, &p1);
+	if (ret)
+		return ret;
+	return mojo_msgpipe_install(node, p0, p1, &a->handle0, &a->handle1);
 }
 
 /* Is @port one of the first @n objects of @msg? */
@@ -126,7 +169,8 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		ret = -EBADF;
 		goto out_node;
 	}
-	if (obj->type != MOJO_OBJ_PORT) {
+	if (obj->type != MOJO_OBJ_PORT ||
+	    mojo_port_from(obj)->kind != MOJO_PORT_MESSAGE_PIPE) {
 		ret = -EINVAL;
 		goto out_node;
 	}
@@ -160,7 +204,8 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 	for (marked = 0; marked < n; marked++) {
 		x = mojo_port_from(msg->objects[marked]);
 		spin_lock(&x->lock);
-		if (x->state != MOJO_PORT_RECEIVING || x->node != node) {
+		if (x->state != MOJO_PORT_RECEIVING || x->node != node ||
+		    (x->dp && mojo_dpipe_busy(x))) {
 			spin_unlock(&x->lock);
 			ret = -EBUSY;
 			goto out_unmark;
@@ -235,6 +280,9 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		/* The port's reference to the node; the file holds another. */
 		mojo_node_put(node);
 		moved[i] = mojo_port_get(x);
+		/* The old node's mappings go before anyone can receive it. */
+		if (x->dp)
+			mojo_dpipe_revoke(x);
 	}
 	if (n)
 		mutex_unlock(&mojo_transit_lock);
@@ -353,17 +401,15 @@ long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
 	struct mojo_read_message_args *a = arg;
 	struct mojo_port *p, *x, *peer, *cont;
 	struct mojo_message *msg = NULL;
-	struct mojo_object *obj;
 	u32 *hbuf = NULL;
 	u32 i, n = 0;
 	int ret = 0;
 
 	if (a->flags || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
-	obj = mojo_handle_get(node, a->handle, MOJO_OBJ_PORT, &ret);
-	if (!obj)
+	p = mojo_msgpipe_get(node, a->handle, &ret);
+	if (!p)
 		return ret;
-	p = mojo_port_from(obj);
 
 	mutex_lock(&p->read_mutex);
 	spin_lock(&p->lock);
@@ -603,7 +649,9 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 		mutex_unlock(&node->lock);
 		return -EBADF;
 	}
-	if (ob->type != MOJO_OBJ_PORT || oc->type != MOJO_OBJ_PORT) {
+	if (ob->type != MOJO_OBJ_PORT || oc->type != MOJO_OBJ_PORT ||
+	    mojo_port_from(ob)->kind != MOJO_PORT_MESSAGE_PIPE ||
+	    mojo_port_from(oc)->kind != MOJO_PORT_MESSAGE_PIPE) {
 		mutex_unlock(&node->lock);
 		return -EINVAL;
 	}
@@ -736,7 +784,6 @@ long mojo_msgpipe_op_set_quota(struct mojo_node *node, void *arg)
 {
 	struct mojo_quota_args *a = arg;
 	struct mojo_port *p, *peer;
-	struct mojo_object *obj;
 	int ret;
 
 	if (a->flags || a->reserved)
@@ -744,10 +791,9 @@ long mojo_msgpipe_op_set_quota(struct mojo_node *node, void *arg)
 	if (!a->max_msgs || a->max_msgs > MOJO_QUOTA_MAX_MSGS ||
 	    !a->max_bytes || a->max_bytes > MOJO_QUOTA_MAX_BYTES)
 		return -EINVAL;
-	obj = mojo_handle_get(node, a->handle, MOJO_OBJ_PORT, &ret);
-	if (!obj)
+	p = mojo_msgpipe_get(node, a->handle, &ret);
+	if (!p)
 		return ret;
-	p = mojo_port_from(obj);
 	spin_lock(&p->lock);
 	WRITE_ONCE(p->max_msgs, a->max_msgs);
 	WRITE_ONCE(p->max_bytes, a->max_bytes);

@@ -2,6 +2,8 @@
 #ifndef __MOJO_MSGPIPE_H
 #define __MOJO_MSGPIPE_H
 
+#include <linux/types.h>
+
 /**
  * DOC: Message pipes
  *
@@ -13,6 +15,10 @@
  */
 
 struct mojo_node;
+struct mojo_port;
+
+int mojo_msgpipe_install(struct mojo_node *node, struct mojo_port *p0,
+			 struct mojo_port *p1, u32 *out0, u32 *out1);
 
 long mojo_msgpipe_op_create(struct mojo_node *node, void *arg);
 long mojo_msgpipe_op_write(struct mojo_node *node, void *arg);

@@ -11,6 +11,7 @@
 
 #include <uapi/linux/mojoports.h>
 
+#include "datapipe.h"
 #include "export.h"
 #include "msgpipe.h"
 #include "node.h"
@@ -126,6 +127,60 @@ static const struct mojo_op mojo_ops[] = {
 		.name = "fuse",
 		.handler = mojo_msgpipe_op_fuse,
 	},
+	[_IOC_NR(MOJO_IOC_CREATE_DATA_PIPE)] = {
+		.cmd = MOJO_IOC_CREATE_DATA_PIPE,
+		.feature = MOJO_FEATURE_DATA_PIPE,
+		.name = "create_data_pipe",
+		.handler = mojo_dpipe_op_create,
+	},
+	[_IOC_NR(MOJO_IOC_WRITE_DATA)] = {
+		.cmd = MOJO_IOC_WRITE_DATA,
+		.feature = MOJO_FEATURE_DATA_PIPE,
+		.name = "write_data",
+		.handler = mojo_dpipe_op_write,
+	},
+	[_IOC_NR(MOJO_IOC_READ_DATA)] = {
+		.cmd = MOJO_IOC_READ_DATA,
+		.feature = MOJO_FEATURE_DATA_PIPE,
+		.name = "read_data",
+		.handler = mojo_dpipe_op_read,
+	},
+	[_IOC_NR(MOJO_IOC_BEGIN_WRITE_DATA)] = {
+		.cmd = MOJO_IOC_BEGIN_WRITE_DATA,
+		.feature = MOJO_FEATURE_DATA_PIPE,
+		.name = "begin_write_data",
+		.handler = mojo_dpipe_op_begin_write,
+	},
+	[_IOC_NR(MOJO_IOC_END_WRITE_DATA)] = {
+		.cmd = MOJO_IOC_END_WRITE_DATA,
+		.feature = MOJO_FEATURE_DATA_PIPE,
+		.name = "end_write_data",
+		.handler = mojo_dpipe_op_end_write,
+	},
+	[_IOC_NR(MOJO_IOC_BEGIN_READ_DATA)] = {
+		.cmd = MOJO_IOC_BEGIN_READ_DATA,
+		.feature = MOJO_FEATURE_DATA_PIPE,
+		.name = "begin_read_data",
+		.handler = mojo_dpipe_op_begin_read,
+	},
+	[_IOC_NR(MOJO_IOC_END_READ_DATA)] = {
+		.cmd = MOJO_IOC_END_READ_DATA,
+		.feature = MOJO_FEATURE_DATA_PIPE,
+		.name = "end_read_data",
+		.handler = mojo_dpipe_op_end_read,
+	},
+	[_IOC_NR(MOJO_IOC_DATA_PIPE_INFO)] = {
+		.cmd = MOJO_IOC_DATA_PIPE_INFO,
+		.feature = MOJO_FEATURE_DATA_PIPE,
+		.name = "data_pipe_info",
+		.handler = mojo_dpipe_op_info,
+	},
+	[_IOC_NR(MOJO_IOC_DATA_PIPE_SET_THRESHOLD)] = {
+		.cmd = MOJO_IOC_DATA_PIPE_SET_THRESHOLD,
+		.feature = MOJO_FEATURE_DATA_PIPE,
+		.name = "data_pipe_set_threshold",
+		.handler = mojo_dpipe_op_set_threshold,
+	},
 };
 
 /*
@@ -147,6 +202,9 @@ MOJO_ARG_SIZE(mojo_export_args, 32);
 MOJO_ARG_SIZE(mojo_quota_args, 32);
 MOJO_ARG_SIZE(mojo_trap_args, 56);
 MOJO_ARG_SIZE(mojo_read_events_args, 32);
+MOJO_ARG_SIZE(mojo_create_data_pipe_args, 40);
+MOJO_ARG_SIZE(mojo_data_args, 48);
+MOJO_ARG_SIZE(mojo_data_pipe_info_args, 64);
 static_assert(sizeof(struct mojo_trap_event) == 32);
 
 /* Should the struct be copied back after the handler returned @ret? */

@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "datapipe.h"
 #include "event.h"
 #include "message.h"
 #include "node.h"
@@ -78,6 +79,8 @@ void mojo_port_release(struct mojo_port *port)
 	WARN_ON_ONCE(port->node);
 	WARN_ON_ONCE(!list_empty(&port->triggers));
 	mojo_port_put(port->peer);
+	if (port->dp)
+		mojo_dpipe_port_release(port);
 	mutex_destroy(&port->read_mutex);
 	kfree(port);
 }
@@ -352,6 +355,8 @@ u64 mojo_port_signals(struct mojo_port *port, u64 *satisfiable)
 
 	lockdep_assert_held(&port->lock);
 
+	if (port->dp)
+		return mojo_dpipe_signals(port, satisfiable);
 	if (port->queued_msgs)
 		sat |= MOJO_SIGNAL_READABLE;
 	if (done && !port->queued_msgs)

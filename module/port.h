@@ -62,8 +62,21 @@
 
 #include "object.h"
 
+struct mojo_dpipe;
 struct mojo_event;
 struct mojo_node;
+
+/**
+ * enum mojo_port_kind - what a port is the endpoint of
+ * @MOJO_PORT_MESSAGE_PIPE: a message pipe
+ * @MOJO_PORT_DATA_PRODUCER: a data pipe's producer (datapipe.h)
+ * @MOJO_PORT_DATA_CONSUMER: a data pipe's consumer
+ */
+enum mojo_port_kind {
+	MOJO_PORT_MESSAGE_PIPE = 0,
+	MOJO_PORT_DATA_PRODUCER,
+	MOJO_PORT_DATA_CONSUMER,
+};
 
 /**
  * enum mojo_port_state - where a port is
@@ -81,6 +94,12 @@ enum mojo_port_state {
  * struct mojo_port - one message pipe endpoint
  * @obj:            object header (type MOJO_OBJ_PORT, reference count)
  * @name:           random name; immutable; orders locks
+ * @kind:           message pipe or data pipe endpoint; immutable once the
+ *                  port is installed
+ * @dp:             data pipe endpoints: the shared ring (a reference is
+ *                  held); immutable
+ * @map_id:         data pipe endpoints: the id in the mmap offset;
+ *                  immutable
  * @lock:           protects every field below except where noted
  * @state:          RECEIVING, IN_TRANSIT or CLOSED
  * @node:           RECEIVING: the owning node (a reference is held)
@@ -106,6 +125,9 @@ enum mojo_port_state {
 struct mojo_port {
 	struct mojo_object obj;
 	u8 name[MOJO_NAME_SIZE];
+	enum mojo_port_kind kind;
+	struct mojo_dpipe *dp;
+	u32 map_id;
 	spinlock_t lock;		/* see DOC: Ports, locking */
 	enum mojo_port_state state;
 	struct mojo_node *node;

@@ -53,6 +53,7 @@
 #define MOJO_FEATURE_QUOTA	_BITULL(5)	/* MOJO_IOC_SET_QUOTA */
 #define MOJO_FEATURE_EXPORT	_BITULL(6)	/* export/import as an fd */
 #define MOJO_FEATURE_TRAP	_BITULL(7)	/* traps, poll on the node fd */
+#define MOJO_FEATURE_DATA_PIPE	_BITULL(8)	/* data pipes and their mapping */
 
 /*
  * Handles: per-node numbers naming the kernel objects a node holds (message
@@ -78,8 +79,10 @@
 #define MOJO_SIGNAL_WRITABLE		_BITULL(1)
 #define MOJO_SIGNAL_PEER_CLOSED		_BITULL(2)
 #define MOJO_SIGNAL_QUOTA_EXCEEDED	_BITULL(3)
+#define MOJO_SIGNAL_NEW_DATA_READABLE	_BITULL(4)
 #define MOJO_SIGNALS_ALL		(MOJO_SIGNAL_READABLE | MOJO_SIGNAL_WRITABLE | \
-					 MOJO_SIGNAL_PEER_CLOSED | MOJO_SIGNAL_QUOTA_EXCEEDED)
+					 MOJO_SIGNAL_PEER_CLOSED | MOJO_SIGNAL_QUOTA_EXCEEDED | \
+					 MOJO_SIGNAL_NEW_DATA_READABLE)
 
 /* Most handles one message may carry. */
 #define MOJO_MAX_MESSAGE_HANDLES	64
@@ -386,12 +389,135 @@ struct mojo_read_events_args {
 #define MOJO_MAX_READ_EVENTS	64
 
 /*
+ * Data pipes (Mojo's data pipe): a byte stream through a ring the kernel
+ * allocates, with a producer handle and a consumer handle. Both handles are
+ * message-pipe-like endpoints: they can be sent in messages, exported,
+ * waited on and watched by traps; message operations on them fail with
+ * -EINVAL.
+ *
+ * The kernel keeps the ring's state: where the next byte is read, how many
+ * bytes are readable; userspace only ever passes byte counts, which must be
+ * multiples of the element size (-EINVAL) and are checked against what is
+ * possible or was granted.
+ *
+ * Signals. Producer: WRITABLE while the consumer is open and at least
+ * write_threshold bytes (default: one element) are free; PEER_CLOSED when
+ * the consumer is closed. Consumer: READABLE while at least read_threshold
+ * bytes (default: one element) are readable; NEW_DATA_READABLE once data
+ * arrived that no read has seen yet (any read, peek or begin-read clears
+ * it); PEER_CLOSED once the producer is closed and the ring is drained.
+ *
+ * Mapping. MOJO_IOC_DATA_PIPE_INFO gives the endpoint's map_offset and
+ * map_size; mmap(NULL, map_size, prot, MAP_SHARED, node_fd, map_offset)
+ * maps the ring. The offset names the endpoint, and only a node that holds
+ * it may map it (-EACCES); an offset that names no endpoint, a wrong size or
+ * MAP_PRIVATE fails with -EINVAL. The producer may map read-write, the
+ * consumer read-only (PROT_WRITE, or a later mprotect to it, fails with
+ * -EACCES). Mappings are not copied into a child on fork and cannot grow
+ * with mremap. When the endpoint leaves the node (sent in a message,
+ * exported), every mapping of it in the node's processes is revoked:
+ * touching it afterwards raises SIGBUS. Unmapping is always safe, and the
+ * ring lives as long as any handle or mapping does.
+ */
+
+/* Flags of MOJO_IOC_WRITE_DATA and MOJO_IOC_READ_DATA. */
+#define MOJO_DATA_ALL_OR_NONE	_BITULL(0)	/* all num_bytes, or -ERANGE */
+#define MOJO_DATA_DISCARD	_BITULL(1)	/* read: drop, do not copy */
+#define MOJO_DATA_QUERY		_BITULL(2)	/* read: only report readable bytes */
+#define MOJO_DATA_PEEK		_BITULL(3)	/* read: copy, do not consume */
+
+/* Default capacity of a data pipe created with capacity 0. */
+#define MOJO_DATA_PIPE_DEFAULT_CAPACITY	(64 * 1024)
+
+/**
+ * struct mojo_create_data_pipe_args - argument of MOJO_IOC_CREATE_DATA_PIPE
+ * @element_size: bytes per element, 1 .. 65536
+ * @flags:        must be zero
+ * @capacity:     ring size in bytes: a positive multiple of @element_size
+ *                and at most the module parameter max_data_pipe_capacity
+ *                (-EINVAL otherwise); 0 picks
+ *                MOJO_DATA_PIPE_DEFAULT_CAPACITY rounded up to a multiple
+ *                of @element_size
+ * @producer:     out: the producer handle
+ * @consumer:     out: the consumer handle
+ * @reserved:     must be zero
+ */
+struct mojo_create_data_pipe_args {
+	__u32 element_size;
+	__u32 flags;
+	__u64 capacity;
+	__u32 producer;
+	__u32 consumer;
+	__u64 reserved[2];
+};
+
+/**
+ * struct mojo_data_args - argument of the data pipe transfer operations
+ * @handle:    the producer (write, begin/end write) or consumer (read,
+ *             begin/end read)
+ * @flags:     WRITE_DATA/READ_DATA: MOJO_DATA_*; otherwise must be zero
+ * @bytes:     WRITE_DATA/READ_DATA: user buffer (not used with DISCARD or
+ *             QUERY)
+ * @num_bytes: WRITE_DATA/READ_DATA: in: bytes wanted; out: bytes moved
+ *             (QUERY: bytes readable). END_*: bytes committed.
+ *             BEGIN_*: out: the contiguous bytes granted
+ * @offset:    BEGIN_*: out: where the granted bytes start in the mapping
+ * @reserved:  must be zero
+ *
+ * One-shot: -EAGAIN when nothing can be moved now; -ERANGE when
+ * ALL_OR_NONE cannot be met; -EPIPE when the peer is closed (the consumer
+ * still drains first); -EBUSY while a two-phase operation is open on the
+ * endpoint. Two-phase: a second BEGIN fails with -EBUSY, END without BEGIN
+ * with -ENOENT; END with a count above the grant or not a multiple of the
+ * element size ends the operation, commits nothing and fails with -EINVAL.
+ */
+struct mojo_data_args {
+	__u32 handle;
+	__u32 flags;
+	__u64 bytes;
+	__u64 num_bytes;
+	__u64 offset;
+	__u64 reserved[2];
+};
+
+/**
+ * struct mojo_data_pipe_info_args - argument of MOJO_IOC_DATA_PIPE_INFO
+ * @handle:          a producer or consumer handle
+ * @flags:           must be zero
+ * @element_size:    out
+ * @producer:        out: 1 for the producer, 0 for the consumer
+ * @capacity:        out: ring size in bytes
+ * @map_offset:      out: the mmap offset naming this endpoint
+ * @map_size:        out: the length to map (capacity rounded up to pages)
+ * @read_threshold:  consumer: in with MOJO_IOC_DATA_PIPE_SET_THRESHOLD,
+ *                   out with INFO; 0 means one element
+ * @write_threshold: producer: likewise
+ * @reserved:        must be zero
+ *
+ * MOJO_IOC_DATA_PIPE_SET_THRESHOLD takes @read_threshold (consumer) or
+ * @write_threshold (producer): a multiple of the element size, at most
+ * the capacity; the other fields must be zero.
+ */
+struct mojo_data_pipe_info_args {
+	__u32 handle;
+	__u32 flags;
+	__u32 element_size;
+	__u32 producer;
+	__u64 capacity;
+	__u64 map_offset;
+	__u64 map_size;
+	__u64 read_threshold;
+	__u64 write_threshold;
+	__u64 reserved;
+};
+
+/*
  * Operation numbers. The same number is the ioctl request and, with the
  * io_uring path, the uring_cmd cmd_op.
  *
  *   0x00 - 0x0f	node-wide operations
  *   0x10 - 0x3f	message pipes
- *   0x40 - 0x5f	data pipes (reserved for a later version)
+ *   0x40 - 0x5f	data pipes
  */
 #define MOJO_IOC_VERSION	_IOWR(MOJO_IOC_MAGIC, 0x00, struct mojo_version_args)
 #define MOJO_IOC_NODE_NAME	_IOWR(MOJO_IOC_MAGIC, 0x01, struct mojo_node_name_args)
@@ -413,5 +539,17 @@ struct mojo_read_events_args {
 #define MOJO_IOC_WRITE_MESSAGE	_IOWR(MOJO_IOC_MAGIC, 0x11, struct mojo_write_message_args)
 #define MOJO_IOC_READ_MESSAGE	_IOWR(MOJO_IOC_MAGIC, 0x12, struct mojo_read_message_args)
 #define MOJO_IOC_FUSE		_IOWR(MOJO_IOC_MAGIC, 0x13, struct mojo_fuse_args)
+
+#define MOJO_IOC_CREATE_DATA_PIPE \
+	_IOWR(MOJO_IOC_MAGIC, 0x40, struct mojo_create_data_pipe_args)
+#define MOJO_IOC_WRITE_DATA	_IOWR(MOJO_IOC_MAGIC, 0x41, struct mojo_data_args)
+#define MOJO_IOC_READ_DATA	_IOWR(MOJO_IOC_MAGIC, 0x42, struct mojo_data_args)
+#define MOJO_IOC_BEGIN_WRITE_DATA _IOWR(MOJO_IOC_MAGIC, 0x43, struct mojo_data_args)
+#define MOJO_IOC_END_WRITE_DATA	_IOWR(MOJO_IOC_MAGIC, 0x44, struct mojo_data_args)
+#define MOJO_IOC_BEGIN_READ_DATA _IOWR(MOJO_IOC_MAGIC, 0x45, struct mojo_data_args)
+#define MOJO_IOC_END_READ_DATA	_IOWR(MOJO_IOC_MAGIC, 0x46, struct mojo_data_args)
+#define MOJO_IOC_DATA_PIPE_INFO	_IOWR(MOJO_IOC_MAGIC, 0x47, struct mojo_data_pipe_info_args)
+#define MOJO_IOC_DATA_PIPE_SET_THRESHOLD \
+	_IOWR(MOJO_IOC_MAGIC, 0x48, struct mojo_data_pipe_info_args)
 
 #endif /* _UAPI_LINUX_MOJOPORTS_H */

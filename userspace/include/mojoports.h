@@ -276,6 +276,127 @@ int mojo_send_handle(int sock, int node, uint32_t handle);
  */
 int mojo_recv_handle(int sock, int node, uint32_t *handle);
 
+/**
+ * mojo_create_data_pipe() - create a data pipe
+ * @node:         a node fd
+ * @element_size: bytes per element (1 .. 65536)
+ * @capacity:     ring bytes, a multiple of @element_size; 0 for the default
+ * @producer:     out: the producer handle
+ * @consumer:     out: the consumer handle
+ *
+ * Return: 0 or a negative errno.
+ */
+int mojo_create_data_pipe(int node, uint32_t element_size, uint64_t capacity,
+			  uint32_t *producer, uint32_t *consumer);
+
+/**
+ * mojo_write_data() - copy bytes into a data pipe
+ * @node:      a node fd
+ * @producer:  the producer handle
+ * @bytes:     the data
+ * @num_bytes: in: bytes to write; out: bytes written
+ * @flags:     0 or MOJO_DATA_ALL_OR_NONE
+ *
+ * Return: 0, -EAGAIN (full), -ERANGE (all-or-none impossible), -EPIPE,
+ * -EBUSY (two-phase write open), -EINVAL, -EBADF, -EFAULT.
+ */
+int mojo_write_data(int node, uint32_t producer, const void *bytes,
+		    uint64_t *num_bytes, uint64_t flags);
+
+/**
+ * mojo_read_data() - copy bytes out of a data pipe
+ * @node:      a node fd
+ * @consumer:  the consumer handle
+ * @bytes:     the buffer (unused with MOJO_DATA_DISCARD or _QUERY)
+ * @num_bytes: in: bytes wanted; out: bytes read (QUERY: readable)
+ * @flags:     MOJO_DATA_ALL_OR_NONE, _DISCARD, _QUERY, _PEEK
+ *
+ * Return: 0, -EAGAIN (empty), -ERANGE, -EPIPE (producer closed, drained),
+ * -EBUSY, -EINVAL, -EBADF, -EFAULT.
+ */
+int mojo_read_data(int node, uint32_t consumer, void *bytes,
+		   uint64_t *num_bytes, uint64_t flags);
+
+/**
+ * mojo_begin_write_data() - reserve contiguous free space in the ring
+ * @node:     a node fd
+ * @producer: the producer handle
+ * @offset:   out: where the space starts in the producer's mapping
+ * @size:     out: how many bytes may be written there
+ *
+ * Fill the space through the mapping (mojo_map_data_pipe()), then commit
+ * with mojo_end_write_data().
+ *
+ * Return: 0, -EBUSY, -EAGAIN, -EPIPE, -EBADF, -EINVAL.
+ */
+int mojo_begin_write_data(int node, uint32_t producer, uint64_t *offset,
+			  uint64_t *size);
+
+/**
+ * mojo_end_write_data() - commit @num_bytes of a two-phase write
+ * @node:      a node fd
+ * @producer:  the producer handle
+ * @num_bytes: bytes written, at most the grant, a multiple of the element
+ *
+ * Return: 0; -ENOENT (none open); -EINVAL (ended, nothing committed).
+ */
+int mojo_end_write_data(int node, uint32_t producer, uint64_t num_bytes);
+
+/**
+ * mojo_begin_read_data() - expose contiguous readable bytes in the ring
+ * @node:     a node fd
+ * @consumer: the consumer handle
+ * @offset:   out: where they start in the consumer's mapping
+ * @size:     out: how many there are
+ *
+ * Return: 0, -EBUSY, -EAGAIN, -EPIPE, -EBADF, -EINVAL.
+ */
+int mojo_begin_read_data(int node, uint32_t consumer, uint64_t *offset,
+			 uint64_t *size);
+
+/**
+ * mojo_end_read_data() - consume @num_bytes of a two-phase read
+ * @node:      a node fd
+ * @consumer:  the consumer handle
+ * @num_bytes: bytes consumed, at most the grant
+ *
+ * Return: 0; -ENOENT (none open); -EINVAL (ended, nothing consumed).
+ */
+int mojo_end_read_data(int node, uint32_t consumer, uint64_t num_bytes);
+
+/**
+ * mojo_data_pipe_info() - element size, capacity and mapping of an endpoint
+ * @node:   a node fd
+ * @handle: a producer or consumer
+ * @info:   out
+ *
+ * Return: 0 or a negative errno.
+ */
+int mojo_data_pipe_info(int node, uint32_t handle,
+			struct mojo_data_pipe_info_args *info);
+
+/**
+ * mojo_set_data_pipe_threshold() - bytes READABLE or WRITABLE waits for
+ * @node:      a node fd
+ * @handle:    a consumer (read threshold) or producer (write threshold)
+ * @threshold: a multiple of the element size up to the capacity; 0 for
+ *             one element
+ *
+ * Return: 0 or a negative errno.
+ */
+int mojo_set_data_pipe_threshold(int node, uint32_t handle, uint64_t threshold);
+
+/**
+ * mojo_map_data_pipe() - map an endpoint's ring
+ * @node:   a node fd
+ * @handle: a producer (mapped read-write) or consumer (read-only)
+ * @addr:   out: the mapping
+ * @size:   out: its length, for munmap()
+ *
+ * Return: 0 or a negative errno.
+ */
+int mojo_map_data_pipe(int node, uint32_t handle, void **addr, size_t *size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -343,4 +344,150 @@ MOJO_EXPORT int mojo_recv_handle(int sock, int node, uint32_t *handle)
 	ret = mojo_import_handle(node, fd, handle);
 	close(fd);
 	return ret;
+}
+
+MOJO_EXPORT int mojo_create_data_pipe(int node, uint32_t element_size,
+				      uint64_t capacity, uint32_t *producer,
+				      uint32_t *consumer)
+{
+	struct mojo_create_data_pipe_args a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.element_size = element_size;
+	a.capacity = capacity;
+	ret = mojo_ioctl(node, MOJO_IOC_CREATE_DATA_PIPE, &a);
+	if (ret < 0)
+		return ret;
+	*producer = a.producer;
+	*consumer = a.consumer;
+	return 0;
+}
+
+static int mojo_data_op(int node, unsigned long cmd, uint32_t handle,
+			const void *bytes, uint64_t *num_bytes, uint64_t flags)
+{
+	struct mojo_data_args a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = handle;
+	a.flags = flags;
+	a.bytes = (uintptr_t)bytes;
+	a.num_bytes = *num_bytes;
+	ret = mojo_ioctl(node, cmd, &a);
+	if (ret == 0)
+		*num_bytes = a.num_bytes;
+	return ret;
+}
+
+MOJO_EXPORT int mojo_write_data(int node, uint32_t producer, const void *bytes,
+				uint64_t *num_bytes, uint64_t flags)
+{
+	return mojo_data_op(node, MOJO_IOC_WRITE_DATA, producer, bytes,
+			    num_bytes, flags);
+}
+
+MOJO_EXPORT int mojo_read_data(int node, uint32_t consumer, void *bytes,
+			       uint64_t *num_bytes, uint64_t flags)
+{
+	return mojo_data_op(node, MOJO_IOC_READ_DATA, consumer, bytes,
+			    num_bytes, flags);
+}
+
+static int mojo_begin(int node, unsigned long cmd, uint32_t handle,
+		      uint64_t *offset, uint64_t *size)
+{
+	struct mojo_data_args a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = handle;
+	ret = mojo_ioctl(node, cmd, &a);
+	if (ret == 0) {
+		*offset = a.offset;
+		*size = a.num_bytes;
+	}
+	return ret;
+}
+
+static int mojo_end(int node, unsigned long cmd, uint32_t handle,
+		    uint64_t num_bytes)
+{
+	struct mojo_data_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = handle;
+	a.num_bytes = num_bytes;
+	return mojo_ioctl(node, cmd, &a);
+}
+
+MOJO_EXPORT int mojo_begin_write_data(int node, uint32_t producer,
+				      uint64_t *offset, uint64_t *size)
+{
+	return mojo_begin(node, MOJO_IOC_BEGIN_WRITE_DATA, producer, offset, size);
+}
+
+MOJO_EXPORT int mojo_end_write_data(int node, uint32_t producer,
+				    uint64_t num_bytes)
+{
+	return mojo_end(node, MOJO_IOC_END_WRITE_DATA, producer, num_bytes);
+}
+
+MOJO_EXPORT int mojo_begin_read_data(int node, uint32_t consumer,
+				     uint64_t *offset, uint64_t *size)
+{
+	return mojo_begin(node, MOJO_IOC_BEGIN_READ_DATA, consumer, offset, size);
+}
+
+MOJO_EXPORT int mojo_end_read_data(int node, uint32_t consumer,
+				   uint64_t num_bytes)
+{
+	return mojo_end(node, MOJO_IOC_END_READ_DATA, consumer, num_bytes);
+}
+
+MOJO_EXPORT int mojo_data_pipe_info(int node, uint32_t handle,
+				    struct mojo_data_pipe_info_args *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->handle = handle;
+	return mojo_ioctl(node, MOJO_IOC_DATA_PIPE_INFO, info);
+}
+
+MOJO_EXPORT int mojo_set_data_pipe_threshold(int node, uint32_t handle,
+					     uint64_t threshold)
+{
+	struct mojo_data_pipe_info_args info, a;
+	int ret;
+
+	ret = mojo_data_pipe_info(node, handle, &info);
+	if (ret < 0)
+		return ret;
+	memset(&a, 0, sizeof(a));
+	a.handle = handle;
+	if (info.producer)
+		a.write_threshold = threshold;
+	else
+		a.read_threshold = threshold;
+	return mojo_ioctl(node, MOJO_IOC_DATA_PIPE_SET_THRESHOLD, &a);
+}
+
+MOJO_EXPORT int mojo_map_data_pipe(int node, uint32_t handle, void **addr,
+				   size_t *size)
+{
+	struct mojo_data_pipe_info_args info;
+	void *p;
+	int ret;
+
+	ret = mojo_data_pipe_info(node, handle, &info);
+	if (ret < 0)
+		return ret;
+	p = mmap(NULL, info.map_size,
+		 info.producer ? PROT_READ | PROT_WRITE : PROT_READ,
+		 MAP_SHARED, node, (off_t)info.map_offset);
+	if (p == MAP_FAILED)
+		return -errno;
+	*addr = p;
+	*size = info.map_size;
+	return 0;
 }

@@ -1,0 +1,865 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Data pipes: the ring, its state, the one-shot and two-phase operations,
+ * signals and the mapping. See datapipe.h.
+ */
+
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/mm.h>
+#include <linux/mount.h>
+#include <linux/overflow.h>
+#include <linux/pseudo_fs.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/xarray.h>
+
+#include "datapipe.h"
+#include "msgpipe.h"
+#include "node.h"
+#include "ops.h"
+#include "port.h"
+
+/* Largest element size. */
+#define MOJO_DP_MAX_ELEMENT	65536
+
+/* An endpoint's mmap offset: its id in the upper 32 bits. */
+#define MOJO_DP_MAP_SHIFT	32
+
+/* Endpoint ids -> ports (no reference: a port erases its id on release). */
+static DEFINE_XARRAY_ALLOC1(mojo_dp_ends);
+
+/* The pseudo-inode whose address_space every node file uses. */
+#define MOJO_FS_MAGIC	0x6d6f6a6f
+static struct vfsmount *mojo_mnt;
+static struct inode *mojo_inode;
+
+static int mojo_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, MOJO_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type mojo_fs_type = {
+	.name			= "mojoports",
+	.init_fs_context	= mojo_fs_init_fs_context,
+	.kill_sb		= kill_anon_super,
+};
+
+/**
+ * mojo_dpipe_init() - set up the pseudo-inode for ring mappings
+ *
+ * Return: 0 or a negative errno.
+ */
+int mojo_dpipe_init(void)
+{
+	mojo_mnt = kern_mount(&mojo_fs_type);
+	if (IS_ERR(mojo_mnt))
+		return PTR_ERR(mojo_mnt);
+	mojo_inode = alloc_anon_inode(mojo_mnt->mnt_sb);
+	if (IS_ERR(mojo_inode)) {
+		kern_unmount(mojo_mnt);
+		return PTR_ERR(mojo_inode);
+	}
+	return 0;
+}
+
+/**
+ * mojo_dpipe_exit() - undo mojo_dpipe_init()
+ */
+void mojo_dpipe_exit(void)
+{
+	iput(mojo_inode);
+	kern_unmount(mojo_mnt);
+}
+
+/**
+ * mojo_dpipe_file_init() - point a node file's mappings at the pseudo-inode
+ * @file: a newly opened node file
+ *
+ * Whatever device node the file was opened through, its mappings land in
+ * one address_space, so revocation finds them all.
+ */
+void mojo_dpipe_file_init(struct file *file)
+{
+	file->f_mapping = mojo_inode->i_mapping;
+}
+
+/* vm_flags became read-only behind vm_flags_mod() in 6.3 (probed by Kbuild). */
+static void mojo_vma_flags_set(struct vm_area_struct *vma, vm_flags_t set,
+			       vm_flags_t clear)
+{
+#ifdef MOJO_HAVE_VM_FLAGS_MOD
+	vm_flags_mod(vma, set, clear);
+#else
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+#endif
+}
+
+static void mojo_dpipe_free(struct kref *ref)
+{
+	struct mojo_dpipe *dp = container_of(ref, struct mojo_dpipe, ref);
+	unsigned int i;
+
+	vunmap(dp->vaddr);
+	/* Live user mappings hold their own references to the pages. */
+	for (i = 0; i < dp->nr_pages; i++)
+		put_page(dp->pages[i]);
+	kvfree(dp->pages);
+	mutex_destroy(&dp->map_mutex);
+	kfree(dp);
+}
+
+/**
+ * mojo_dpipe_put() - drop a reference to a data pipe
+ * @dp: the data pipe
+ */
+void mojo_dpipe_put(struct mojo_dpipe *dp)
+{
+	kref_put(&dp->ref, mojo_dpipe_free);
+}
+
+/**
+ * mojo_dpipe_port_release() - a data pipe endpoint port is being freed
+ * @port: the port
+ */
+void mojo_dpipe_port_release(struct mojo_port *port)
+{
+	xa_erase(&mojo_dp_ends, port->map_id);
+	mojo_dpipe_put(port->dp);
+}
+
+static struct mojo_dpipe *mojo_dpipe_alloc(u32 element_size, u64 capacity)
+{
+	struct mojo_dpipe *dp;
+	unsigned int i;
+
+	dp = kzalloc(sizeof(*dp), GFP_KERNEL_ACCOUNT);
+	if (!dp)
+		return NULL;
+	kref_init(&dp->ref);
+	dp->element_size = element_size;
+	dp->capacity = capacity;
+	dp->nr_pages = DIV_ROUND_UP(capacity, PAGE_SIZE);
+	mutex_init(&dp->map_mutex);
+	spin_lock_init(&dp->lock);
+	dp->pages = kvcalloc(dp->nr_pages, sizeof(*dp->pages), GFP_KERNEL_ACCOUNT);
+	if (!dp->pages)
+		goto fail;
+	for (i = 0; i < dp->nr_pages; i++) {
+		dp->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!dp->pages[i])
+			goto fail;
+	}
+	dp->vaddr = vmap(dp->pages, dp->nr_pages, VM_MAP, PAGE_KERNEL);
+	if (!dp->vaddr)
+		goto fail;
+	return dp;
+
+fail:
+	for (i = 0; dp->pages && i < dp->nr_pages && dp->pages[i]; i++)
+		put_page(dp->pages[i]);
+	kvfree(dp->pages);
+	kfree(dp);
+	return NULL;
+}
+
+/* Effective thresholds: 0 means one element. */
+static u64 mojo_dp_rthr(const struct mojo_dpipe *dp)
+{
+	return dp->read_threshold ?: dp->element_size;
+}
+
+static u64 mojo_dp_wthr(const struct mojo_dpipe *dp)
+{
+	return dp->write_threshold ?: dp->element_size;
+}
+
+/**
+ * mojo_dpipe_signals() - signals of a data pipe endpoint
+ * @port:        the endpoint, locked
+ * @satisfiable: out: the signals that can still become satisfied
+ *
+ * Return: the MOJO_SIGNAL_* bits satisfied now.
+ */
+u64 mojo_dpipe_signals(struct mojo_port *port, u64 *satisfiable)
+{
+	struct mojo_dpipe *dp = port->dp;
+	bool done = port->peer_closed || port->state == MOJO_PORT_CLOSED;
+	u64 sat = 0, able = MOJO_SIGNAL_PEER_CLOSED;
+
+	lockdep_assert_held(&port->lock);
+	spin_lock(&dp->lock);
+	if (port->kind == MOJO_PORT_DATA_PRODUCER) {
+		if (done) {
+			sat |= MOJO_SIGNAL_PEER_CLOSED;
+		} else {
+			able |= MOJO_SIGNAL_WRITABLE;
+			if (dp->capacity - dp->avail >= mojo_dp_wthr(dp))
+				sat |= MOJO_SIGNAL_WRITABLE;
+		}
+	} else {
+		if (dp->avail >= mojo_dp_rthr(dp) || (done && dp->avail))
+			sat |= MOJO_SIGNAL_READABLE;
+		if (dp->new_data && dp->avail)
+			sat |= MOJO_SIGNAL_NEW_DATA_READABLE;
+		if (done && !dp->avail)
+			sat |= MOJO_SIGNAL_PEER_CLOSED;
+		if (!done || dp->avail)
+			able |= MOJO_SIGNAL_READABLE | MOJO_SIGNAL_NEW_DATA_READABLE;
+	}
+	spin_unlock(&dp->lock);
+	*satisfiable = able | sat;
+	return sat;
+}
+
+/**
+ * mojo_dpipe_busy() - is a two-phase operation open on this endpoint?
+ * @port: a data pipe endpoint, locked
+ *
+ * Return: true while the endpoint may not be sent or exported.
+ */
+bool mojo_dpipe_busy(struct mojo_port *port)
+{
+	bool busy;
+
+	lockdep_assert_held(&port->lock);
+	spin_lock(&port->dp->lock);
+	busy = port->kind == MOJO_PORT_DATA_PRODUCER ? port->dp->writing :
+						       port->dp->reading;
+	spin_unlock(&port->dp->lock);
+	return busy;
+}
+
+static u64 mojo_dp_map_offset(const struct mojo_port *port)
+{
+	return (u64)port->map_id << MOJO_DP_MAP_SHIFT;
+}
+
+/**
+ * mojo_dpipe_revoke() - unmap an endpoint's ring from every process
+ * @port: the endpoint, which has just left its node
+ *
+ * Called before anyone else can receive the endpoint, so a new owner's
+ * mappings are never hit. Context: may sleep.
+ */
+void mojo_dpipe_revoke(struct mojo_port *port)
+{
+	struct mojo_dpipe *dp = port->dp;
+
+	mutex_lock(&dp->map_mutex);
+	unmap_mapping_range(mojo_inode->i_mapping, mojo_dp_map_offset(port),
+			    PAGE_ALIGN(dp->capacity), 1);
+	mutex_unlock(&dp->map_mutex);
+}
+
+/* Mappings have no fault handler: an address not populated is SIGBUS. */
+static const struct vm_operations_struct mojo_dpipe_vm_ops = {
+};
+
+/**
+ * mojo_dpipe_mmap() - map a data pipe endpoint's ring
+ * @node: the node of the file being mapped
+ * @vma:  the new mapping; vm_pgoff names the endpoint
+ *
+ * Return: 0; -EINVAL (no such endpoint, wrong size, MAP_PRIVATE); -EACCES
+ * (not held by @node, or a writable consumer mapping); errors of
+ * vm_insert_pages().
+ */
+int mojo_dpipe_mmap(struct mojo_node *node, struct vm_area_struct *vma)
+{
+	unsigned long pgshift = MOJO_DP_MAP_SHIFT - PAGE_SHIFT;
+	unsigned long id = vma->vm_pgoff >> pgshift;
+	unsigned long num;
+	struct mojo_port *port;
+	struct mojo_dpipe *dp;
+	bool held;
+	int ret;
+
+	if (vma->vm_pgoff & ((1UL << pgshift) - 1) || id > U32_MAX)
+		return -EINVAL;
+	xa_lock(&mojo_dp_ends);
+	port = xa_load(&mojo_dp_ends, id);
+	if (port && !kref_get_unless_zero(&port->obj.ref))
+		port = NULL;
+	xa_unlock(&mojo_dp_ends);
+	if (!port)
+		return -EINVAL;
+	dp = port->dp;
+
+	mutex_lock(&dp->map_mutex);
+	spin_lock(&port->lock);
+	held = port->state == MOJO_PORT_RECEIVING && port->node == node;
+	spin_unlock(&port->lock);
+	if (!held) {
+		ret = -EACCES;
+		goto out;
+	}
+	if (vma->vm_end - vma->vm_start != PAGE_ALIGN(dp->capacity) ||
+	    !(vma->vm_flags & VM_SHARED)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (port->kind == MOJO_PORT_DATA_CONSUMER) {
+		if (vma->vm_flags & VM_WRITE) {
+			ret = -EACCES;
+			goto out;
+		}
+		mojo_vma_flags_set(vma, 0, VM_MAYWRITE);
+	}
+	mojo_vma_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP, 0);
+	vma->vm_ops = &mojo_dpipe_vm_ops;
+	num = dp->nr_pages;
+	ret = vm_insert_pages(vma, vma->vm_start, dp->pages, &num);
+out:
+	mutex_unlock(&dp->map_mutex);
+	mojo_port_put(port);
+	return ret;
+}
+
+/**
+ * mojo_dpipe_op_create() - MOJO_IOC_CREATE_DATA_PIPE
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_create_data_pipe_args
+ *
+ * Return: 0, -EINVAL, -ENOSPC (handle limit) or -ENOMEM.
+ */
+long mojo_dpipe_op_create(struct mojo_node *node, void *arg)
+{
+	struct mojo_create_data_pipe_args *a = arg;
+	struct mojo_port *prod, *cons;
+	struct mojo_dpipe *dp;
+	u64 cap = a->capacity;
+	u32 es = a->element_size;
+	int ret;
+
+	if (a->flags || a->producer || a->consumer ||
+	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (!es || es > MOJO_DP_MAX_ELEMENT)
+		return -EINVAL;
+	if (!cap)
+		cap = roundup(MOJO_DATA_PIPE_DEFAULT_CAPACITY, es);
+	if (cap % es || cap > READ_ONCE(mojo_max_data_pipe_capacity))
+		return -EINVAL;
+
+	dp = mojo_dpipe_alloc(es, cap);
+	if (!dp)
+		return -ENOMEM;
+	ret = mojo_port_create_pair(&prod, &cons);
+	if (ret) {
+		mojo_dpipe_put(dp);
+		return ret;
+	}
+	prod->kind = MOJO_PORT_DATA_PRODUCER;
+	cons->kind = MOJO_PORT_DATA_CONSUMER;
+	prod->dp = dp;
+	cons->dp = dp;
+	kref_get(&dp->ref);
+	/* From here on the ports own the references (released with them). */
+	ret = xa_alloc(&mojo_dp_ends, &prod->map_id, prod, xa_limit_31b,
+		       GFP_KERNEL_ACCOUNT);
+	if (!ret)
+		ret = xa_alloc(&mojo_dp_ends, &cons->map_id, cons, xa_limit_31b,
+			       GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		LIST_HEAD(reap);
+
+		mojo_port_close(prod, &reap);
+		mojo_port_close(cons, &reap);
+		mojo_port_put(prod);
+		mojo_port_put(cons);
+		return ret == -EBUSY ? -ENOSPC : ret;
+	}
+	return mojo_msgpipe_install(node, prod, cons, &a->producer, &a->consumer);
+}
+
+/*
+ * Look up a data pipe endpoint of @kind and take a reference. -EBADF for
+ * an unknown handle, -EINVAL for another kind of handle.
+ */
+static struct mojo_port *mojo_dp_get(struct mojo_node *node, u32 handle,
+				     enum mojo_port_kind kind, int *err)
+{
+	struct mojo_object *obj;
+	struct mojo_port *port;
+
+	obj = mojo_handle_get(node, handle, MOJO_OBJ_PORT, err);
+	if (!obj)
+		return NULL;
+	port = mojo_port_from(obj);
+	if (port->kind != kind) {
+		mojo_port_put(port);
+		*err = -EINVAL;
+		return NULL;
+	}
+	return port;
+}
+
+/* Still in @node? (The caller holds the endpoint's read_mutex.) */
+static bool mojo_dp_held(struct mojo_port *port, struct mojo_node *node,
+			 bool *peer_closed)
+{
+	bool held;
+
+	spin_lock(&port->lock);
+	held = port->state == MOJO_PORT_RECEIVING && port->node == node;
+	*peer_closed = port->peer_closed;
+	spin_unlock(&port->lock);
+	return held;
+}
+
+/* Wake an endpoint and its peer after the ring changed. */
+static void mojo_dp_wake(struct mojo_port *port)
+{
+	struct mojo_port *peer;
+
+	spin_lock(&port->lock);
+	peer = port->peer ? mojo_port_get(port->peer) : NULL;
+	spin_unlock(&port->lock);
+	mojo_port_wake(port);
+	if (peer) {
+		mojo_port_wake(peer);
+		mojo_port_put(peer);
+	}
+}
+
+/* Copy @n bytes between user memory and the ring at @off, wrapping. */
+static int mojo_dp_copy(struct mojo_dpipe *dp, u64 off, void __user *ubuf,
+			u64 n, bool to_ring)
+{
+	u64 first = min(n, dp->capacity - off);
+	u8 *ring = dp->vaddr;
+	unsigned long left;
+
+	if (to_ring) {
+		left = copy_from_user(ring + off, ubuf, first);
+		if (!left && n > first)
+			left = copy_from_user(ring, ubuf + first, n - first);
+	} else {
+		left = copy_to_user(ubuf, ring + off, first);
+		if (!left && n > first)
+			left = copy_to_user(ubuf + first, ring, n - first);
+	}
+	return left ? -EFAULT : 0;
+}
+
+/**
+ * mojo_dpipe_op_write() - MOJO_IOC_WRITE_DATA: copy bytes into the ring
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_data_args
+ *
+ * Return: 0 with the bytes written in @arg; -EAGAIN, -ERANGE, -EPIPE,
+ * -EBUSY, -EINVAL, -EBADF, -EFAULT.
+ */
+long mojo_dpipe_op_write(struct mojo_node *node, void *arg)
+{
+	struct mojo_data_args *a = arg;
+	struct mojo_port *port;
+	struct mojo_dpipe *dp;
+	bool peer_closed;
+	u64 n = 0, free, woff;
+	int ret = 0;
+
+	if ((a->flags & ~MOJO_DATA_ALL_OR_NONE) || a->offset ||
+	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	port = mojo_dp_get(node, a->handle, MOJO_PORT_DATA_PRODUCER, &ret);
+	if (!port)
+		return ret;
+	dp = port->dp;
+	if (a->num_bytes % dp->element_size) {
+		ret = -EINVAL;
+		goto out_put;
+	}
+
+	mutex_lock(&port->read_mutex);
+	if (!mojo_dp_held(port, node, &peer_closed)) {
+		ret = -EBADF;
+		goto out;
+	}
+	spin_lock(&dp->lock);
+	free = dp->capacity - dp->avail;
+	/* Both terms are below capacity, itself far below U64_MAX. */
+	woff = (dp->read_off + dp->avail) % dp->capacity;
+	if (dp->writing)
+		ret = -EBUSY;
+	spin_unlock(&dp->lock);
+	if (ret)
+		goto out;
+	if (peer_closed) {
+		ret = -EPIPE;
+		goto out;
+	}
+	if ((a->flags & MOJO_DATA_ALL_OR_NONE) && a->num_bytes > free) {
+		ret = -ERANGE;
+		goto out;
+	}
+	n = min(a->num_bytes, free);
+	if (!n) {
+		ret = a->num_bytes ? -EAGAIN : 0;
+		a->num_bytes = 0;
+		goto out;
+	}
+	/* The free region is ours alone: the consumer never touches it. */
+	ret = mojo_dp_copy(dp, woff, u64_to_user_ptr(a->bytes), n, true);
+	if (ret)
+		goto out;
+	if (!mojo_dp_held(port, node, &peer_closed)) {
+		ret = -EBADF;
+		goto out;
+	}
+	spin_lock(&dp->lock);
+	dp->avail += n;
+	dp->new_data = true;
+	spin_unlock(&dp->lock);
+	a->num_bytes = n;
+out:
+	mutex_unlock(&port->read_mutex);
+	if (!ret && n)
+		mojo_dp_wake(port);
+out_put:
+	mojo_port_put(port);
+	return ret;
+}
+
+/**
+ * mojo_dpipe_op_read() - MOJO_IOC_READ_DATA: copy, peek, discard or query
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_data_args
+ *
+ * Return: 0 with the byte count in @arg; -EAGAIN, -ERANGE, -EPIPE, -EBUSY,
+ * -EINVAL, -EBADF, -EFAULT.
+ */
+long mojo_dpipe_op_read(struct mojo_node *node, void *arg)
+{
+	const u64 known = MOJO_DATA_ALL_OR_NONE | MOJO_DATA_DISCARD |
+			  MOJO_DATA_QUERY | MOJO_DATA_PEEK;
+	struct mojo_data_args *a = arg;
+	struct mojo_port *port;
+	struct mojo_dpipe *dp;
+	bool peer_closed;
+	u64 n = 0, avail, roff;
+	int ret = 0;
+
+	if ((a->flags & ~known) || a->offset ||
+	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if ((a->flags & MOJO_DATA_DISCARD) && (a->flags & MOJO_DATA_PEEK))
+		return -EINVAL;
+	port = mojo_dp_get(node, a->handle, MOJO_PORT_DATA_CONSUMER, &ret);
+	if (!port)
+		return ret;
+	dp = port->dp;
+	if (!(a->flags & MOJO_DATA_QUERY) && a->num_bytes % dp->element_size) {
+		ret = -EINVAL;
+		goto out_put;
+	}
+
+	mutex_lock(&port->read_mutex);
+	if (!mojo_dp_held(port, node, &peer_closed)) {
+		ret = -EBADF;
+		goto out;
+	}
+	spin_lock(&dp->lock);
+	avail = dp->avail;
+	roff = dp->read_off;
+	if (dp->reading)
+		ret = -EBUSY;
+	spin_unlock(&dp->lock);
+	if (ret)
+		goto out;
+	if (a->flags & MOJO_DATA_QUERY) {
+		a->num_bytes = avail;
+		goto out;
+	}
+	if ((a->flags & MOJO_DATA_ALL_OR_NONE) && a->num_bytes > avail) {
+		ret = !avail && peer_closed ? -EPIPE : -ERANGE;
+		goto out;
+	}
+	n = min(a->num_bytes, avail);
+	if (!n) {
+		if (a->num_bytes)
+			ret = peer_closed ? -EPIPE : -EAGAIN;
+		a->num_bytes = 0;
+		goto out;
+	}
+	if (!(a->flags & MOJO_DATA_DISCARD)) {
+		/* Readable bytes stay put until we consume them. */
+		ret = mojo_dp_copy(dp, roff, u64_to_user_ptr(a->bytes), n, false);
+		if (ret)
+			goto out;
+	}
+	if (!mojo_dp_held(port, node, &peer_closed)) {
+		ret = -EBADF;
+		goto out;
+	}
+	spin_lock(&dp->lock);
+	if (!(a->flags & MOJO_DATA_PEEK)) {
+		dp->read_off = (roff + n) % dp->capacity;
+		dp->avail -= n;
+	}
+	dp->new_data = false;
+	spin_unlock(&dp->lock);
+	a->num_bytes = n;
+out:
+	mutex_unlock(&port->read_mutex);
+	if (!ret && n)
+		mojo_dp_wake(port);
+out_put:
+	mojo_port_put(port);
+	return ret;
+}
+
+/* BEGIN_WRITE_DATA and BEGIN_READ_DATA. */
+static long mojo_dpipe_begin(struct mojo_node *node, struct mojo_data_args *a,
+			     enum mojo_port_kind kind)
+{
+	bool producer = kind == MOJO_PORT_DATA_PRODUCER;
+	struct mojo_port *port;
+	struct mojo_dpipe *dp;
+	bool peer_closed;
+	u64 off, size;
+	int ret = 0;
+
+	if (a->flags || a->bytes || a->num_bytes || a->offset ||
+	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	port = mojo_dp_get(node, a->handle, kind, &ret);
+	if (!port)
+		return ret;
+	dp = port->dp;
+	mutex_lock(&port->read_mutex);
+	if (!mojo_dp_held(port, node, &peer_closed)) {
+		ret = -EBADF;
+		goto out;
+	}
+	spin_lock(&dp->lock);
+	if (producer ? dp->writing : dp->reading) {
+		ret = -EBUSY;
+	} else if (producer) {
+		off = (dp->read_off + dp->avail) % dp->capacity;
+		size = min(dp->capacity - dp->avail, dp->capacity - off);
+		if (peer_closed) {
+			ret = -EPIPE;
+		} else if (!size) {
+			ret = -EAGAIN;
+		} else {
+			dp->writing = true;
+			dp->write_granted = size;
+		}
+	} else {
+		off = dp->read_off;
+		size = min(dp->avail, dp->capacity - off);
+		if (!size) {
+			ret = peer_closed ? -EPIPE : -EAGAIN;
+		} else {
+			dp->reading = true;
+			dp->read_granted = size;
+			dp->new_data = false;
+		}
+	}
+	spin_unlock(&dp->lock);
+	if (!ret) {
+		a->offset = off;
+		a->num_bytes = size;
+	}
+out:
+	mutex_unlock(&port->read_mutex);
+	if (!ret && !producer)
+		mojo_dp_wake(port);	/* NEW_DATA_READABLE cleared */
+	mojo_port_put(port);
+	return ret;
+}
+
+/* END_WRITE_DATA and END_READ_DATA. */
+static long mojo_dpipe_end(struct mojo_node *node, struct mojo_data_args *a,
+			   enum mojo_port_kind kind)
+{
+	bool producer = kind == MOJO_PORT_DATA_PRODUCER;
+	struct mojo_port *port;
+	struct mojo_dpipe *dp;
+	u64 n = a->num_bytes;
+	int ret = 0;
+
+	if (a->flags || a->bytes || a->offset ||
+	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	port = mojo_dp_get(node, a->handle, kind, &ret);
+	if (!port)
+		return ret;
+	dp = port->dp;
+	mutex_lock(&port->read_mutex);
+	spin_lock(&dp->lock);
+	if (!(producer ? dp->writing : dp->reading)) {
+		ret = -ENOENT;
+	} else if (n > (producer ? dp->write_granted : dp->read_granted) ||
+		   n % dp->element_size) {
+		/* A bad count ends the operation and commits nothing. */
+		ret = -EINVAL;
+	} else if (producer) {
+		dp->avail += n;
+		if (n)
+			dp->new_data = true;
+	} else {
+		dp->read_off = (dp->read_off + n) % dp->capacity;
+		dp->avail -= n;
+	}
+	if (ret != -ENOENT) {
+		if (producer)
+			dp->writing = false;
+		else
+			dp->reading = false;
+	}
+	spin_unlock(&dp->lock);
+	mutex_unlock(&port->read_mutex);
+	if (!ret)
+		mojo_dp_wake(port);
+	mojo_port_put(port);
+	return ret;
+}
+
+/**
+ * mojo_dpipe_op_begin_write() - MOJO_IOC_BEGIN_WRITE_DATA
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_data_args
+ *
+ * Return: 0 with the offset and size granted; -EBUSY, -EAGAIN, -EPIPE,
+ * -EINVAL, -EBADF.
+ */
+long mojo_dpipe_op_begin_write(struct mojo_node *node, void *arg)
+{
+	return mojo_dpipe_begin(node, arg, MOJO_PORT_DATA_PRODUCER);
+}
+
+/**
+ * mojo_dpipe_op_end_write() - MOJO_IOC_END_WRITE_DATA
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_data_args
+ *
+ * Return: 0; -ENOENT (no two-phase write); -EINVAL (bad count: the write
+ * ends and nothing is committed); -EBADF.
+ */
+long mojo_dpipe_op_end_write(struct mojo_node *node, void *arg)
+{
+	return mojo_dpipe_end(node, arg, MOJO_PORT_DATA_PRODUCER);
+}
+
+/**
+ * mojo_dpipe_op_begin_read() - MOJO_IOC_BEGIN_READ_DATA
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_data_args
+ *
+ * Return: 0 with the offset and size granted; -EBUSY, -EAGAIN, -EPIPE,
+ * -EINVAL, -EBADF.
+ */
+long mojo_dpipe_op_begin_read(struct mojo_node *node, void *arg)
+{
+	return mojo_dpipe_begin(node, arg, MOJO_PORT_DATA_CONSUMER);
+}
+
+/**
+ * mojo_dpipe_op_end_read() - MOJO_IOC_END_READ_DATA
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_data_args
+ *
+ * Return: 0; -ENOENT (no two-phase read); -EINVAL (bad count: the read
+ * ends and nothing is consumed); -EBADF.
+ */
+long mojo_dpipe_op_end_read(struct mojo_node *node, void *arg)
+{
+	return mojo_dpipe_end(node, arg, MOJO_PORT_DATA_CONSUMER);
+}
+
+/* Look up either kind of data pipe endpoint. */
+static struct mojo_port *mojo_dp_get_any(struct mojo_node *node, u32 handle,
+					 int *err)
+{
+	struct mojo_object *obj;
+	struct mojo_port *port;
+
+	obj = mojo_handle_get(node, handle, MOJO_OBJ_PORT, err);
+	if (!obj)
+		return NULL;
+	port = mojo_port_from(obj);
+	if (!port->dp) {
+		mojo_port_put(port);
+		*err = -EINVAL;
+		return NULL;
+	}
+	return port;
+}
+
+/**
+ * mojo_dpipe_op_info() - MOJO_IOC_DATA_PIPE_INFO
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_data_pipe_info_args
+ *
+ * Return: 0, -EINVAL or -EBADF.
+ */
+long mojo_dpipe_op_info(struct mojo_node *node, void *arg)
+{
+	struct mojo_data_pipe_info_args *a = arg;
+	struct mojo_port *port;
+	struct mojo_dpipe *dp;
+	int ret = 0;
+
+	if (a->flags || a->reserved)
+		return -EINVAL;
+	port = mojo_dp_get_any(node, a->handle, &ret);
+	if (!port)
+		return ret;
+	dp = port->dp;
+	a->element_size = dp->element_size;
+	a->producer = port->kind == MOJO_PORT_DATA_PRODUCER;
+	a->capacity = dp->capacity;
+	a->map_offset = mojo_dp_map_offset(port);
+	a->map_size = PAGE_ALIGN(dp->capacity);
+	spin_lock(&dp->lock);
+	a->read_threshold = dp->read_threshold;
+	a->write_threshold = dp->write_threshold;
+	spin_unlock(&dp->lock);
+	mojo_port_put(port);
+	return 0;
+}
+
+/**
+ * mojo_dpipe_op_set_threshold() - MOJO_IOC_DATA_PIPE_SET_THRESHOLD
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_data_pipe_info_args
+ *
+ * Return: 0, -EINVAL or -EBADF.
+ */
+long mojo_dpipe_op_set_threshold(struct mojo_node *node, void *arg)
+{
+	struct mojo_data_pipe_info_args *a = arg;
+	struct mojo_port *port;
+	struct mojo_dpipe *dp;
+	bool producer;
+	u64 thr;
+	int ret = 0;
+
+	if (a->flags || a->reserved || a->element_size || a->producer ||
+	    a->capacity || a->map_offset || a->map_size)
+		return -EINVAL;
+	port = mojo_dp_get_any(node, a->handle, &ret);
+	if (!port)
+		return ret;
+	dp = port->dp;
+	producer = port->kind == MOJO_PORT_DATA_PRODUCER;
+	thr = producer ? a->write_threshold : a->read_threshold;
+	if ((producer ? a->read_threshold : a->write_threshold) ||
+	    thr % dp->element_size || thr > dp->capacity) {
+		ret = -EINVAL;
+	} else {
+		spin_lock(&dp->lock);
+		if (producer)
+			dp->write_threshold = thr;
+		else
+			dp->read_threshold = thr;
+		spin_unlock(&dp->lock);
+		mojo_port_wake(port);
+	}
+	mojo_port_put(port);
+	return ret;
+}
