@@ -224,4 +224,40 @@ TEST_F(fault, traps)
 	EXPECT_EQ(1, ev.context);
 }
 
+TEST_F(fault, create_data_pipe_and_transfer_data)
+{
+	uint64_t n, off, size;
+	uint32_t p, c;
+	char buf[64] = { 0 };
+	int nth, ret, clean;
+
+	NEED_FAULTS();
+	for (nth = 1; nth < 200; nth++) {
+		arm(self->fail, nth);
+		ret = mojo_create_data_pipe(self->node, 1, 3 * 4096 + 100, &p, &c);
+		clean = disarm(self->fail);
+		if (ret == 0) {
+			mojo_close(self->node, p);
+			mojo_close(self->node, c);
+			if (clean)
+				break;
+		} else {
+			ASSERT_EQ(-ENOMEM, ret) TH_LOG("allocation %d", nth);
+		}
+	}
+	ASSERT_LT(nth, 200);
+	ASSERT_EQ(0, mojo_create_data_pipe(self->node, 1, 64, &p, &c));
+	/* The transfer calls allocate nothing: each succeeds at once. */
+	arm(self->fail, 1);
+	n = 8;
+	ret = mojo_write_data(self->node, p, buf, &n, 0);
+	EXPECT_TRUE(disarm(self->fail));
+	ASSERT_EQ(0, ret);
+	arm(self->fail, 1);
+	ret = mojo_begin_read_data(self->node, c, &off, &size);
+	EXPECT_TRUE(disarm(self->fail));
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, mojo_end_read_data(self->node, c, size));
+}
+
 TEST_HARNESS_MAIN
