@@ -385,6 +385,49 @@ TEST_F(dp, peer_closing_during_two_phase_write_still_commits)
 	EXPECT_EQ(0, mojo_end_write_data(self->node, self->p, 4));
 }
 
+TEST_F(dp, mapping_outlives_the_handles)
+{
+	size_t csize;
+	uint8_t *cm;
+
+	ASSERT_EQ(0, wr(self->node, self->p, "keep", 4, 0, NULL));
+	ASSERT_EQ(0, mojo_map_data_pipe(self->node, self->c, (void **)&cm, &csize));
+	ASSERT_EQ(0, mojo_close(self->node, self->p));
+	ASSERT_EQ(0, mojo_close(self->node, self->c));
+	/* Both handles are gone; the ring lives while it is mapped. */
+	EXPECT_EQ(0, memcmp(cm, "keep", 4));
+	munmap(cm, csize);
+}
+
+TEST_F(dp, traps_and_waits_see_data_pipe_signals)
+{
+	struct mojo_trap_event ev;
+	uint64_t sat;
+	uint32_t trap;
+	char buf[64] = { 0 };
+
+	ASSERT_EQ(0, mojo_create_trap(self->node, &trap));
+	ASSERT_EQ(0, mojo_add_trigger(self->node, trap, self->c, ND,
+				      MOJO_TRIGGER_SATISFIED, 1));
+	ASSERT_EQ(0, mojo_add_trigger(self->node, trap, self->p, W,
+				      MOJO_TRIGGER_NOT_SATISFIED, 2));
+	ASSERT_EQ(0, mojo_arm_trap(self->node, trap, NULL));
+	ASSERT_EQ(0, wr(self->node, self->p, buf, 8, 0, NULL));
+	ASSERT_EQ(1, mojo_read_trap_events(self->node, &ev, 1));
+	EXPECT_EQ(1, ev.context);
+	EXPECT_EQ(R | ND, ev.satisfied);
+	/* Unread new data: arming reports the trigger instead. */
+	EXPECT_EQ(-EALREADY, mojo_arm_trap(self->node, trap, NULL));
+	ASSERT_EQ(0, rd(self->node, self->c, buf, 8, 0, NULL));
+	/* Fill the ring: the producer's WRITABLE drops. */
+	ASSERT_EQ(0, mojo_arm_trap(self->node, trap, NULL));
+	ASSERT_EQ(0, wr(self->node, self->p, buf, 64, 0, NULL));
+	ASSERT_EQ(1, mojo_read_trap_events(self->node, &ev, 1));
+	EXPECT_EQ(2, ev.context);
+	EXPECT_EQ(-ETIMEDOUT, mojo_wait(self->node, self->p, W, 0, &sat, NULL));
+	EXPECT_EQ(0, mojo_wait(self->node, self->c, R, 0, &sat, NULL));
+}
+
 TEST_F(dp, consumer_mapping_is_read_only)
 {
 	struct mojo_data_pipe_info_args info;

@@ -194,8 +194,14 @@ TEST(queued_messages_are_charged_to_the_writers_memcg)
 	for (i = 0; i < 64; i++)
 		ASSERT_EQ(0, mojo_write_message(node, h0, payload, 64 << 10, NULL, 0));
 	after = read_long(path);
-	TH_LOG("memory.current %ld -> %ld", before, after);
+	TH_LOG("memory.current %ld -> %ld (messages)", before, after);
 	EXPECT_GE(after - before, 4L << 20);
+	/* A data pipe's ring is charged to its creator too. */
+	before = after;
+	ASSERT_EQ(0, mojo_create_data_pipe(node, 1, 16 << 20, &h0, &h1));
+	after = read_long(path);
+	TH_LOG("memory.current %ld -> %ld (16 MiB ring)", before, after);
+	EXPECT_GE(after - before, 16L << 20);
 	close(node);
 	free(payload);
 	/* Leave the group so it can be removed. */
