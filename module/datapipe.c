@@ -374,28 +374,6 @@ long mojo_dpipe_op_create(struct mojo_node *node, void *arg)
 	return mojo_msgpipe_install(node, prod, cons, &a->producer, &a->consumer);
 }
 
-/*
- * Look up a data pipe endpoint of @kind and take a reference. -EBADF for
- * an unknown handle, -EINVAL for another kind of handle.
- */
-static struct mojo_port *mojo_dp_get(struct mojo_node *node, u32 handle,
-				     enum mojo_port_kind kind, int *err)
-{
-	struct mojo_object *obj;
-	struct mojo_port *port;
-
-	obj = mojo_handle_get(node, handle, MOJO_OBJ_PORT, err);
-	if (!obj)
-		return NULL;
-	port = mojo_port_from(obj);
-	if (port->kind != kind) {
-		mojo_port_put(port);
-		*err = -EINVAL;
-		return NULL;
-	}
-	return port;
-}
-
 /* Still in @node? (The caller holds the endpoint's read_mutex.) */
 static bool mojo_dp_held(struct mojo_port *port, struct mojo_node *node,
 			 bool *peer_closed)
@@ -464,7 +442,7 @@ long mojo_dpipe_op_write(struct mojo_node *node, void *arg)
 	if ((a->flags & ~MOJO_DATA_ALL_OR_NONE) || a->offset ||
 	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
-	port = mojo_dp_get(node, a->handle, MOJO_PORT_DATA_PRODUCER, &ret);
+	port = mojo_port_lookup(node, a->handle, MOJO_KIND_PRODUCER, &ret);
 	if (!port)
 		return ret;
 	dp = port->dp;
@@ -547,7 +525,7 @@ long mojo_dpipe_op_read(struct mojo_node *node, void *arg)
 		return -EINVAL;
 	if ((a->flags & MOJO_DATA_DISCARD) && (a->flags & MOJO_DATA_PEEK))
 		return -EINVAL;
-	port = mojo_dp_get(node, a->handle, MOJO_PORT_DATA_CONSUMER, &ret);
+	port = mojo_port_lookup(node, a->handle, MOJO_KIND_CONSUMER, &ret);
 	if (!port)
 		return ret;
 	dp = port->dp;
@@ -625,7 +603,7 @@ static long mojo_dpipe_begin(struct mojo_node *node, struct mojo_data_args *a,
 	if (a->flags || a->bytes || a->num_bytes || a->offset ||
 	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
-	port = mojo_dp_get(node, a->handle, kind, &ret);
+	port = mojo_port_lookup(node, a->handle, BIT(kind), &ret);
 	if (!port)
 		return ret;
 	dp = port->dp;
@@ -685,7 +663,7 @@ static long mojo_dpipe_end(struct mojo_node *node, struct mojo_data_args *a,
 	if (a->flags || a->bytes || a->offset ||
 	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
-	port = mojo_dp_get(node, a->handle, kind, &ret);
+	port = mojo_port_lookup(node, a->handle, BIT(kind), &ret);
 	if (!port)
 		return ret;
 	dp = port->dp;
@@ -771,25 +749,6 @@ long mojo_dpipe_op_end_read(struct mojo_node *node, void *arg)
 	return mojo_dpipe_end(node, arg, MOJO_PORT_DATA_CONSUMER);
 }
 
-/* Look up either kind of data pipe endpoint. */
-static struct mojo_port *mojo_dp_get_any(struct mojo_node *node, u32 handle,
-					 int *err)
-{
-	struct mojo_object *obj;
-	struct mojo_port *port;
-
-	obj = mojo_handle_get(node, handle, MOJO_OBJ_PORT, err);
-	if (!obj)
-		return NULL;
-	port = mojo_port_from(obj);
-	if (!port->dp) {
-		mojo_port_put(port);
-		*err = -EINVAL;
-		return NULL;
-	}
-	return port;
-}
-
 /**
  * mojo_dpipe_op_info() - MOJO_IOC_DATA_PIPE_INFO
  * @node: the calling node
@@ -806,7 +765,7 @@ long mojo_dpipe_op_info(struct mojo_node *node, void *arg)
 
 	if (a->flags || a->reserved)
 		return -EINVAL;
-	port = mojo_dp_get_any(node, a->handle, &ret);
+	port = mojo_port_lookup(node, a->handle, MOJO_KINDS_DATA, &ret);
 	if (!port)
 		return ret;
 	dp = port->dp;
@@ -842,7 +801,7 @@ long mojo_dpipe_op_set_threshold(struct mojo_node *node, void *arg)
 	if (a->flags || a->reserved || a->element_size || a->producer ||
 	    a->capacity || a->map_offset || a->map_size)
 		return -EINVAL;
-	port = mojo_dp_get_any(node, a->handle, &ret);
+	port = mojo_port_lookup(node, a->handle, MOJO_KINDS_DATA, &ret);
 	if (!port)
 		return ret;
 	dp = port->dp;

@@ -29,28 +29,6 @@ static void mojo_port_install(struct mojo_port *port, struct mojo_node *node)
 	spin_unlock(&port->lock);
 }
 
-/*
- * Look up a message pipe endpoint and take a reference: -EBADF for an
- * unknown handle, -EINVAL for any other kind of handle.
- */
-static struct mojo_port *mojo_msgpipe_get(struct mojo_node *node, u32 handle,
-					  int *err)
-{
-	struct mojo_object *obj;
-	struct mojo_port *p;
-
-	obj = mojo_handle_get(node, handle, MOJO_OBJ_PORT, err);
-	if (!obj)
-		return NULL;
-	p = mojo_port_from(obj);
-	if (p->kind != MOJO_PORT_MESSAGE_PIPE) {
-		mojo_port_put(p);
-		*err = -EINVAL;
-		return NULL;
-	}
-	return p;
-}
-
 /**
  * mojo_msgpipe_install() - give a new pair of ports two handles of @node
  * @node: the node
@@ -407,7 +385,7 @@ long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
 
 	if (a->flags || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
-	p = mojo_msgpipe_get(node, a->handle, &ret);
+	p = mojo_port_lookup(node, a->handle, MOJO_KIND_MESSAGE_PIPE, &ret);
 	if (!p)
 		return ret;
 
@@ -550,17 +528,15 @@ static bool mojo_wait_done(struct mojo_port *p, struct mojo_node *node,
 long mojo_msgpipe_op_query(struct mojo_node *node, void *arg)
 {
 	struct mojo_signals_args *a = arg;
-	struct mojo_object *obj;
 	struct mojo_port *p;
 	int ret;
 
 	if (a->flags || a->signals || a->timeout_ns ||
 	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
-	obj = mojo_handle_get(node, a->handle, MOJO_OBJ_PORT, &ret);
-	if (!obj)
+	p = mojo_port_lookup(node, a->handle, MOJO_KINDS_ANY, &ret);
+	if (!p)
 		return ret;
-	p = mojo_port_from(obj);
 	spin_lock(&p->lock);
 	a->satisfied = mojo_port_signals(p, &a->satisfiable);
 	spin_unlock(&p->lock);
@@ -581,7 +557,6 @@ long mojo_msgpipe_op_query(struct mojo_node *node, void *arg)
 long mojo_msgpipe_op_wait(struct mojo_node *node, void *arg)
 {
 	struct mojo_signals_args *a = arg;
-	struct mojo_object *obj;
 	struct mojo_port *p;
 	int ret = 0;
 	long w;
@@ -589,10 +564,9 @@ long mojo_msgpipe_op_wait(struct mojo_node *node, void *arg)
 	if (a->flags || !a->signals || (a->signals & ~MOJO_SIGNALS_ALL) ||
 	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
-	obj = mojo_handle_get(node, a->handle, MOJO_OBJ_PORT, &ret);
-	if (!obj)
+	p = mojo_port_lookup(node, a->handle, MOJO_KINDS_ANY, &ret);
+	if (!p)
 		return ret;
-	p = mojo_port_from(obj);
 
 	if (a->timeout_ns == 0) {
 		if (!mojo_wait_done(p, node, a, &ret))
@@ -791,7 +765,7 @@ long mojo_msgpipe_op_set_quota(struct mojo_node *node, void *arg)
 	if (!a->max_msgs || a->max_msgs > MOJO_QUOTA_MAX_MSGS ||
 	    !a->max_bytes || a->max_bytes > MOJO_QUOTA_MAX_BYTES)
 		return -EINVAL;
-	p = mojo_msgpipe_get(node, a->handle, &ret);
+	p = mojo_port_lookup(node, a->handle, MOJO_KIND_MESSAGE_PIPE, &ret);
 	if (!p)
 		return ret;
 	spin_lock(&p->lock);

@@ -70,6 +70,34 @@ int mojo_port_create_pair(struct mojo_port **p0, struct mojo_port **p1)
 }
 
 /**
+ * mojo_port_lookup() - look up a port handle and take a reference
+ * @node:   the node (not locked)
+ * @handle: the handle
+ * @kinds:  MOJO_KIND_* mask of the port kinds the operation takes
+ * @err:    out on failure: -EBADF (no such handle) or -EINVAL (a handle of
+ *          another type or kind)
+ *
+ * Return: the port with a new reference, or NULL.
+ */
+struct mojo_port *mojo_port_lookup(struct mojo_node *node, u32 handle,
+				   unsigned int kinds, int *err)
+{
+	struct mojo_object *obj;
+	struct mojo_port *port;
+
+	obj = mojo_handle_get(node, handle, MOJO_OBJ_PORT, err);
+	if (!obj)
+		return NULL;
+	port = mojo_port_from(obj);
+	if (!(BIT(port->kind) & kinds)) {
+		mojo_port_put(port);
+		*err = -EINVAL;
+		return NULL;
+	}
+	return port;
+}
+
+/**
  * mojo_port_release() - free a port whose last reference is gone
  * @port: the port; closed or never installed, with an empty queue
  */

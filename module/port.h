@@ -52,6 +52,7 @@
  * from user memory with a node lock, the transit lock or a port lock held.
  */
 
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -77,6 +78,13 @@ enum mojo_port_kind {
 	MOJO_PORT_DATA_PRODUCER,
 	MOJO_PORT_DATA_CONSUMER,
 };
+
+/* Masks of port kinds, for mojo_port_lookup(). */
+#define MOJO_KIND_MESSAGE_PIPE	BIT(MOJO_PORT_MESSAGE_PIPE)
+#define MOJO_KIND_PRODUCER	BIT(MOJO_PORT_DATA_PRODUCER)
+#define MOJO_KIND_CONSUMER	BIT(MOJO_PORT_DATA_CONSUMER)
+#define MOJO_KINDS_DATA		(MOJO_KIND_PRODUCER | MOJO_KIND_CONSUMER)
+#define MOJO_KINDS_ANY		(MOJO_KIND_MESSAGE_PIPE | MOJO_KINDS_DATA)
 
 /**
  * enum mojo_port_state - where a port is
@@ -186,6 +194,8 @@ static inline void mojo_port_put(struct mojo_port *port)
 }
 
 int mojo_port_create_pair(struct mojo_port **p0, struct mojo_port **p1);
+struct mojo_port *mojo_port_lookup(struct mojo_node *node, u32 handle,
+				   unsigned int kinds, int *err);
 void mojo_port_release(struct mojo_port *port);
 void mojo_port_lock_two(struct mojo_port **pp);
 void mojo_port_unlock_two(struct mojo_port **pp);

@@ -285,7 +285,6 @@ long mojo_trap_op_add(struct mojo_node *node, void *arg)
 {
 	struct mojo_trap_args *a = arg;
 	struct mojo_trigger *t, *it;
-	struct mojo_object *obj;
 	struct mojo_trap *trap;
 	struct mojo_port *port;
 	int ret = 0;
@@ -297,12 +296,11 @@ long mojo_trap_op_add(struct mojo_node *node, void *arg)
 	trap = mojo_trap_get(node, a->trap, &ret);
 	if (!trap)
 		return ret;
-	obj = mojo_handle_get(node, a->handle, MOJO_OBJ_PORT, &ret);
-	if (!obj) {
+	port = mojo_port_lookup(node, a->handle, MOJO_KINDS_ANY, &ret);
+	if (!port) {
 		mojo_object_put(&trap->obj);
 		return ret;
 	}
-	port = mojo_port_from(obj);
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
 	if (!t) {
