@@ -23,6 +23,9 @@ STATIC_LDFLAGS	:= -static
 LIB_SRCS	:= userspace/lib/mojoports.c
 LIB_HDRS	:= userspace/include/mojoports.h uapi/linux/mojoports.h
 SELFTESTS	:= $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_test.c))
+# The same suites again with every library call submitted through io_uring.
+URING_SUITES	:= node msgpipe trap datapipe
+SELFTESTS	+= $(patsubst %,$(B)/selftests/%_via_uring_test,$(URING_SUITES))
 EXAMPLES	:= $(patsubst userspace/examples/%.c,$(B)/examples/%,$(wildcard userspace/examples/*.c))
 BENCHES		:= $(patsubst userspace/bench/%.c,$(B)/bench/%,$(wildcard userspace/bench/*.c))
 KSFT_STAMP	:= $(B)/ksft/.extracted
@@ -64,7 +67,8 @@ $(B)/lib/libmojoports.a: $(patsubst userspace/lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 	$(AR) rcs $@ $^
 
 $(B)/lib/libmojoports.so: $(patsubst userspace/lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
-	$(CC) $(CFLAGS) -shared -Wl,-soname,libmojoports.so.$(LIBVER) -o $@.$(LIBVER) $^
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libmojoports.so.$(LIBVER) -o $@.$(LIBVER) $^ \
+		-luring -lpthread
 	ln -sf libmojoports.so.$(LIBVER) $@
 
 # kselftest's harness comes from Debian's linux-source-6.1 at build time.
@@ -77,10 +81,16 @@ $(KSFT_STAMP): $(KSRC_TARBALL)
 
 selftests: $(SELFTESTS)
 
+TEST_CFLAGS	= $(CFLAGS) $(MOJO_CFLAGS) -I$(B)/ksft -Wno-unused-parameter -Wno-sign-compare
+
+$(B)/selftests/%_via_uring_test: selftests/%_test.c selftests/*.h $(LIB_HDRS) $(B)/lib/libmojoports.a $(KSFT_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -DMOJO_TEST_VIA_URING $(STATIC_LDFLAGS) -o $@ $< \
+		$(B)/lib/libmojoports.a -luring -lpthread
+
 $(B)/selftests/%: selftests/%.c selftests/*.h $(LIB_HDRS) $(B)/lib/libmojoports.a $(KSFT_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(MOJO_CFLAGS) -I$(B)/ksft -Wno-unused-parameter -Wno-sign-compare \
-		$(STATIC_LDFLAGS) -o $@ $< $(B)/lib/libmojoports.a -luring -lpthread
+	$(CC) $(TEST_CFLAGS) $(STATIC_LDFLAGS) -o $@ $< $(B)/lib/libmojoports.a -luring -lpthread
 
 examples: $(EXAMPLES)
 

@@ -476,7 +476,6 @@ long mojo_dpipe_op_write(struct mojo_node *node, void *arg)
 	n = min(a->num_bytes, free);
 	if (!n) {
 		ret = a->num_bytes ? -EAGAIN : 0;
-		a->num_bytes = 0;
 		goto out;
 	}
 	/* The free region is ours alone: the consumer never touches it. */
@@ -557,9 +556,9 @@ long mojo_dpipe_op_read(struct mojo_node *node, void *arg)
 	}
 	n = min(a->num_bytes, avail);
 	if (!n) {
+		/* Nothing moved; on failure the request stays as it was. */
 		if (a->num_bytes)
 			ret = peer_closed ? -EPIPE : -EAGAIN;
-		a->num_bytes = 0;
 		goto out;
 	}
 	if (!(a->flags & MOJO_DATA_DISCARD)) {

@@ -18,6 +18,7 @@
 #include "node.h"
 #include "ops.h"
 #include "port.h"
+#include "uring.h"
 
 /*
  * Limits. Each is read when it applies (a write, a new port, a new handle),
@@ -80,6 +81,12 @@ static int mojo_mmap(struct file *file, struct vm_area_struct *vma)
 	return mojo_dpipe_mmap(file->private_data, vma);
 }
 
+static int mojo_flush(struct file *file, fl_owner_t id)
+{
+	mojo_uring_flush(file, id);
+	return 0;
+}
+
 static long mojo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	return mojo_op_ioctl(file->private_data, cmd, (void __user *)arg);
@@ -91,6 +98,8 @@ static const struct file_operations mojo_fops = {
 	.release	= mojo_release,
 	.poll		= mojo_poll,
 	.mmap		= mojo_mmap,
+	.flush		= mojo_flush,
+	.uring_cmd	= mojo_uring_cmd,
 	.unlocked_ioctl	= mojo_ioctl,
 	/* Argument structs have one layout for 32- and 64-bit callers. */
 	.compat_ioctl	= compat_ptr_ioctl,
@@ -120,6 +129,7 @@ static int __init mojo_init(void)
 static void __exit mojo_exit(void)
 {
 	misc_deregister(&mojo_misc);
+	mojo_uring_exit();
 	mojo_dpipe_exit();
 }
 

@@ -591,6 +591,33 @@ long mojo_msgpipe_op_wait(struct mojo_node *node, void *arg)
 }
 
 /**
+ * mojo_msgpipe_op_wait_try() - MOJO_IOC_WAIT without blocking, for io_uring
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_signals_args
+ *
+ * The timeout is the caller's business (uring.c arms a timer).
+ *
+ * Return: as mojo_msgpipe_op_wait(), but -EAGAIN where it would sleep.
+ */
+long mojo_msgpipe_op_wait_try(struct mojo_node *node, void *arg)
+{
+	struct mojo_signals_args *a = arg;
+	struct mojo_port *p;
+	int ret = 0;
+
+	if (a->flags || !a->signals || (a->signals & ~MOJO_SIGNALS_ALL) ||
+	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	p = mojo_port_lookup(node, a->handle, MOJO_KINDS_ANY, &ret);
+	if (!p)
+		return ret;
+	if (!mojo_wait_done(p, node, a, &ret))
+		ret = -EAGAIN;
+	mojo_port_put(p);
+	return ret;
+}
+
+/**
  * mojo_msgpipe_op_fuse() - MOJO_IOC_FUSE: join pipes a-b and c-d into a-d
  * @node: the calling node
  * @arg:  kernel copy of a struct mojo_fuse_args (handle0 = b, handle1 = c)

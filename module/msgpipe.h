@@ -25,6 +25,7 @@ long mojo_msgpipe_op_write(struct mojo_node *node, void *arg);
 long mojo_msgpipe_op_read(struct mojo_node *node, void *arg);
 long mojo_msgpipe_op_query(struct mojo_node *node, void *arg);
 long mojo_msgpipe_op_wait(struct mojo_node *node, void *arg);
+long mojo_msgpipe_op_wait_try(struct mojo_node *node, void *arg);
 long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg);
 long mojo_msgpipe_op_set_quota(struct mojo_node *node, void *arg);
 

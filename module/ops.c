@@ -52,6 +52,8 @@ static const struct mojo_op mojo_ops[] = {
 		.name = "wait",
 		.handler = mojo_msgpipe_op_wait,
 		.out_errs = { EPIPE, ETIMEDOUT },
+		.park = MOJO_PARK_SIGNALS,
+		.try_handler = mojo_msgpipe_op_wait_try,
 	},
 	[_IOC_NR(MOJO_IOC_EXPORT)] = {
 		.cmd = MOJO_IOC_EXPORT,
@@ -120,6 +122,7 @@ static const struct mojo_op mojo_ops[] = {
 		.name = "read_message",
 		.handler = mojo_msgpipe_op_read,
 		.out_errs = { EMSGSIZE },
+		.park = MOJO_PARK_MESSAGE,
 	},
 	[_IOC_NR(MOJO_IOC_FUSE)] = {
 		.cmd = MOJO_IOC_FUSE,
@@ -144,6 +147,7 @@ static const struct mojo_op mojo_ops[] = {
 		.feature = MOJO_FEATURE_DATA_PIPE,
 		.name = "read_data",
 		.handler = mojo_dpipe_op_read,
+		.park = MOJO_PARK_DATA,
 	},
 	[_IOC_NR(MOJO_IOC_BEGIN_WRITE_DATA)] = {
 		.cmd = MOJO_IOC_BEGIN_WRITE_DATA,
@@ -207,8 +211,14 @@ MOJO_ARG_SIZE(mojo_data_args, 48);
 MOJO_ARG_SIZE(mojo_data_pipe_info_args, 64);
 static_assert(sizeof(struct mojo_trap_event) == 32);
 
-/* Should the struct be copied back after the handler returned @ret? */
-static bool mojo_op_copies_back(const struct mojo_op *op, long ret)
+/**
+ * mojo_op_copies_back() - is the argument struct written back after @ret?
+ * @op:  the operation
+ * @ret: its handler's result
+ *
+ * Return: true on success, and after the errors listed in @op->out_errs.
+ */
+bool mojo_op_copies_back(const struct mojo_op *op, long ret)
 {
 	unsigned int i;
 
@@ -311,6 +321,7 @@ static long mojo_op_version(struct mojo_node *node, void *arg)
 	if (a->reserved0 || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
 	a->version = MOJO_API_VERSION;
-	a->features = mojo_op_features();
+	/* Every operation of the table also runs as a uring_cmd. */
+	a->features = mojo_op_features() | MOJO_FEATURE_URING;
 	return 0;
 }

@@ -43,6 +43,10 @@ struct mojo_node;
  * @out_errs: errnos (positive, 0 terminates) after which the argument struct
  *           is still copied back, because the handler reports something in
  *           it (MOJO_IOC_READ_MESSAGE's needed sizes on EMSGSIZE)
+ * @park:    for io_uring (uring.h): what an asynchronous command of this
+ *           operation waits for instead of failing with -EAGAIN
+ * @try_handler: for operations that block (MOJO_IOC_WAIT): a variant that
+ *           returns -EAGAIN instead of blocking, for asynchronous commands
  */
 struct mojo_op {
 	unsigned int cmd;
@@ -50,12 +54,29 @@ struct mojo_op {
 	const char *name;
 	long (*handler)(struct mojo_node *node, void *arg);
 	int out_errs[3];
+	u8 park;
+	long (*try_handler)(struct mojo_node *node, void *arg);
+};
+
+/**
+ * enum mojo_park - what a pending io_uring command waits for
+ * @MOJO_PARK_NONE:    the operation never waits
+ * @MOJO_PARK_MESSAGE: a message, or the peer's closure (read message)
+ * @MOJO_PARK_DATA:    readable data, or the producer's closure (read data)
+ * @MOJO_PARK_SIGNALS: the signals in a struct mojo_signals_args (wait)
+ */
+enum mojo_park {
+	MOJO_PARK_NONE = 0,
+	MOJO_PARK_MESSAGE,
+	MOJO_PARK_DATA,
+	MOJO_PARK_SIGNALS,
 };
 
 const struct mojo_op *mojo_op_find(unsigned int cmd);
 long mojo_op_ioctl(struct mojo_node *node, unsigned int cmd,
 		   void __user *uarg);
 u64 mojo_op_features(void);
+bool mojo_op_copies_back(const struct mojo_op *op, long ret);
 
 /**
  * mojo_is_zero() - check that a reserved area is all zero bytes

@@ -14,6 +14,7 @@
 #include "node.h"
 #include "port.h"
 #include "trap.h"
+#include "uring.h"
 
 /* See port.h: protects every port's @container. */
 DEFINE_MUTEX(mojo_transit_lock);
@@ -37,6 +38,7 @@ static struct mojo_port *mojo_port_alloc(void)
 	port->max_bytes = READ_ONCE(mojo_default_queue_bytes);
 	init_waitqueue_head(&port->wq);
 	INIT_LIST_HEAD(&port->triggers);
+	INIT_LIST_HEAD(&port->uring_pending);
 	mutex_init(&port->read_mutex);
 	return port;
 }
@@ -106,6 +108,7 @@ void mojo_port_release(struct mojo_port *port)
 	WARN_ON_ONCE(!list_empty(&port->queue));
 	WARN_ON_ONCE(port->node);
 	WARN_ON_ONCE(!list_empty(&port->triggers));
+	WARN_ON_ONCE(!list_empty(&port->uring_pending));
 	mojo_port_put(port->peer);
 	if (port->dp)
 		mojo_dpipe_port_release(port);
@@ -293,6 +296,7 @@ void mojo_port_wake(struct mojo_port *port)
 {
 	wake_up_all(&port->wq);
 	mojo_trap_port_changed(port);
+	mojo_uring_port_changed(port);
 }
 
 /**

@@ -128,6 +128,8 @@ enum mojo_port_state {
  * @wq:             waiters for this port's signals (MOJO_IOC_WAIT); woken on
  *                  every signal change and when the port leaves its node
  * @triggers:       trap triggers watching this port (trap.h)
+ * @uring_pending:  asynchronous io_uring commands parked on this port, in
+ *                  submission order (uring.h)
  * @read_mutex:     serializes readers and close (see the DOC above)
  */
 struct mojo_port {
@@ -152,6 +154,7 @@ struct mojo_port {
 	u64 max_bytes;
 	wait_queue_head_t wq;
 	struct list_head triggers;
+	struct list_head uring_pending;
 	struct mutex read_mutex;	/* see DOC: Ports, locking */
 };
 

@@ -20,8 +20,9 @@ grep -q mojoports "$dest/lib/modules/$release/modules.dep" ||
 	{ echo "install-test: depmod did not index the module" >&2; exit 1; }
 
 pc=$dest/usr/lib/pkgconfig
-cflags=$(PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_LIBDIR=$pc pkg-config --cflags mojoports)
-libs=$(PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_LIBDIR=$pc pkg-config --libs --static mojoports)
+# Our .pc first; liburing's from the system.
+cflags=$(PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_PATH=$pc pkg-config --cflags mojoports)
+libs=$(PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_PATH=$pc pkg-config --libs --static mojoports)
 # shellcheck disable=SC2086
 cc -Wall -Werror $cflags -o "$dest/nodes" "$top/userspace/examples/nodes.c" $libs -static
 # And the shared library links too.

@@ -14,28 +14,35 @@
 
 #include <mojoports.h>
 
-/* ioctl() returning its result or a negative errno, like the library. */
+/*
+ * Built with MOJO_TEST_VIA_URING, a suite runs every call, the library's
+ * and the raw ones below, through io_uring instead of ioctl(2), and must
+ * get the same results.
+ */
+#ifdef MOJO_TEST_VIA_URING
+__attribute__((constructor)) static void mojo_test_via_uring(void)
+{
+	mojo_set_transport(MOJO_TRANSPORT_IO_URING);
+}
+#endif
+
+/* One raw operation: its result or a negative errno, like the library. */
 static inline int mojo_test_ioctl(int fd, unsigned long cmd, void *arg)
 {
-	int ret = ioctl(fd, cmd, arg);
-
-	return ret < 0 ? -errno : ret;
+	return mojo_call(fd, cmd, arg);
 }
 
 /*
- * An address that is certainly unmapped: map a page, unmap it, and hand
- * back where it was.
+ * An address no access can reach: a PROT_NONE page, kept reserved so that
+ * no later mapping (an io_uring ring, say) lands there. It is leaked on
+ * purpose; each test runs in a process of its own.
  */
 static inline void *mojo_test_unmapped(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	void *p = mmap(NULL, page, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (p == MAP_FAILED)
-		return NULL;
-	munmap(p, page);
-	return p;
+	return p == MAP_FAILED ? NULL : p;
 }
 
 /* A page that can be read but not written. */

@@ -165,7 +165,8 @@ TEST_F(node, version_reports_api_version_and_features)
 	const uint64_t known = MOJO_FEATURE_VERSION | MOJO_FEATURE_NODE_NAME |
 		MOJO_FEATURE_MESSAGE_PIPE | MOJO_FEATURE_SIGNALS |
 		MOJO_FEATURE_FUSE | MOJO_FEATURE_QUOTA | MOJO_FEATURE_EXPORT |
-		MOJO_FEATURE_TRAP | MOJO_FEATURE_DATA_PIPE;
+		MOJO_FEATURE_TRAP | MOJO_FEATURE_DATA_PIPE |
+		MOJO_FEATURE_URING;
 	struct mojo_version_args args;
 
 	memset(&args, 0, sizeof(args));
@@ -257,11 +258,11 @@ TEST_F(node, argument_straddling_unmapped_page_is_efault)
 	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, munmap(p + page, page));
+	ASSERT_EQ(0, mprotect(p + page, page, PROT_NONE));
 	args = (void *)(p + page - sizeof(*args) / 2);
 	memset(args, 0, sizeof(*args) / 2);
 	EXPECT_EQ(-EFAULT, mojo_test_ioctl(self->fd, MOJO_IOC_VERSION, args));
-	munmap(p, page);
+	munmap(p, 2 * page);
 }
 
 TEST_F(node, version_reserved_nonzero_is_einval)

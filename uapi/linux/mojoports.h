@@ -54,6 +54,7 @@
 #define MOJO_FEATURE_EXPORT	_BITULL(6)	/* export/import as an fd */
 #define MOJO_FEATURE_TRAP	_BITULL(7)	/* traps, poll on the node fd */
 #define MOJO_FEATURE_DATA_PIPE	_BITULL(8)	/* data pipes and their mapping */
+#define MOJO_FEATURE_URING	_BITULL(9)	/* IORING_OP_URING_CMD on a node fd */
 
 /*
  * Handles: per-node numbers naming the kernel objects a node holds (message
@@ -509,6 +510,43 @@ struct mojo_data_pipe_info_args {
 	__u64 read_threshold;
 	__u64 write_threshold;
 	__u64 reserved;
+};
+
+/*
+ * io_uring. Every operation can be submitted as IORING_OP_URING_CMD on a
+ * node fd: sqe->cmd_op is the operation's ioctl number and the SQE's
+ * command area holds a struct mojo_uring_cmd, whose @arg points to the
+ * same argument struct the ioctl takes. The argument struct is behind a
+ * pointer, not in the SQE, so any ring works (IORING_SETUP_SQE128 is not
+ * needed; on an SQE128 ring the other 64 bytes of the command area must be
+ * zero, else -EINVAL). The CQE's res is what the ioctl would return, and
+ * the argument struct is written back exactly when the ioctl would write
+ * it back; it must stay valid until the CQE arrives.
+ *
+ * Asynchronous operations: without MOJO_URING_SYNC, MOJO_IOC_READ_MESSAGE
+ * and MOJO_IOC_READ_DATA on an endpoint with nothing to read, and
+ * MOJO_IOC_WAIT, neither return -EAGAIN nor block. The command stays
+ * pending and completes when a message, data or the signal arrives (the
+ * commands pending on one handle complete in the order they were
+ * submitted), when a WAIT's timeout expires (-ETIMEDOUT), or with
+ * -ECANCELED when the handle is closed or sent away, when the submitting
+ * task exits or is killed, or when it closes its last descriptor of the
+ * node. A peer that closes completes them with the closure result
+ * (-EPIPE). With MOJO_URING_SYNC every operation behaves exactly as the
+ * ioctl: -EAGAIN when empty, WAIT blocks in io_uring_enter().
+ */
+#define MOJO_URING_SYNC		_BITUL(0)
+
+/**
+ * struct mojo_uring_cmd - the command area of a mojoports SQE
+ * @arg:      user pointer to the operation's argument struct
+ * @flags:    0 or MOJO_URING_SYNC
+ * @reserved: must be zero
+ */
+struct mojo_uring_cmd {
+	__u64 arg;
+	__u32 flags;
+	__u32 reserved;
 };
 
 /*

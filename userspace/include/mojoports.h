@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <linux/mojoports.h>
 
@@ -397,8 +398,112 @@ int mojo_set_data_pipe_threshold(int node, uint32_t handle, uint64_t threshold);
  */
 int mojo_map_data_pipe(int node, uint32_t handle, void **addr, size_t *size);
 
+/* Transports for mojo_set_transport(). */
+#define MOJO_TRANSPORT_IOCTL	0	/* ioctl(2) (the default) */
+#define MOJO_TRANSPORT_IO_URING	1	/* IORING_OP_URING_CMD, MOJO_URING_SYNC */
+
+/**
+ * mojo_set_transport() - how this library submits operations
+ * @transport: MOJO_TRANSPORT_IOCTL or MOJO_TRANSPORT_IO_URING
+ *
+ * With MOJO_TRANSPORT_IO_URING every call of this library (in every thread
+ * of the process) is submitted as a synchronous uring_cmd on a small
+ * per-thread ring, with results identical to the ioctl's. It exists to
+ * prove the two paths equal; asynchronous use goes through the prep
+ * helpers below.
+ *
+ * Return: 0, or -EINVAL for an unknown transport.
+ */
+int mojo_set_transport(int transport);
+
+/**
+ * mojo_call() - run one operation through the current transport
+ * @node: a node fd
+ * @op:   the operation (its MOJO_IOC_* number)
+ * @arg:  its argument struct
+ *
+ * Return: the operation's result or a negative errno.
+ */
+int mojo_call(int node, unsigned long op, void *arg);
+
 #ifdef __cplusplus
 }
 #endif
+
+/*
+ * io_uring helpers, in liburing's style; available when <liburing.h> is
+ * included before this header. Each prepares one SQE for an operation of
+ * a node; the argument struct must stay valid until the CQE arrives, and
+ * the CQE's res is the result the ioctl would return. READ_MESSAGE,
+ * READ_DATA and WAIT stay pending instead of returning -EAGAIN or
+ * blocking (see the uapi header for when they complete).
+ */
+#ifdef LIB_URING_H
+
+/**
+ * mojo_uring_prep_cmd() - prepare any operation as a uring_cmd
+ * @sqe:   the SQE
+ * @node:  a node fd
+ * @op:    a MOJO_IOC_* number
+ * @arg:   its argument struct
+ * @flags: 0, or MOJO_URING_SYNC for exactly the ioctl's behaviour
+ */
+static inline void mojo_uring_prep_cmd(struct io_uring_sqe *sqe, int node,
+				       unsigned int op, void *arg,
+				       unsigned int flags)
+{
+	struct mojo_uring_cmd c;
+
+	memset(&c, 0, sizeof(c));
+	c.arg = (uintptr_t)arg;
+	c.flags = flags;
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, node, NULL, 0, 0);
+	sqe->cmd_op = op;
+	memcpy(sqe->cmd, &c, sizeof(c));
+}
+
+/* Write a message (completes at once). */
+static inline void mojo_uring_prep_write_message(struct io_uring_sqe *sqe,
+		int node, struct mojo_write_message_args *a)
+{
+	mojo_uring_prep_cmd(sqe, node, MOJO_IOC_WRITE_MESSAGE, a, 0);
+}
+
+/* Read a message; pending until one arrives or the peer closes. */
+static inline void mojo_uring_prep_read_message(struct io_uring_sqe *sqe,
+		int node, struct mojo_read_message_args *a)
+{
+	mojo_uring_prep_cmd(sqe, node, MOJO_IOC_READ_MESSAGE, a, 0);
+}
+
+/* Write data (completes at once). */
+static inline void mojo_uring_prep_write_data(struct io_uring_sqe *sqe,
+		int node, struct mojo_data_args *a)
+{
+	mojo_uring_prep_cmd(sqe, node, MOJO_IOC_WRITE_DATA, a, 0);
+}
+
+/* Read data; pending until data arrives or the producer closes. */
+static inline void mojo_uring_prep_read_data(struct io_uring_sqe *sqe,
+		int node, struct mojo_data_args *a)
+{
+	mojo_uring_prep_cmd(sqe, node, MOJO_IOC_READ_DATA, a, 0);
+}
+
+/* Wait for signals; pending until satisfied, unsatisfiable or timed out. */
+static inline void mojo_uring_prep_wait(struct io_uring_sqe *sqe, int node,
+					struct mojo_signals_args *a)
+{
+	mojo_uring_prep_cmd(sqe, node, MOJO_IOC_WAIT, a, 0);
+}
+
+/* Close a handle. */
+static inline void mojo_uring_prep_close(struct io_uring_sqe *sqe, int node,
+					 struct mojo_handle_args *a)
+{
+	mojo_uring_prep_cmd(sqe, node, MOJO_IOC_CLOSE, a, 0);
+}
+
+#endif /* LIB_URING_H */
 
 #endif /* MOJOPORTS_H */

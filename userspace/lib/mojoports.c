@@ -4,22 +4,133 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <liburing.h>
 #include <mojoports.h>
 
 #define MOJO_EXPORT __attribute__((visibility("default")))
 
-/* ioctl() that returns its result or a negative errno. */
+static int mojo_transport = MOJO_TRANSPORT_IOCTL;
+
+/*
+ * The io_uring transport: one small ring per thread, made on first use and
+ * freed when the thread exits. A child of fork() makes its own (the
+ * parent's ring must not be shared), found by the fork generation.
+ */
+struct mojo_tls_ring {
+	struct io_uring ring;
+	unsigned long gen;
+};
+
+static __thread struct mojo_tls_ring *mojo_tls;
+static unsigned long mojo_fork_gen;
+static pthread_key_t mojo_ring_key;
+static pthread_once_t mojo_ring_once = PTHREAD_ONCE_INIT;
+
+static void mojo_ring_free(void *p)
+{
+	struct mojo_tls_ring *r = p;
+
+	io_uring_queue_exit(&r->ring);
+	free(r);
+}
+
+static void mojo_after_fork(void)
+{
+	mojo_fork_gen++;
+}
+
+static void mojo_ring_setup(void)
+{
+	pthread_key_create(&mojo_ring_key, mojo_ring_free);
+	pthread_atfork(NULL, NULL, mojo_after_fork);
+}
+
+static struct io_uring *mojo_thread_ring(int *err)
+{
+	struct mojo_tls_ring *r = mojo_tls;
+
+	pthread_once(&mojo_ring_once, mojo_ring_setup);
+	if (r && r->gen == mojo_fork_gen)
+		return &r->ring;
+	if (r)	/* inherited across fork: release our copy, keep theirs */
+		mojo_ring_free(r);
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*err = io_uring_queue_init(4, &r->ring, 0);
+	if (*err < 0) {
+		free(r);
+		mojo_tls = NULL;
+		return NULL;
+	}
+	r->gen = mojo_fork_gen;
+	mojo_tls = r;
+	pthread_setspecific(mojo_ring_key, r);
+	return &r->ring;
+}
+
+static int mojo_uring_call(int fd, unsigned long cmd, void *arg)
+{
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct io_uring *ring;
+	int ret;
+
+	ring = mojo_thread_ring(&ret);
+	if (!ring)
+		return ret;
+	sqe = io_uring_get_sqe(ring);
+	if (!sqe)
+		return -EBUSY;
+	mojo_uring_prep_cmd(sqe, fd, cmd, arg, MOJO_URING_SYNC);
+	do {
+		ret = io_uring_submit(ring);
+	} while (ret == -EINTR);
+	if (ret < 0)
+		return ret;
+	do {
+		ret = io_uring_wait_cqe(ring, &cqe);
+	} while (ret == -EINTR);
+	if (ret < 0)
+		return ret;
+	ret = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return ret;
+}
+
+/* Run an operation through the current transport: result or -errno. */
 static int mojo_ioctl(int fd, unsigned long cmd, void *arg)
 {
-	int ret = ioctl(fd, cmd, arg);
+	int ret;
 
+	if (mojo_transport == MOJO_TRANSPORT_IO_URING)
+		return mojo_uring_call(fd, cmd, arg);
+	ret = ioctl(fd, cmd, arg);
 	return ret < 0 ? -errno : ret;
+}
+
+MOJO_EXPORT int mojo_set_transport(int transport)
+{
+	if (transport != MOJO_TRANSPORT_IOCTL &&
+	    transport != MOJO_TRANSPORT_IO_URING)
+		return -EINVAL;
+	mojo_transport = transport;
+	return 0;
+}
+
+MOJO_EXPORT int mojo_call(int node, unsigned long op, void *arg)
+{
+	return mojo_ioctl(node, op, arg);
 }
 
 MOJO_EXPORT int mojo_open_node(void)

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The io_uring submission path. See uring.h.
+ */
+
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/hrtimer.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+#ifdef MOJO_HAVE_IO_URING_CMD_H
+#include <linux/io_uring/cmd.h>
+#else
+#include <linux/io_uring.h>
+#endif
+#include <linux/io_uring_types.h>
+
+#include "datapipe.h"
+#include "node.h"
+#include "ops.h"
+#include "port.h"
+#include "uring.h"
+
+#define MOJO_URING_REAP_MS	50
+
+enum {
+	MOJO_REQ_RUNNING,	/* being issued or run; on no list */
+	MOJO_REQ_PARKED,	/* on a port's list, waiting to be fired */
+	MOJO_REQ_FIRED,		/* its task work is queued */
+};
+
+/**
+ * struct mojo_uring_req - one parked (or parkable) asynchronous command
+ * @link:      entry in &mojo_port.uring_pending; protected by the port lock
+ * @all:       entry in the global list the reaper scans; mojo_uring_lock
+ * @cmd:       the io_uring command
+ * @op:        the operation
+ * @node:      the node the command was submitted on (a reference is held)
+ * @port:      while parked: the port it waits on (a reference is held)
+ * @task:      the submitting task (io_uring keeps it alive until completion)
+ * @files:     the submitter's files_struct, compared with flush()'s owner
+ * @uarg:      the user's argument struct
+ * @state:     MOJO_REQ_*; PARKED -> FIRED by cmpxchg decides who fires
+ * @cancelled: fired to be completed with -ECANCELED
+ * @timed_out: fired by the WAIT timeout
+ * @timer:     the WAIT timeout, when finite
+ * @buf:       kernel copy of the argument struct
+ */
+struct mojo_uring_req {
+	struct list_head link;
+	struct list_head all;
+	struct io_uring_cmd *cmd;
+	const struct mojo_op *op;
+	struct mojo_node *node;
+	struct mojo_port *port;
+	struct task_struct *task;
+	void *files;
+	void __user *uarg;
+	atomic_t state;
+	bool cancelled;
+	bool timed_out;
+	struct hrtimer timer;
+	u64 buf[MOJO_OP_ARG_MAX / sizeof(u64)];
+};
+
+static DEFINE_SPINLOCK(mojo_uring_lock);	/* the list below */
+static LIST_HEAD(mojo_uring_parked);
+static void mojo_uring_reap(struct work_struct *work);
+static DECLARE_DELAYED_WORK(mojo_uring_reaper, mojo_uring_reap);
+
+static struct mojo_uring_req **mojo_req_slot(struct io_uring_cmd *cmd)
+{
+	static_assert(sizeof(struct mojo_uring_req *) <= sizeof(cmd->pdu));
+	return (struct mojo_uring_req **)cmd->pdu;
+}
+
+/* The SQE's command area (16 bytes, 80 with SQE128). */
+static const void *mojo_cmd_area(struct io_uring_cmd *cmd)
+{
+#ifdef MOJO_HAVE_IO_URING_CMD_H
+	return io_uring_sqe_cmd(cmd->sqe);
+#else
+	return cmd->cmd;
+#endif
+}
+
+static void mojo_req_free(struct mojo_uring_req *req)
+{
+	hrtimer_cancel(&req->timer);
+	mojo_port_put(req->port);
+	mojo_node_put(req->node);
+	kfree(req);
+}
+
+static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags);
+
+/* Fire a parked command: whoever wins the cmpxchg queues its task work. */
+static bool mojo_req_fire(struct mojo_uring_req *req)
+{
+	if (atomic_cmpxchg(&req->state, MOJO_REQ_PARKED, MOJO_REQ_FIRED) !=
+	    MOJO_REQ_PARKED)
+		return false;
+	io_uring_cmd_complete_in_task(req->cmd, mojo_uring_fired);
+	return true;
+}
+
+static enum hrtimer_restart mojo_uring_timeout(struct hrtimer *timer)
+{
+	struct mojo_uring_req *req = container_of(timer, struct mojo_uring_req,
+						  timer);
+
+	WRITE_ONCE(req->timed_out, true);
+	/* Pairs with the barrier in mojo_req_run() after it parks. */
+	smp_mb();
+	mojo_req_fire(req);
+	return HRTIMER_NORESTART;
+}
+
+/* Can the parked @req make progress on @port? Port lock held. */
+static bool mojo_req_ready(struct mojo_uring_req *req, struct mojo_port *port,
+			   u64 sat, u64 able, u32 *budget)
+{
+	struct mojo_signals_args *w = (void *)req->buf;
+
+	if (port->state != MOJO_PORT_RECEIVING || port->node != req->node)
+		return true;
+	switch (req->op->park) {
+	case MOJO_PARK_SIGNALS:
+		return (sat & w->signals) || !(able & w->signals);
+	case MOJO_PARK_MESSAGE:
+	case MOJO_PARK_DATA:
+		if (sat & MOJO_SIGNAL_PEER_CLOSED)
+			return true;
+		if (!*budget)
+			return false;
+		(*budget)--;
+		return true;
+	}
+	return true;
+}
+
+/* Readable units for reads: messages queued, or 1 while data is readable. */
+static u32 mojo_port_read_budget(struct mojo_port *port)
+{
+	u64 n;
+
+	if (!port->dp)
+		return port->queued_msgs;
+	spin_lock(&port->dp->lock);
+	n = port->dp->avail;
+	spin_unlock(&port->dp->lock);
+	return n ? 1 : 0;
+}
+
+/**
+ * mojo_uring_port_changed() - kick the commands parked on a port
+ * @port: the port, whose signals may have changed; no lock held
+ */
+void mojo_uring_port_changed(struct mojo_port *port)
+{
+	struct mojo_uring_req *req, *tmp;
+	LIST_HEAD(kick);
+	u64 sat, able;
+	u32 budget;
+
+	/*
+	 * Unlocked peek: a command parks under the port lock, and whoever
+	 * changed the port took that lock after it, so the list_add is
+	 * visible here.
+	 */
+	if (list_empty_careful(&port->uring_pending))
+		return;
+	spin_lock(&port->lock);
+	sat = mojo_port_signals(port, &able);
+	budget = mojo_port_read_budget(port);
+	list_for_each_entry_safe(req, tmp, &port->uring_pending, link)
+		if (mojo_req_ready(req, port, sat, able, &budget))
+			list_move_tail(&req->link, &kick);
+	spin_unlock(&port->lock);
+
+	list_for_each_entry_safe(req, tmp, &kick, link) {
+		list_del_init(&req->link);
+		mojo_req_fire(req);
+	}
+}
+
+/*
+ * Run the operation. Returns -EIOCBQUEUED when the command is parked (it
+ * completes later), else the result to complete it with. Without
+ * @may_park (a WAIT whose time is up) a command that would park fails
+ * with -ETIMEDOUT instead.
+ */
+static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
+{
+	const struct mojo_op *op = req->op;
+	size_t size = _IOC_SIZE(op->cmd);
+	struct mojo_port *port;
+	u64 sat, able;
+	u32 budget;
+	long ret;
+
+	for (;;) {
+		ret = (op->try_handler ?: op->handler)(req->node, req->buf);
+		if (ret != -EAGAIN)
+			break;
+		if (!may_park) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		/* Nothing yet: park on the handle's port. */
+		port = mojo_port_lookup(req->node, *(u32 *)req->buf,
+					MOJO_KINDS_ANY, (int *)&ret);
+		if (!port)
+			break;
+		spin_lock(&port->lock);
+		sat = mojo_port_signals(port, &able);
+		budget = mojo_port_read_budget(port);
+		if (mojo_req_ready(req, port, sat, able, &budget)) {
+			/* It changed since the handler looked: run again. */
+			spin_unlock(&port->lock);
+			mojo_port_put(port);
+			continue;
+		}
+		mojo_port_put(req->port);
+		req->port = port;
+		list_add_tail(&req->link, &port->uring_pending);
+		atomic_set(&req->state, MOJO_REQ_PARKED);
+		spin_unlock(&port->lock);
+		/*
+		 * A timeout that expired while we ran could not fire us (we
+		 * were not parked): fire now. The cmpxchg in mojo_req_fire()
+		 * lets only one of us do it.
+		 */
+		smp_mb();	/* pairs with mojo_uring_timeout() */
+		if (READ_ONCE(req->timed_out))
+			mojo_req_fire(req);
+		return -EIOCBQUEUED;
+	}
+	if (mojo_op_copies_back(op, ret) && (_IOC_DIR(op->cmd) & _IOC_READ) &&
+	    copy_to_user(req->uarg, req->buf, size))
+		ret = -EFAULT;
+	return ret;
+}
+
+static void mojo_req_track(struct mojo_uring_req *req)
+{
+	bool first;
+
+	spin_lock(&mojo_uring_lock);
+	first = list_empty(&mojo_uring_parked);
+	list_add_tail(&req->all, &mojo_uring_parked);
+	spin_unlock(&mojo_uring_lock);
+	if (first)
+		schedule_delayed_work(&mojo_uring_reaper,
+				      msecs_to_jiffies(MOJO_URING_REAP_MS));
+}
+
+static void mojo_req_untrack(struct mojo_uring_req *req)
+{
+	spin_lock(&mojo_uring_lock);
+	list_del_init(&req->all);
+	spin_unlock(&mojo_uring_lock);
+}
+
+/* The task work of a fired command: cancel, time out, or run again. */
+static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	struct mojo_uring_req *req = *mojo_req_slot(cmd);
+	struct mojo_port *port = req->port;
+	int ret;
+
+	spin_lock(&port->lock);
+	list_del_init(&req->link);
+	spin_unlock(&port->lock);
+	atomic_set(&req->state, MOJO_REQ_RUNNING);
+
+	/* Not in the submitter: it is exiting (io_uring's fallback work). */
+	if (req->cancelled || current != req->task ||
+	    (current->flags & PF_EXITING)) {
+		ret = -ECANCELED;
+	} else {
+		spin_lock(&port->lock);
+		ret = port->state != MOJO_PORT_RECEIVING || port->node != req->node;
+		spin_unlock(&port->lock);
+		if (ret) {
+			ret = -ECANCELED;
+		} else {
+			ret = mojo_req_run(req, !req->timed_out);
+			if (ret == -EIOCBQUEUED)
+				return;
+		}
+	}
+	mojo_req_untrack(req);
+	io_uring_cmd_done(cmd, ret, 0, issue_flags);
+	mojo_req_free(req);
+}
+
+/**
+ * mojo_uring_cmd() - file_operations->uring_cmd of a node file
+ * @cmd:         the command
+ * @issue_flags: io_uring's flags for this issue
+ *
+ * Return: the operation's result, or -EIOCBQUEUED when it completes later.
+ */
+int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	struct mojo_node *node = cmd->file->private_data;
+	const u8 *area = mojo_cmd_area(cmd);
+	struct mojo_uring_cmd c;
+	const struct mojo_op *op;
+	struct mojo_uring_req *req;
+	ktime_t timeout = 0;
+	int ret;
+
+	memcpy(&c, area, sizeof(c));
+	if (c.reserved || (c.flags & ~MOJO_URING_SYNC))
+		return -EINVAL;
+	/* SQE128: the rest of the 80-byte area is reserved. */
+	if ((issue_flags & IO_URING_F_SQE128) &&
+	    !mojo_is_zero(area + sizeof(c), 80 - sizeof(c)))
+		return -EINVAL;
+	op = mojo_op_find(cmd->cmd_op);
+	if (!op)
+		return -ENOTTY;
+	if ((c.flags & MOJO_URING_SYNC) || op->park == MOJO_PARK_NONE)
+		return mojo_op_ioctl(node, cmd->cmd_op, u64_to_user_ptr(c.arg));
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
+	if (!req)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&req->link);
+	INIT_LIST_HEAD(&req->all);
+	hrtimer_init(&req->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	req->timer.function = mojo_uring_timeout;
+	req->cmd = cmd;
+	req->op = op;
+	req->node = mojo_node_get(node);
+	req->task = cmd_to_io_kiocb(cmd)->task;
+	req->files = current->files;
+	req->uarg = u64_to_user_ptr(c.arg);
+	atomic_set(&req->state, MOJO_REQ_RUNNING);
+	*mojo_req_slot(cmd) = req;
+	if (copy_from_user(req->buf, req->uarg, _IOC_SIZE(op->cmd))) {
+		mojo_req_free(req);
+		return -EFAULT;
+	}
+
+	/* A WAIT of 0 ns polls; a finite one gets a timer once parked. */
+	if (op->park == MOJO_PARK_SIGNALS) {
+		struct mojo_signals_args *w = (void *)req->buf;
+
+		if (w->timeout_ns == 0) {
+			ret = mojo_op_ioctl(node, cmd->cmd_op, req->uarg);
+			mojo_req_free(req);
+			return ret;
+		}
+		timeout = ns_to_ktime(min_t(u64, w->timeout_ns, KTIME_MAX));
+	}
+
+	/*
+	 * Tracked and timed before it can park: once parked it may be fired
+	 * and completed (by its task work) at any moment, so nothing here
+	 * touches it after mojo_req_run() parks it.
+	 */
+	mojo_req_track(req);
+	if (op->park == MOJO_PARK_SIGNALS &&
+	    ((struct mojo_signals_args *)req->buf)->timeout_ns != MOJO_TIMEOUT_INFINITE)
+		hrtimer_start(&req->timer, timeout, HRTIMER_MODE_REL);
+	ret = mojo_req_run(req, true);
+	if (ret == -EIOCBQUEUED)
+		return ret;
+	mojo_req_untrack(req);
+	mojo_req_free(req);
+	return ret;
+}
+
+/* Fire every tracked command @match selects, with -ECANCELED. */
+static void mojo_uring_cancel_where(bool (*match)(struct mojo_uring_req *, void *),
+				    void *data)
+{
+	struct mojo_uring_req *req;
+
+	spin_lock(&mojo_uring_lock);
+	list_for_each_entry(req, &mojo_uring_parked, all) {
+		if (!match(req, data) ||
+		    atomic_read(&req->state) != MOJO_REQ_PARKED)
+			continue;
+		req->cancelled = true;
+		/* The task work unlinks it; the port keeps it till then. */
+		mojo_req_fire(req);
+	}
+	spin_unlock(&mojo_uring_lock);
+}
+
+static bool mojo_req_task_exiting(struct mojo_uring_req *req, void *data)
+{
+	return req->task->flags & PF_EXITING;
+}
+
+static void mojo_uring_reap(struct work_struct *work)
+{
+	bool again;
+
+	mojo_uring_cancel_where(mojo_req_task_exiting, NULL);
+	spin_lock(&mojo_uring_lock);
+	again = !list_empty(&mojo_uring_parked);
+	spin_unlock(&mojo_uring_lock);
+	if (again)
+		schedule_delayed_work(&mojo_uring_reaper,
+				      msecs_to_jiffies(MOJO_URING_REAP_MS));
+}
+
+struct mojo_flush_match {
+	struct mojo_node *node;
+	void *files;
+};
+
+static bool mojo_req_from_files(struct mojo_uring_req *req, void *data)
+{
+	struct mojo_flush_match *m = data;
+
+	return req->node == m->node && req->files == m->files;
+}
+
+static int mojo_fd_is(const void *file, struct file *f, unsigned int fd)
+{
+	return f == file;
+}
+
+/**
+ * mojo_uring_flush() - a descriptor of a node file was closed
+ * @file: the node file
+ * @id:   the owner (files_struct) that closed it
+ *
+ * When the owner holds no other descriptor of the file, its commands
+ * pending on the node are cancelled: nobody it could still submit from
+ * would ever see them otherwise.
+ */
+void mojo_uring_flush(struct file *file, void *id)
+{
+	struct mojo_flush_match m = { file->private_data, id };
+
+	if (current->flags & PF_EXITING)	/* the reaper handles exits */
+		return;
+	if (!id || id != current->files)
+		return;
+	if (iterate_fd(current->files, 0, mojo_fd_is, file))
+		return;
+	mojo_uring_cancel_where(mojo_req_from_files, &m);
+}
+
+/**
+ * mojo_uring_exit() - module unload: stop the reaper
+ *
+ * No command can be pending: each holds a reference to its node file.
+ */
+void mojo_uring_exit(void)
+{
+	cancel_delayed_work_sync(&mojo_uring_reaper);
+}

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * io_uring: asynchronous reads and waits, completion order, batching,
+ * links, cancellation (close, transfer, fd release, task exit and
+ * SIGKILL), and bad input. The *_via_uring suites run the ioctl suites'
+ * tables through io_uring; this one covers what only io_uring has.
+ */
+#include <liburing.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "mojo_test.h"
+
+#define R MOJO_SIGNAL_READABLE
+#define W MOJO_SIGNAL_WRITABLE
+#define PC MOJO_SIGNAL_PEER_CLOSED
+
+FIXTURE(ur) {
+	struct io_uring ring;
+	int node;
+	uint32_t h0, h1;
+};
+
+FIXTURE_SETUP(ur)
+{
+	ASSERT_EQ(0, io_uring_queue_init(256, &self->ring, 0));
+	self->node = mojo_open_node();
+	ASSERT_GE(self->node, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &self->h0, &self->h1));
+}
+
+FIXTURE_TEARDOWN(ur)
+{
+	io_uring_queue_exit(&self->ring);
+	close(self->node);
+}
+
+static struct io_uring_sqe *sqe_for(struct io_uring *ring, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (sqe)
+		io_uring_sqe_set_data64(sqe, tag);
+	return sqe;
+}
+
+static void prep_read(struct io_uring *ring, int node,
+		      struct mojo_read_message_args *a, uint32_t h, void *buf,
+		      uint32_t size, uint64_t tag)
+{
+	memset(a, 0, sizeof(*a));
+	a->handle = h;
+	a->bytes = (uintptr_t)buf;
+	a->num_bytes = size;
+	mojo_uring_prep_read_message(sqe_for(ring, tag), node, a);
+}
+
+static void prep_wait(struct io_uring *ring, int node,
+		      struct mojo_signals_args *a, uint32_t h, uint64_t signals,
+		      uint64_t timeout_ns, uint64_t tag)
+{
+	memset(a, 0, sizeof(*a));
+	a->handle = h;
+	a->signals = signals;
+	a->timeout_ns = timeout_ns;
+	mojo_uring_prep_wait(sqe_for(ring, tag), node, a);
+}
+
+/* Wait for one CQE (up to 10 s): its res and tag; -ETIME when none came. */
+static int reap(struct io_uring *ring, uint64_t *tag)
+{
+	struct __kernel_timespec ts = { .tv_sec = 10 };
+	struct io_uring_cqe *cqe;
+	int ret, res;
+
+	ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+	if (ret)
+		return ret == -ETIME ? -ETIME : ret;
+	res = cqe->res;
+	if (tag)
+		*tag = io_uring_cqe_get_data64(cqe);
+	io_uring_cqe_seen(ring, cqe);
+	return res;
+}
+
+/* No CQE is ready now. */
+static int nothing_yet(struct io_uring *ring)
+{
+	struct io_uring_cqe *cqe;
+
+	return io_uring_peek_cqe(ring, &cqe) == -EAGAIN;
+}
+
+TEST_F(ur, read_on_empty_pipe_stays_pending_until_a_message)
+{
+	struct mojo_read_message_args a;
+	char buf[16] = { 0 };
+	int status;
+	pid_t pid;
+
+	prep_read(&self->ring, self->node, &a, self->h1, buf, sizeof(buf), 1);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	usleep(50000);
+	EXPECT_TRUE(nothing_yet(&self->ring));
+	/* Another process writes. */
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(mojo_test_write_str(self->node, self->h0, "late") ? 1 : 0);
+	ASSERT_EQ(0, reap(&self->ring, NULL));
+	EXPECT_EQ(4, a.num_bytes);
+	EXPECT_EQ(0, memcmp(buf, "late", 4));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_F(ur, pending_reads_complete_in_submission_order)
+{
+	struct mojo_read_message_args a[4];
+	char buf[4][8];
+	uint64_t tag;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		prep_read(&self->ring, self->node, &a[i], self->h1, buf[i], 8, i);
+	ASSERT_EQ(4, io_uring_submit(&self->ring));
+	usleep(20000);
+	EXPECT_TRUE(nothing_yet(&self->ring));
+	for (i = 0; i < 4; i++) {
+		char msg[2] = { (char)('a' + i), 0 };
+
+		ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, msg));
+	}
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, reap(&self->ring, &tag));
+		EXPECT_EQ(1, a[tag].num_bytes);
+		EXPECT_EQ('a' + (int)tag, buf[tag][0]);
+	}
+}
+
+TEST_F(ur, pending_waits_are_woken_by_peer_closed)
+{
+	struct mojo_signals_args pc, rd;
+	uint64_t tag;
+	int i, res;
+
+	prep_wait(&self->ring, self->node, &pc, self->h1, PC, MOJO_TIMEOUT_INFINITE, 1);
+	prep_wait(&self->ring, self->node, &rd, self->h1, R, MOJO_TIMEOUT_INFINITE, 2);
+	ASSERT_EQ(2, io_uring_submit(&self->ring));
+	usleep(20000);
+	EXPECT_TRUE(nothing_yet(&self->ring));
+	ASSERT_EQ(0, mojo_close(self->node, self->h0));
+	for (i = 0; i < 2; i++) {
+		res = reap(&self->ring, &tag);
+		if (tag == 1) {
+			EXPECT_EQ(0, res);
+			EXPECT_EQ(PC, pc.satisfied);
+		} else {
+			EXPECT_EQ(-EPIPE, res);
+			EXPECT_EQ(PC, rd.satisfiable);
+		}
+	}
+}
+
+TEST_F(ur, pending_read_gets_epipe_when_the_peer_closes)
+{
+	struct mojo_read_message_args a;
+	char buf[8];
+
+	prep_read(&self->ring, self->node, &a, self->h1, buf, 8, 1);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	ASSERT_EQ(0, mojo_close(self->node, self->h0));
+	EXPECT_EQ(-EPIPE, reap(&self->ring, NULL));
+}
+
+TEST_F(ur, wait_times_out)
+{
+	struct mojo_signals_args w;
+	struct timespec t0, t1;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	prep_wait(&self->ring, self->node, &w, self->h1, R, 50000000, 1);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	EXPECT_EQ(-ETIMEDOUT, reap(&self->ring, NULL));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	EXPECT_GE(ms, 45);
+	EXPECT_EQ(W, w.satisfied);
+}
+
+TEST_F(ur, closing_the_handle_cancels_pending_commands)
+{
+	struct mojo_read_message_args a;
+	struct mojo_signals_args w;
+	char buf[8];
+	int i;
+
+	prep_read(&self->ring, self->node, &a, self->h1, buf, 8, 1);
+	prep_wait(&self->ring, self->node, &w, self->h1, R, MOJO_TIMEOUT_INFINITE, 2);
+	ASSERT_EQ(2, io_uring_submit(&self->ring));
+	ASSERT_EQ(0, mojo_close(self->node, self->h1));
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(-ECANCELED, reap(&self->ring, NULL));
+}
+
+TEST_F(ur, sending_the_handle_away_cancels_pending_commands)
+{
+	struct mojo_read_message_args a;
+	uint32_t q0, q1;
+	char buf[8];
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &q0, &q1));
+	prep_read(&self->ring, self->node, &a, q1, buf, 8, 1);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &q1, 1));
+	EXPECT_EQ(-ECANCELED, reap(&self->ring, NULL));
+}
+
+TEST_F(ur, pending_read_data_completes_when_data_arrives)
+{
+	struct mojo_data_args a;
+	uint32_t p, c;
+	char buf[16] = { 0 };
+	uint64_t n = 5;
+
+	ASSERT_EQ(0, mojo_create_data_pipe(self->node, 1, 64, &p, &c));
+	memset(&a, 0, sizeof(a));
+	a.handle = c;
+	a.bytes = (uintptr_t)buf;
+	a.num_bytes = sizeof(buf);
+	mojo_uring_prep_read_data(sqe_for(&self->ring, 1), self->node, &a);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	usleep(20000);
+	EXPECT_TRUE(nothing_yet(&self->ring));
+	ASSERT_EQ(0, mojo_write_data(self->node, p, "bytes", &n, 0));
+	ASSERT_EQ(0, reap(&self->ring, NULL));
+	EXPECT_EQ(5, a.num_bytes);
+	EXPECT_EQ(0, memcmp(buf, "bytes", 5));
+}
+
+TEST_F(ur, many_commands_per_enter)
+{
+	struct mojo_write_message_args w[32];
+	struct mojo_read_message_args r[32];
+	uint32_t v[32], got[32];
+	int i, ok = 0;
+
+	for (i = 0; i < 32; i++) {
+		v[i] = i;
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].handle = self->h0;
+		w[i].bytes = (uintptr_t)&v[i];
+		w[i].num_bytes = 4;
+		mojo_uring_prep_write_message(sqe_for(&self->ring, i), self->node, &w[i]);
+		prep_read(&self->ring, self->node, &r[i], self->h1, &got[i], 4, 100 + i);
+	}
+	ASSERT_EQ(64, io_uring_submit(&self->ring));
+	for (i = 0; i < 64; i++)
+		ok += reap(&self->ring, NULL) == 0;
+	EXPECT_EQ(64, ok);
+	for (i = 0; i < 32; i++)
+		EXPECT_EQ(i, got[i]);
+}
+
+TEST_F(ur, linked_commands_run_in_order_and_a_failure_breaks_the_chain)
+{
+	struct mojo_write_message_args w;
+	struct mojo_read_message_args r;
+	struct io_uring_sqe *sqe;
+	uint64_t tag;
+	char buf[8] = { 0 };
+	int i, res;
+
+	memset(&w, 0, sizeof(w));
+	w.handle = self->h0;
+	w.bytes = (uintptr_t)"link";
+	w.num_bytes = 4;
+	sqe = sqe_for(&self->ring, 1);
+	mojo_uring_prep_write_message(sqe, self->node, &w);
+	sqe->flags |= IOSQE_IO_LINK;
+	prep_read(&self->ring, self->node, &r, self->h1, buf, 8, 2);
+	ASSERT_EQ(2, io_uring_submit(&self->ring));
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, reap(&self->ring, &tag));
+	EXPECT_EQ(0, memcmp(buf, "link", 4));
+	/* A write to a bad handle fails; the linked read never runs. */
+	w.handle = 0x7777;
+	sqe = sqe_for(&self->ring, 1);
+	mojo_uring_prep_write_message(sqe, self->node, &w);
+	sqe->flags |= IOSQE_IO_LINK;
+	prep_read(&self->ring, self->node, &r, self->h1, buf, 8, 2);
+	ASSERT_EQ(2, io_uring_submit(&self->ring));
+	for (i = 0; i < 2; i++) {
+		res = reap(&self->ring, &tag);
+		EXPECT_EQ(tag == 1 ? -EBADF : -ECANCELED, res);
+	}
+}
+
+TEST_F(ur, bad_commands_complete_with_an_error_and_change_nothing)
+{
+	struct mojo_write_message_args w;
+	struct io_uring_sqe *sqe;
+	struct mojo_uring_cmd c;
+	int other = mojo_open_node();
+	uint32_t o0, o1;
+
+	ASSERT_GE(other, 0);
+	/* Unknown cmd_op. */
+	mojo_uring_prep_cmd(sqe_for(&self->ring, 1), self->node, 0xdeadbeef, &w, 0);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	EXPECT_EQ(-ENOTTY, reap(&self->ring, NULL));
+	/* Reserved and unknown flags in the command area. */
+	memset(&w, 0, sizeof(w));
+	w.handle = self->h0;
+	sqe = sqe_for(&self->ring, 2);
+	mojo_uring_prep_cmd(sqe, self->node, MOJO_IOC_WRITE_MESSAGE, &w, 0);
+	memcpy(&c, sqe->cmd, sizeof(c));
+	c.reserved = 1;
+	memcpy(sqe->cmd, &c, sizeof(c));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	EXPECT_EQ(-EINVAL, reap(&self->ring, NULL));
+	mojo_uring_prep_cmd(sqe_for(&self->ring, 3), self->node, MOJO_IOC_WRITE_MESSAGE,
+			    &w, 1U << 7);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	EXPECT_EQ(-EINVAL, reap(&self->ring, NULL));
+	/* Bad argument pointers. */
+	mojo_uring_prep_cmd(sqe_for(&self->ring, 4), self->node, MOJO_IOC_WRITE_MESSAGE,
+			    NULL, 0);
+	mojo_uring_prep_cmd(sqe_for(&self->ring, 5), self->node, MOJO_IOC_READ_MESSAGE,
+			    mojo_test_unmapped(), 0);
+	ASSERT_EQ(2, io_uring_submit(&self->ring));
+	EXPECT_EQ(-EFAULT, reap(&self->ring, NULL));
+	EXPECT_EQ(-EFAULT, reap(&self->ring, NULL));
+	/* A handle of another node. */
+	ASSERT_EQ(0, mojo_create_message_pipe(other, &o0, &o1));
+	memset(&w, 0, sizeof(w));
+	w.handle = o0 + 100;
+	mojo_uring_prep_write_message(sqe_for(&self->ring, 6), other, &w);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	EXPECT_EQ(-EBADF, reap(&self->ring, NULL));
+	/* Nothing changed. */
+	EXPECT_EQ(W, mojo_test_signals(self->node, self->h1));
+	EXPECT_EQ(W, mojo_test_signals(other, o1));
+	close(other);
+}
+
+TEST(sqe128_ring_takes_commands_with_the_rest_of_the_area_zero)
+{
+	struct mojo_write_message_args w;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int node = mojo_open_node();
+	uint32_t h0, h1;
+
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, io_uring_queue_init(8, &ring, IORING_SETUP_SQE128));
+	ASSERT_EQ(0, mojo_create_message_pipe(node, &h0, &h1));
+	memset(&w, 0, sizeof(w));
+	w.handle = h0;
+	sqe = io_uring_get_sqe(&ring);
+	mojo_uring_prep_write_message(sqe, node, &w);
+	memset(sqe->cmd + sizeof(struct mojo_uring_cmd), 0, 64);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+	EXPECT_EQ(0, cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	/* A byte in the reserved part of the big command area: -EINVAL. */
+	sqe = io_uring_get_sqe(&ring);
+	mojo_uring_prep_write_message(sqe, node, &w);
+	memset(sqe->cmd + sizeof(struct mojo_uring_cmd), 0, 64);
+	sqe->cmd[40] = 1;
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+	EXPECT_EQ(-EINVAL, cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	/* Exactly one message was written. */
+	EXPECT_EQ(R | W, mojo_test_signals(node, h1));
+	EXPECT_EQ(0, mojo_read_message(node, h1, NULL, NULL, NULL, NULL));
+	EXPECT_EQ(W, mojo_test_signals(node, h1));
+	io_uring_queue_exit(&ring);
+	close(node);
+}
+
+TEST_F(ur, closing_the_last_node_fd_cancels_its_commands)
+{
+	struct mojo_read_message_args a;
+	char buf[8];
+
+	prep_read(&self->ring, self->node, &a, self->h1, buf, 8, 1);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	usleep(20000);
+	EXPECT_TRUE(nothing_yet(&self->ring));
+	close(self->node);
+	EXPECT_EQ(-ECANCELED, reap(&self->ring, NULL));
+	self->node = mojo_open_node();
+}
+
+/* A child parks @n commands on a pipe of its own node, then exits or dies. */
+static pid_t park_and_linger(int n, int *ready)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		static struct mojo_read_message_args a[1000];
+		static char buf[1000][4];
+		struct io_uring ring;
+		uint32_t h0, h1;
+		int node = mojo_open_node(), i;
+
+		if (node < 0 || io_uring_queue_init(1024, &ring, 0) ||
+		    mojo_create_message_pipe(node, &h0, &h1))
+			_exit(1);
+		for (i = 0; i < n; i++)
+			prep_read(&ring, node, &a[i], h1, buf[i], 4, i);
+		if (io_uring_submit(&ring) != n)
+			_exit(2);
+		if (write(p[1], "r", 1) != 1)
+			_exit(3);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	*ready = p[0];
+	return pid;
+}
+
+TEST(sigkill_with_1000_commands_pending)
+{
+	int status, ready;
+	char c;
+	pid_t pid = park_and_linger(1000, &ready);
+
+	ASSERT_GT(pid, 0);
+	ASSERT_EQ(1, read(ready, &c, 1));
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	/* io_uring's exit waits for every command: none may be left behind. */
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	close(ready);
+}
+
+TEST(task_exit_with_commands_pending)
+{
+	int status, ready;
+	char c;
+	pid_t pid = park_and_linger(10, &ready);
+
+	ASSERT_GT(pid, 0);
+	ASSERT_EQ(1, read(ready, &c, 1));
+	ASSERT_EQ(0, kill(pid, SIGTERM));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	close(ready);
+}
+
+TEST_HARNESS_MAIN
