@@ -294,7 +294,9 @@ int mojo_port_deliver(struct mojo_port *to, struct mojo_event *ev)
  */
 void mojo_port_wake(struct mojo_port *port)
 {
-	wake_up_all(&port->wq);
+	/* The barrier in wq_has_sleeper() pairs with the waiter's. */
+	if (wq_has_sleeper(&port->wq))
+		wake_up_all(&port->wq);
 	mojo_trap_port_changed(port);
 	mojo_uring_port_changed(port);
 }

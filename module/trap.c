@@ -95,11 +95,13 @@ void mojo_trap_port_changed(struct mojo_port *port)
 	u64 sat, able;
 	int result;
 
-	spin_lock(&port->lock);
-	if (list_empty(&port->triggers)) {
-		spin_unlock(&port->lock);
+	/*
+	 * Unlocked peek: triggers are added under the port lock, which
+	 * whoever changed the port took afterwards.
+	 */
+	if (list_empty_careful(&port->triggers))
 		return;
-	}
+	spin_lock(&port->lock);
 	sat = mojo_port_signals(port, &able);
 	list_for_each_entry_safe(t, tmp, &port->triggers, port_link) {
 		struct mojo_node *node = t->trap->node;

@@ -95,6 +95,8 @@ static void mojo_req_free(struct mojo_uring_req *req)
 }
 
 static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags);
+static int mojo_op_try(struct mojo_node *node, const struct mojo_op *op,
+		       void __user *uarg);
 
 /* Fire a parked command: whoever wins the cmpxchg queues its task work. */
 static bool mojo_req_fire(struct mojo_uring_req *req)
@@ -327,6 +329,14 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	if ((c.flags & MOJO_URING_SYNC) || op->park == MOJO_PARK_NONE)
 		return mojo_op_ioctl(node, cmd->cmd_op, u64_to_user_ptr(c.arg));
 
+	/*
+	 * Most asynchronous commands find their message, data or signal at
+	 * once: try without allocating, and set up a request only to park.
+	 */
+	ret = mojo_op_try(node, op, u64_to_user_ptr(c.arg));
+	if (ret != -EAGAIN)
+		return ret;
+
 	req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
 	if (!req)
 		return -ENOMEM;
@@ -347,15 +357,10 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		return -EFAULT;
 	}
 
-	/* A WAIT of 0 ns polls; a finite one gets a timer once parked. */
+	/* A finite WAIT gets a timer (a WAIT of 0 never gets here). */
 	if (op->park == MOJO_PARK_SIGNALS) {
 		struct mojo_signals_args *w = (void *)req->buf;
 
-		if (w->timeout_ns == 0) {
-			ret = mojo_op_ioctl(node, cmd->cmd_op, req->uarg);
-			mojo_req_free(req);
-			return ret;
-		}
 		timeout = ns_to_ktime(min_t(u64, w->timeout_ns, KTIME_MAX));
 	}
 
@@ -373,6 +378,33 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		return ret;
 	mojo_req_untrack(req);
 	mojo_req_free(req);
+	return ret;
+}
+
+/*
+ * One attempt on a stack copy of the argument struct, as the ioctl does it
+ * but never blocking: -EAGAIN when the command has to park.
+ */
+static int mojo_op_try(struct mojo_node *node, const struct mojo_op *op,
+		       void __user *uarg)
+{
+	u64 buf[MOJO_OP_ARG_MAX / sizeof(u64)];
+	size_t size = _IOC_SIZE(op->cmd);
+	long ret;
+
+	if (copy_from_user(buf, uarg, size))
+		return -EFAULT;
+	/* A WAIT with a timeout of 0 polls: that is the ioctl's behaviour. */
+	if (op->park == MOJO_PARK_SIGNALS &&
+	    ((struct mojo_signals_args *)buf)->timeout_ns == 0)
+		ret = op->handler(node, buf);
+	else
+		ret = (op->try_handler ?: op->handler)(node, buf);
+	if (ret == -EAGAIN)
+		return ret;
+	if (mojo_op_copies_back(op, ret) && (_IOC_DIR(op->cmd) & _IOC_READ) &&
+	    copy_to_user(uarg, buf, size))
+		ret = -EFAULT;
 	return ret;
 }
 

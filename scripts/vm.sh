@@ -105,7 +105,7 @@ demo)
 	cp "$top"/build/examples/* "$root/examples/" 2>/dev/null ||
 		fail_early "no examples built: run make"
 	# The order the demo runs them in.
-	echo "${MOJO_DEMO:-nodes pingpong relay streamfile}" >"$root/etc/mojo-demo"
+	echo "${MOJO_DEMO:-nodes pingpong uring_pingpong relay streamfile}" >"$root/etc/mojo-demo"
 	;;
 bench)
 	cp "$top"/build/bench/* "$root/bench/" 2>/dev/null ||
