@@ -834,6 +834,56 @@ TEST(export_over_scm_rights_to_an_unrelated_node)
 	close(node);
 }
 
+/*
+ * The exec'd half of exported_fd_is_inherited_across_exec: runs before
+ * the harness when the environment names an inherited exported fd.
+ */
+__attribute__((constructor)) static void exec_importer(void)
+{
+	const char *fd_s = getenv("MOJO_TEST_IMPORT_FD");
+	uint32_t h;
+	int node;
+
+	if (!fd_s)
+		return;
+	node = mojo_open_node();
+	if (node < 0 || mojo_import_handle(node, atoi(fd_s), &h))
+		_exit(1);
+	close(atoi(fd_s));
+	_exit(mojo_test_write_str(node, h, "after exec") ? 2 : 0);
+}
+
+TEST(exported_fd_is_inherited_across_exec)
+{
+	uint32_t h0, h1;
+	int node, fd, status;
+	char buf[32], env[32];
+	pid_t pid;
+
+	node = mojo_open_node();
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(node, &h0, &h1));
+	fd = mojo_export_handle(node, h1);
+	ASSERT_GE(fd, 0);
+	/* Exported fds are O_CLOEXEC; whoever wants one inherited says so. */
+	ASSERT_EQ(0, fcntl(fd, F_SETFD, 0));
+	snprintf(env, sizeof(env), "%d", fd);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		setenv("MOJO_TEST_IMPORT_FD", env, 1);
+		execl("/proc/self/exe", "msgpipe_test", (char *)NULL);
+		_exit(99);
+	}
+	close(fd);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, mojo_test_read_str(node, h0, buf, sizeof(buf)));
+	EXPECT_STREQ("after exec", buf);
+	close(node);
+}
+
 TEST(order_across_100k_messages_between_processes)
 {
 	const uint32_t count = 100000;
