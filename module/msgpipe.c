@@ -438,17 +438,23 @@ long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
 		}
 	}
 
-	/* Commit. */
-	mutex_lock(&node->lock);
-	if (n)
+	/*
+	 * Commit. The node and transit locks are needed only to install
+	 * carried ports; the port lock alone decides whether we still own
+	 * the port (moving it away changes its state under that lock).
+	 */
+	if (n) {
+		mutex_lock(&node->lock);
 		mutex_lock(&mojo_transit_lock);
+	}
 	spin_lock(&p->lock);
 	if (p->state != MOJO_PORT_RECEIVING || p->node != node) {
 		/* Sent away or closed while we copied: nothing was read. */
 		spin_unlock(&p->lock);
-		if (n)
+		if (n) {
 			mutex_unlock(&mojo_transit_lock);
-		mutex_unlock(&node->lock);
+			mutex_unlock(&node->lock);
+		}
 		mojo_unreserve_all(node, hbuf, n);
 		ret = -EBADF;
 		goto out;
@@ -470,9 +476,10 @@ long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
 		mojo_handle_fill(node, hbuf[i], &x->obj);
 		msg->objects[i] = NULL;
 	}
-	if (n)
+	if (n) {
 		mutex_unlock(&mojo_transit_lock);
-	mutex_unlock(&node->lock);
+		mutex_unlock(&node->lock);
+	}
 
 	a->num_bytes = msg->num_bytes;
 	a->num_handles = n;
