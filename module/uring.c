@@ -478,6 +478,13 @@ void mojo_uring_flush(struct file *file, void *id)
 		return;
 	if (!id || id != current->files)
 		return;
+	/* Every close() of a node fd lands here: be cheap when idle. */
+	spin_lock(&mojo_uring_lock);
+	if (list_empty(&mojo_uring_parked)) {
+		spin_unlock(&mojo_uring_lock);
+		return;
+	}
+	spin_unlock(&mojo_uring_lock);
 	if (iterate_fd(current->files, 0, mojo_fd_is, file))
 		return;
 	mojo_uring_cancel_where(mojo_req_from_files, &m);
