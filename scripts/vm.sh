@@ -115,24 +115,36 @@ esac
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 
 # ---- boot ------------------------------------------------------------------------
-rm -f "$out/console.log" "$out/output.log"
-log "booting $release ($mode, timeout ${timeout}s)"
-start=$(date +%s)
-# -cpu qemu64,-cx16: QEMU 7.2's multi-threaded TCG sometimes corrupts the
-# flags of the guest's CMPXCHG16B (SLUB's per-cpu fast path), which shows as
-# a double fault in kmem_cache_alloc early in boot, about one boot in four
-# on 6.12. Without CX16 the kernels use their fallback path and boot every
-# time.
-timeout --foreground -k 10 "$timeout" \
-	qemu-system-x86_64 -m "$mem" -smp 2 -cpu qemu64,-cx16 \
-	-display none -monitor none \
-	-no-reboot -kernel "$vmlinuz" -initrd "$out/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=7 hung_task_timeout_secs=120" \
-	-serial "file:$out/console.log" -serial "file:$out/output.log" \
-	</dev/null
-qrc=$?
-elapsed=$(($(date +%s) - start))
-log "QEMU exited with $qrc after ${elapsed}s"
+boot() {
+	rm -f "$out/console.log" "$out/output.log"
+	log "booting $release ($mode, timeout ${timeout}s)"
+	start=$(date +%s)
+	# -cpu qemu64,-cx16: QEMU 7.2's multi-threaded TCG sometimes corrupts
+	# the flags of the guest's CMPXCHG16B (SLUB's per-cpu fast path), which
+	# shows as a double fault in kmem_cache_alloc early in boot, about one
+	# boot in four on 6.12. Without CX16 the kernels use their fallback
+	# path and boot every time.
+	timeout --foreground -k 10 "$timeout" \
+		qemu-system-x86_64 -m "$mem" -smp 2 -cpu qemu64,-cx16 \
+		-display none -monitor none \
+		-no-reboot -kernel "$vmlinuz" -initrd "$out/initramfs.cpio.gz" \
+		-append "console=ttyS0 panic=-1 loglevel=7 hung_task_timeout_secs=120" \
+		-serial "file:$out/console.log" -serial "file:$out/output.log" \
+		</dev/null
+	qrc=$?
+	elapsed=$(($(date +%s) - start))
+	log "QEMU exited with $qrc after ${elapsed}s"
+}
+
+# A VM that dies before the module is even loaded met an emulator or boot
+# problem, not ours: boot it once more, and say so. Anything after insmod
+# counts.
+boot
+if ! grep -q '^MOJO-INSMOD' "$out/output.log" 2>/dev/null; then
+	log "the VM died before loading the module; booting once more"
+	cp "$out/console.log" "$out/console-first-boot.log" 2>/dev/null
+	boot
+fi
 
 tr -d '\r' <"$out/output.log" >"$out/output.txt" 2>/dev/null || : >"$out/output.txt"
 tr -d '\r' <"$out/console.log" >"$out/console.txt" 2>/dev/null || : >"$out/console.txt"
