@@ -18,7 +18,10 @@
  * - Fields named reserved* must be zero; otherwise the call fails with
  *   -EINVAL and changes nothing. They are where later versions grow.
  * - Fields documented as "out" are ignored on input and written on success.
- *   On failure the argument struct is not written back.
+ *   On failure the argument struct is not written back, except where an
+ *   operation reports something with the error: MOJO_IOC_READ_MESSAGE on
+ *   -EMSGSIZE, MOJO_IOC_WAIT on -EPIPE and -ETIMEDOUT, MOJO_IOC_ARM_TRAP on
+ *   -EALREADY.
  * - A bad user pointer (the argument itself, or one carried inside it)
  *   fails with -EFAULT.
  * - New operations and behaviours are announced by MOJO_API_VERSION and by
