@@ -387,21 +387,6 @@ static bool mojo_dp_held(struct mojo_port *port, struct mojo_node *node,
 	return held;
 }
 
-/* Wake an endpoint and its peer after the ring changed. */
-static void mojo_dp_wake(struct mojo_port *port)
-{
-	struct mojo_port *peer;
-
-	spin_lock(&port->lock);
-	peer = port->peer ? mojo_port_get(port->peer) : NULL;
-	spin_unlock(&port->lock);
-	mojo_port_wake(port);
-	if (peer) {
-		mojo_port_wake(peer);
-		mojo_port_put(peer);
-	}
-}
-
 /* Copy @n bytes between user memory and the ring at @off, wrapping. */
 static int mojo_dp_copy(struct mojo_dpipe *dp, u64 off, void __user *ubuf,
 			u64 n, bool to_ring)
@@ -494,7 +479,7 @@ long mojo_dpipe_op_write(struct mojo_node *node, void *arg)
 out:
 	mutex_unlock(&port->read_mutex);
 	if (!ret && n)
-		mojo_dp_wake(port);
+		mojo_port_wake_pair(port);
 out_put:
 	mojo_port_put(port);
 	return ret;
@@ -582,7 +567,7 @@ long mojo_dpipe_op_read(struct mojo_node *node, void *arg)
 out:
 	mutex_unlock(&port->read_mutex);
 	if (!ret && n)
-		mojo_dp_wake(port);
+		mojo_port_wake_pair(port);
 out_put:
 	mojo_port_put(port);
 	return ret;
@@ -644,7 +629,7 @@ static long mojo_dpipe_begin(struct mojo_node *node, struct mojo_data_args *a,
 out:
 	mutex_unlock(&port->read_mutex);
 	if (!ret && !producer)
-		mojo_dp_wake(port);	/* NEW_DATA_READABLE cleared */
+		mojo_port_wake_pair(port);	/* NEW_DATA_READABLE cleared */
 	mojo_port_put(port);
 	return ret;
 }
@@ -691,7 +676,7 @@ static long mojo_dpipe_end(struct mojo_node *node, struct mojo_data_args *a,
 	spin_unlock(&dp->lock);
 	mutex_unlock(&port->read_mutex);
 	if (!ret)
-		mojo_dp_wake(port);
+		mojo_port_wake_pair(port);
 	mojo_port_put(port);
 	return ret;
 }

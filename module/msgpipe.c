@@ -377,7 +377,7 @@ static void mojo_unreserve_all(struct mojo_node *node, const u32 *h, u32 n)
 long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
 {
 	struct mojo_read_message_args *a = arg;
-	struct mojo_port *p, *x, *peer, *cont;
+	struct mojo_port *p, *x, *cont;
 	struct mojo_message *msg = NULL;
 	u32 *hbuf = NULL;
 	u32 i, n = 0;
@@ -486,14 +486,7 @@ long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
 	mojo_message_free(msg);
 
 	/* A slot freed in our queue may make the peer writable. */
-	spin_lock(&p->lock);
-	peer = p->peer ? mojo_port_get(p->peer) : NULL;
-	spin_unlock(&p->lock);
-	if (peer) {
-		mojo_port_wake(peer);
-		mojo_port_put(peer);
-	}
-	mojo_port_wake(p);
+	mojo_port_wake_pair(p);
 out:
 	mutex_unlock(&p->read_mutex);
 	kfree(hbuf);
@@ -791,7 +784,7 @@ out_unlock:
 long mojo_msgpipe_op_set_quota(struct mojo_node *node, void *arg)
 {
 	struct mojo_quota_args *a = arg;
-	struct mojo_port *p, *peer;
+	struct mojo_port *p;
 	int ret;
 
 	if (a->flags || a->reserved)
@@ -805,14 +798,9 @@ long mojo_msgpipe_op_set_quota(struct mojo_node *node, void *arg)
 	spin_lock(&p->lock);
 	WRITE_ONCE(p->max_msgs, a->max_msgs);
 	WRITE_ONCE(p->max_bytes, a->max_bytes);
-	peer = p->peer ? mojo_port_get(p->peer) : NULL;
 	spin_unlock(&p->lock);
 	/* Our QUOTA_EXCEEDED and the peer's WRITABLE may have changed. */
-	mojo_port_wake(p);
-	if (peer) {
-		mojo_port_wake(peer);
-		mojo_port_put(peer);
-	}
+	mojo_port_wake_pair(p);
 	mojo_port_put(p);
 	return 0;
 }

@@ -302,6 +302,27 @@ void mojo_port_wake(struct mojo_port *port)
 }
 
 /**
+ * mojo_port_wake_pair() - wake a port and its current peer
+ * @port: the port; no port lock may be held
+ *
+ * For changes both ends can observe: data moved through a ring, a slot
+ * freed in a receive queue (the peer's WRITABLE), a new quota.
+ */
+void mojo_port_wake_pair(struct mojo_port *port)
+{
+	struct mojo_port *peer;
+
+	spin_lock(&port->lock);
+	peer = port->peer ? mojo_port_get(port->peer) : NULL;
+	spin_unlock(&port->lock);
+	mojo_port_wake(port);
+	if (peer) {
+		mojo_port_wake(peer);
+		mojo_port_put(peer);
+	}
+}
+
+/**
  * mojo_port_close() - close a port for good
  * @port: the port; the caller holds a reference and has already taken it
  *        out of wherever it was owned (handle table, message, file)

@@ -209,5 +209,6 @@ void mojo_port_close(struct mojo_port *port, struct list_head *reap);
 u64 mojo_port_signals(struct mojo_port *port, u64 *satisfiable);
 bool mojo_port_can_receive(struct mojo_port *port, u32 num_bytes);
 void mojo_port_wake(struct mojo_port *port);
+void mojo_port_wake_pair(struct mojo_port *port);
 
 #endif /* __MOJO_PORT_H */
