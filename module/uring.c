@@ -299,6 +299,22 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	mojo_req_free(req);
 }
 
+/*
+ * io_uring takes -EAGAIN from ->uring_cmd() as "issue this again from an
+ * io-wq worker". Ours is a result (no data yet, ring full), so post it
+ * here: the command completes at once, in the submitter, and no worker
+ * thread is woken whose late task work would otherwise interrupt the
+ * submitter's next blocking wait.
+ */
+static int mojo_uring_result(struct io_uring_cmd *cmd, int ret,
+			     unsigned int issue_flags)
+{
+	if (ret != -EAGAIN)
+		return ret;
+	io_uring_cmd_done(cmd, ret, 0, issue_flags);
+	return -EIOCBQUEUED;
+}
+
 /**
  * mojo_uring_cmd() - file_operations->uring_cmd of a node file
  * @cmd:         the command
@@ -327,7 +343,9 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	if (!op)
 		return -ENOTTY;
 	if ((c.flags & MOJO_URING_SYNC) || op->park == MOJO_PARK_NONE)
-		return mojo_op_ioctl(node, cmd->cmd_op, u64_to_user_ptr(c.arg));
+		return mojo_uring_result(cmd, mojo_op_ioctl(node, cmd->cmd_op,
+							    u64_to_user_ptr(c.arg)),
+					 issue_flags);
 
 	/*
 	 * Most asynchronous commands find their message, data or signal at

@@ -727,15 +727,6 @@ TEST_F_TIMEOUT(stream, one_gib_through_a_64k_ring_on_both_cpus, 600)
 	uint8_t *cm;
 	pid_t pid;
 
-#ifdef MOJO_TEST_VIA_URING
-	/*
-	 * Known open problem: a MOJO_URING_SYNC wait here has returned -EINTR
-	 * with no signal sent, about when the producer exits (2 of ~20 runs).
-	 * The stream runs in the ioctl suite; the uring suite skips it until
-	 * the cause is found.
-	 */
-	SKIP(return, "spurious -EINTR of a synchronous uring wait: under investigation");
-#endif
 	ASSERT_GE(node, 0);
 	ASSERT_EQ(0, pipe(fds));
 	ASSERT_EQ(0, mojo_create_data_pipe(node, 8, 64 << 10, &p, &c));

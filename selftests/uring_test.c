@@ -5,9 +5,11 @@
  * SIGKILL), and bad input. The *_via_uring suites run the ioctl suites'
  * tables through io_uring; this one covers what only io_uring has.
  */
+#include <dirent.h>
 #include <liburing.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -240,6 +242,70 @@ TEST_F(ur, pending_read_data_completes_when_data_arrives)
 	ASSERT_EQ(0, reap(&self->ring, NULL));
 	EXPECT_EQ(5, a.num_bytes);
 	EXPECT_EQ(0, memcmp(buf, "bytes", 5));
+}
+
+/* Threads of this process whose name starts with @prefix. */
+static int threads_named(const char *prefix)
+{
+	char path[300], comm[32];
+	struct dirent *d;
+	int n = 0;
+	DIR *dir = opendir("/proc/self/task");
+
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		FILE *f;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) &&
+		    !strncmp(comm, prefix, strlen(prefix)))
+			n++;
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+/*
+ * -EAGAIN from ->uring_cmd() would make io_uring issue the command again
+ * from an io-wq worker, whose late task work then interrupts the next
+ * blocking wait of the submitter with -EINTR. An -EAGAIN result must
+ * complete at once, in the submitter: no worker thread appears, and a
+ * synchronous wait right after it times out rather than being interrupted.
+ */
+TEST_F(ur, eagain_results_complete_without_an_io_wq_worker)
+{
+	struct mojo_signals_args w;
+	struct mojo_data_args a;
+	uint32_t p, c;
+	int i;
+
+	ASSERT_EQ(0, mojo_create_data_pipe(self->node, 1, 64, &p, &c));
+	for (i = 0; i < 50; i++) {
+		memset(&a, 0, sizeof(a));
+		a.handle = c;
+		mojo_uring_prep_cmd(sqe_for(&self->ring, 1), self->node,
+				    MOJO_IOC_BEGIN_READ_DATA, &a, i & 1 ? MOJO_URING_SYNC : 0);
+		ASSERT_EQ(1, io_uring_submit(&self->ring));
+		ASSERT_EQ(-EAGAIN, reap(&self->ring, NULL));
+		memset(&w, 0, sizeof(w));
+		w.handle = c;
+		w.signals = R;
+		w.timeout_ns = 1000000;
+		mojo_uring_prep_cmd(sqe_for(&self->ring, 2), self->node,
+				    MOJO_IOC_WAIT, &w, MOJO_URING_SYNC);
+		ASSERT_EQ(1, io_uring_submit(&self->ring));
+		ASSERT_EQ(-ETIMEDOUT, reap(&self->ring, NULL));
+	}
+	EXPECT_EQ(0, threads_named("iou-wrk"));
+	/* Nothing was consumed or changed. */
+	EXPECT_EQ(W, mojo_test_signals(self->node, p));
 }
 
 TEST_F(ur, many_commands_per_enter)
