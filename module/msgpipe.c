@@ -595,7 +595,8 @@ long mojo_msgpipe_op_wait(struct mojo_node *node, void *arg)
  * @node: the calling node
  * @arg:  kernel copy of a struct mojo_signals_args
  *
- * The timeout is the caller's business (uring.c arms a timer).
+ * The timeout is the caller's business (uring.c arms a timer); a timeout
+ * of 0 polls, as in mojo_msgpipe_op_wait().
  *
  * Return: as mojo_msgpipe_op_wait(), but -EAGAIN where it would sleep.
  */
@@ -612,7 +613,7 @@ long mojo_msgpipe_op_wait_try(struct mojo_node *node, void *arg)
 	if (!p)
 		return ret;
 	if (!mojo_wait_done(p, node, a, &ret))
-		ret = -EAGAIN;
+		ret = a->timeout_ns ? -EAGAIN : -ETIMEDOUT;
 	mojo_port_put(p);
 	return ret;
 }

@@ -266,45 +266,79 @@ u64 mojo_op_features(void)
 }
 
 /**
- * mojo_op_ioctl() - run one operation for ioctl(2)
- * @node: the node of the file the ioctl was made on
- * @cmd:  the ioctl number
+ * mojo_op_copy_out() - write the argument struct back after a handler ran
+ * @op:   the operation
  * @uarg: the user's argument struct
+ * @buf:  the kernel copy the handler worked on
+ * @ret:  the handler's result
  *
- * Copies the argument struct in, runs the handler on the copy and, on
- * success, copies the struct back when the number has _IOC_READ.
+ * The struct is written back when mojo_op_copies_back() says so and the
+ * number has _IOC_READ.
  *
- * Return: the handler's result, -ENOTTY for an unknown number, or -EFAULT
- * when the argument struct cannot be read or written.
+ * Return: @ret, or -EFAULT when the struct cannot be written.
  */
-long mojo_op_ioctl(struct mojo_node *node, unsigned int cmd,
-		   void __user *uarg)
+long mojo_op_copy_out(const struct mojo_op *op, void __user *uarg,
+		      const void *buf, long ret)
 {
-	const struct mojo_op *op = mojo_op_find(cmd);
+	if (mojo_op_copies_back(op, ret) && (_IOC_DIR(op->cmd) & _IOC_READ) &&
+	    copy_to_user(uarg, buf, _IOC_SIZE(op->cmd)))
+		return -EFAULT;
+	return ret;
+}
+
+/**
+ * mojo_op_call() - run one operation on a user's argument struct
+ * @node:     the node the operation was submitted on
+ * @op:       the operation
+ * @uarg:     the user's argument struct
+ * @nonblock: call @op->try_handler where there is one, so that an
+ *            operation that would sleep returns -EAGAIN instead (io_uring)
+ *
+ * Copies the argument struct in, runs the handler on the copy and copies
+ * the struct back as mojo_op_copy_out() says. Both submission paths, ioctl
+ * and uring_cmd, come through here.
+ *
+ * Return: the handler's result, or -EFAULT when the argument struct cannot
+ * be read or written.
+ */
+long mojo_op_call(struct mojo_node *node, const struct mojo_op *op,
+		  void __user *uarg, bool nonblock)
+{
 	u64 buf[MOJO_OP_ARG_MAX / sizeof(u64)];
-	size_t size;
+	size_t size = _IOC_SIZE(op->cmd);
 	long ret;
 
-	if (!op)
-		return -ENOTTY;
-	size = _IOC_SIZE(cmd);
 	if (WARN_ON_ONCE(size > sizeof(buf)))
 		return -ENOTTY;
-
-	if (_IOC_DIR(cmd) & _IOC_WRITE) {
+	if (_IOC_DIR(op->cmd) & _IOC_WRITE) {
 		if (copy_from_user(buf, uarg, size))
 			return -EFAULT;
 	} else {
 		memset(buf, 0, size);
 	}
+	if (nonblock && op->try_handler)
+		ret = op->try_handler(node, buf);
+	else
+		ret = op->handler(node, buf);
+	return mojo_op_copy_out(op, uarg, buf, ret);
+}
 
-	ret = op->handler(node, buf);
-	if (!mojo_op_copies_back(op, ret))
-		return ret;
+/**
+ * mojo_op_ioctl() - run one operation for ioctl(2)
+ * @node: the node of the file the ioctl was made on
+ * @cmd:  the ioctl number
+ * @uarg: the user's argument struct
+ *
+ * Return: as mojo_op_call(), or -ENOTTY for an unknown number.
+ */
+long mojo_op_ioctl(struct mojo_node *node, unsigned int cmd,
+		   void __user *uarg)
+{
+	const struct mojo_op *op = mojo_op_find(cmd);
 
-	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uarg, buf, size))
-		return -EFAULT;
-	return ret;
+	if (!op)
+		return -ENOTTY;
+	return mojo_op_call(node, op, uarg, false);
 }
 
 /**

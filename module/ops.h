@@ -46,7 +46,9 @@ struct mojo_node;
  * @park:    for io_uring (uring.h): what an asynchronous command of this
  *           operation waits for instead of failing with -EAGAIN
  * @try_handler: for operations that block (MOJO_IOC_WAIT): a variant that
- *           returns -EAGAIN instead of blocking, for asynchronous commands
+ *           returns -EAGAIN instead of blocking, for asynchronous commands;
+ *           otherwise it gives the handler's results (a WAIT with a timeout
+ *           of 0 polls: -ETIMEDOUT)
  */
 struct mojo_op {
 	unsigned int cmd;
@@ -75,6 +77,10 @@ enum mojo_park {
 const struct mojo_op *mojo_op_find(unsigned int cmd);
 long mojo_op_ioctl(struct mojo_node *node, unsigned int cmd,
 		   void __user *uarg);
+long mojo_op_call(struct mojo_node *node, const struct mojo_op *op,
+		  void __user *uarg, bool nonblock);
+long mojo_op_copy_out(const struct mojo_op *op, void __user *uarg,
+		      const void *buf, long ret);
 u64 mojo_op_features(void);
 bool mojo_op_copies_back(const struct mojo_op *op, long ret);
 

@@ -95,8 +95,6 @@ static void mojo_req_free(struct mojo_uring_req *req)
 }
 
 static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags);
-static int mojo_op_try(struct mojo_node *node, const struct mojo_op *op,
-		       void __user *uarg);
 
 /* Fire a parked command: whoever wins the cmpxchg queues its task work. */
 static bool mojo_req_fire(struct mojo_uring_req *req)
@@ -197,7 +195,6 @@ void mojo_uring_port_changed(struct mojo_port *port)
 static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 {
 	const struct mojo_op *op = req->op;
-	size_t size = _IOC_SIZE(op->cmd);
 	struct mojo_port *port;
 	u64 sat, able;
 	u32 budget;
@@ -240,10 +237,7 @@ static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 			mojo_req_fire(req);
 		return -EIOCBQUEUED;
 	}
-	if (mojo_op_copies_back(op, ret) && (_IOC_DIR(op->cmd) & _IOC_READ) &&
-	    copy_to_user(req->uarg, req->buf, size))
-		ret = -EFAULT;
-	return ret;
+	return mojo_op_copy_out(op, req->uarg, req->buf, ret);
 }
 
 static void mojo_req_track(struct mojo_uring_req *req)
@@ -343,15 +337,16 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	if (!op)
 		return -ENOTTY;
 	if ((c.flags & MOJO_URING_SYNC) || op->park == MOJO_PARK_NONE)
-		return mojo_uring_result(cmd, mojo_op_ioctl(node, cmd->cmd_op,
-							    u64_to_user_ptr(c.arg)),
+		return mojo_uring_result(cmd, mojo_op_call(node, op,
+							   u64_to_user_ptr(c.arg),
+							   false),
 					 issue_flags);
 
 	/*
 	 * Most asynchronous commands find their message, data or signal at
 	 * once: try without allocating, and set up a request only to park.
 	 */
-	ret = mojo_op_try(node, op, u64_to_user_ptr(c.arg));
+	ret = mojo_op_call(node, op, u64_to_user_ptr(c.arg), true);
 	if (ret != -EAGAIN)
 		return ret;
 
@@ -396,33 +391,6 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		return ret;
 	mojo_req_untrack(req);
 	mojo_req_free(req);
-	return ret;
-}
-
-/*
- * One attempt on a stack copy of the argument struct, as the ioctl does it
- * but never blocking: -EAGAIN when the command has to park.
- */
-static int mojo_op_try(struct mojo_node *node, const struct mojo_op *op,
-		       void __user *uarg)
-{
-	u64 buf[MOJO_OP_ARG_MAX / sizeof(u64)];
-	size_t size = _IOC_SIZE(op->cmd);
-	long ret;
-
-	if (copy_from_user(buf, uarg, size))
-		return -EFAULT;
-	/* A WAIT with a timeout of 0 polls: that is the ioctl's behaviour. */
-	if (op->park == MOJO_PARK_SIGNALS &&
-	    ((struct mojo_signals_args *)buf)->timeout_ns == 0)
-		ret = op->handler(node, buf);
-	else
-		ret = (op->try_handler ?: op->handler)(node, buf);
-	if (ret == -EAGAIN)
-		return ret;
-	if (mojo_op_copies_back(op, ret) && (_IOC_DIR(op->cmd) & _IOC_READ) &&
-	    copy_to_user(uarg, buf, size))
-		ret = -EFAULT;
 	return ret;
 }
 
