@@ -552,7 +552,13 @@ long mojo_msgpipe_op_query(struct mojo_node *node, void *arg)
  * Sleeps on the port's waitqueue, which lives as long as the reference
  * this call holds on the port.
  *
- * Return: 0, -EPIPE, -ETIMEDOUT, -EINTR, -ECANCELED, -EINVAL, -EBADF.
+ * An interrupted wait returns -ERESTARTNOHAND: a signal handler makes it
+ * -EINTR for the caller, while anything else that wakes the task with no
+ * handler to run (task work, such as io_uring's TIF_NOTIFY_SIGNAL, or a
+ * stop) restarts the call, with its timeout counted anew.
+ *
+ * Return: 0, -EPIPE, -ETIMEDOUT, -ERESTARTNOHAND, -ECANCELED, -EINVAL,
+ * -EBADF.
  */
 long mojo_msgpipe_op_wait(struct mojo_node *node, void *arg)
 {
@@ -574,7 +580,7 @@ long mojo_msgpipe_op_wait(struct mojo_node *node, void *arg)
 	} else if (a->timeout_ns == MOJO_TIMEOUT_INFINITE) {
 		w = wait_event_interruptible(p->wq, mojo_wait_done(p, node, a, &ret));
 		if (w)
-			ret = -EINTR;
+			ret = -ERESTARTNOHAND;
 	} else {
 		ktime_t t = ns_to_ktime(min_t(u64, a->timeout_ns, KTIME_MAX));
 
@@ -584,7 +590,7 @@ long mojo_msgpipe_op_wait(struct mojo_node *node, void *arg)
 		if (w == -ETIME)
 			ret = -ETIMEDOUT;
 		else if (w)
-			ret = -EINTR;
+			ret = -ERESTARTNOHAND;
 	}
 	mojo_port_put(p);
 	return ret;

@@ -7,6 +7,7 @@
 #include <linux/file.h>
 #include <linux/hrtimer.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
@@ -294,6 +295,11 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 }
 
 /*
+ * The result of a command that ran at once. A MOJO_URING_SYNC wait that
+ * was interrupted cannot be restarted the way the ioctl is: it fails with
+ * -EINTR for a signal and with -EAGAIN ("submit again") when only task
+ * work woke the task, which io_uring_enter() runs on its way out.
+ *
  * io_uring takes -EAGAIN from ->uring_cmd() as "issue this again from an
  * io-wq worker". Ours is a result (no data yet, ring full), so post it
  * here: the command completes at once, in the submitter, and no worker
@@ -303,6 +309,8 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 static int mojo_uring_result(struct io_uring_cmd *cmd, int ret,
 			     unsigned int issue_flags)
 {
+	if (ret == -ERESTARTNOHAND)
+		ret = task_sigpending(current) ? -EINTR : -EAGAIN;
 	if (ret != -EAGAIN)
 		return ret;
 	io_uring_cmd_done(cmd, ret, 0, issue_flags);

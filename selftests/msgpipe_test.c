@@ -4,6 +4,7 @@
  * fuse, quotas, export/import and node death. One behaviour per TEST; bad
  * input is checked to change nothing by reading the state back.
  */
+#include <liburing.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -667,6 +668,38 @@ TEST_F(pipe, wait_is_interrupted_by_a_signal)
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	ualarm(50000, 0);
 	EXPECT_EQ(-EINTR, mojo_wait(self->node, self->h1, R, MOJO_TIMEOUT_INFINITE, NULL, NULL));
+}
+
+TEST_F(pipe, wait_is_interrupted_by_a_signal_even_with_sa_restart)
+{
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ualarm(50000, 0);
+	EXPECT_EQ(-EINTR, mojo_wait(self->node, self->h1, R, MOJO_TIMEOUT_INFINITE, NULL, NULL));
+}
+
+/*
+ * Closing an io_uring ring makes its exit work queue task work on every
+ * task that used it, which sets TIF_NOTIFY_SIGNAL on us for a moment. That
+ * is no signal: a wait must not fail with -EINTR because of it.
+ */
+TEST_F(pipe, wait_is_not_cut_short_by_io_uring_task_work)
+{
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ(0, io_uring_queue_init(2, &ring, 0));
+		io_uring_prep_nop(io_uring_get_sqe(&ring));
+		ASSERT_EQ(1, io_uring_submit(&ring));
+		ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+		io_uring_cqe_seen(&ring, cqe);
+		io_uring_queue_exit(&ring);
+		EXPECT_EQ(-ETIMEDOUT, mojo_wait(self->node, self->h1, R, 100 * 1000 * 1000,
+						NULL, NULL));
+	}
 }
 
 TEST_F(nodes, messages_cross_nodes)

@@ -220,9 +220,11 @@ struct mojo_handle_args {
  *
  * MOJO_IOC_WAIT returns 0 once any of @signals is satisfied, -EPIPE once
  * none of them can ever be (e.g. READABLE after the peer closed and the
- * queue drained), -ETIMEDOUT, -EINTR on a signal, and -ECANCELED when the
- * handle is closed or sent away meanwhile. The out fields are written
- * on 0, -EPIPE and -ETIMEDOUT.
+ * queue drained), -ETIMEDOUT, -EINTR when a signal handler ran (with or
+ * without SA_RESTART), and -ECANCELED when the handle is closed or sent
+ * away meanwhile. A wait woken by anything else (task work, a stop and
+ * continue) is restarted by the kernel, its timeout counted anew. The out
+ * fields are written on 0, -EPIPE and -ETIMEDOUT.
  */
 struct mojo_signals_args {
 	__u32 handle;
@@ -536,7 +538,11 @@ struct mojo_data_pipe_info_args {
  * task exits or is killed, or when it closes its last descriptor of the
  * node. A peer that closes completes them with the closure result
  * (-EPIPE). With MOJO_URING_SYNC every operation behaves exactly as the
- * ioctl: -EAGAIN when empty, WAIT blocks in io_uring_enter().
+ * ioctl: -EAGAIN when empty, WAIT blocks in io_uring_enter(). One
+ * difference: where the kernel restarts an interrupted WAIT ioctl by itself
+ * (the task was woken by task work, with no signal handler to run), a
+ * MOJO_URING_SYNC WAIT completes with -EAGAIN, and the caller submits it
+ * again; a signal completes it with -EINTR, as the ioctl returns.
  */
 #define MOJO_URING_SYNC		_BITUL(0)
 

@@ -89,6 +89,7 @@ static int mojo_uring_call(int fd, unsigned long cmd, void *arg)
 	ring = mojo_thread_ring(&ret);
 	if (!ring)
 		return ret;
+again:
 	sqe = io_uring_get_sqe(ring);
 	if (!sqe)
 		return -EBUSY;
@@ -105,6 +106,9 @@ static int mojo_uring_call(int fd, unsigned long cmd, void *arg)
 		return ret;
 	ret = cqe->res;
 	io_uring_cqe_seen(ring, cqe);
+	/* A wait cut short by task work, not a signal: what ioctl restarts. */
+	if (cmd == MOJO_IOC_WAIT && ret == -EAGAIN)
+		goto again;
 	return ret;
 }
 
