@@ -108,10 +108,14 @@ demo)
 	echo "${MOJO_DEMO:-nodes pingpong uring_pingpong relay streamfile}" >"$root/etc/mojo-demo"
 	;;
 bench)
-	cp "$top"/build/bench/* "$root/bench/" 2>/dev/null ||
-		fail_early "no benchmarks built: run make"
+	# MOJO_BENCHES narrows the benchmarks, e.g. "uring_bench".
+	for b in ${MOJO_BENCHES:-*}; do
+		cp "$top"/build/bench/$b "$root/bench/" 2>/dev/null ||
+			fail_early "no benchmark $b built: run make"
+	done
 	;;
 esac
+[ -z "${MOJO_EXTRA_ROOT:-}" ] || cp -a "$MOJO_EXTRA_ROOT"/. "$root/"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 
 # ---- boot ------------------------------------------------------------------------
