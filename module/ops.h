@@ -6,12 +6,13 @@
  * DOC: Operation table
  *
  * Every mojoports operation is one entry of a single table, indexed by the
- * nr field of its ioctl number. Each submission path (ioctl(2) now, the
- * io_uring uring_cmd path later) looks the entry up with mojo_op_find(),
- * copies the argument struct into kernel memory, calls the handler on that
- * copy and, when the handler succeeds, copies the struct back. Handlers
- * never see a user pointer to their argument struct and cannot tell which
- * path called them, so a new path needs no new logic.
+ * nr field of its ioctl number. Both submission paths, ioctl(2) and
+ * io_uring's uring_cmd, look the entry up with mojo_op_find() and run it
+ * with mojo_op_call(), which copies the argument struct into kernel memory,
+ * calls the handler on that copy and, when the handler succeeds, copies the
+ * struct back. Handlers never see a user pointer to their argument struct
+ * and cannot tell which path called them, so a new path needs no new
+ * logic.
  *
  * A lookup matches the whole ioctl number (type, nr, direction and size),
  * so a caller built against a different layout of an argument struct gets
