@@ -358,13 +358,23 @@ static void floor_costs(double *ioctl_us, double *uring_us, double *nop_us)
 	close(node);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	double pu = pingpong_mojo(1), pi = pingpong_mojo(0), px = pingpong_unix();
-	double tu = throughput_uring(), ti = throughput_ioctl(), tx = throughput_unix();
-	double fi, fu, fn;
-	int missed = tu / ti < 2.0 || tu < 3 * tx;
+	double pu, pi, px, tu, ti, tx, fi, fu, fn;
+	int missed;
 
+	/* One part alone, for scripts/profile.sh: "pingpong N" (1: io_uring). */
+	if (argc == 3 && !strcmp(argv[1], "pingpong")) {
+		printf("pingpong %s: %.1f us\n", argv[2], pingpong_mojo(atoi(argv[2])));
+		return 0;
+	}
+	pu = pingpong_mojo(1);
+	pi = pingpong_mojo(0);
+	px = pingpong_unix();
+	tu = throughput_uring();
+	ti = throughput_ioctl();
+	tx = throughput_unix();
+	missed = tu / ti < 2.0 || tu < 3 * tx;
 	floor_costs(&fi, &fu, &fn);
 
 	printf("bench uring_pingpong_64 uring_us=%.1f ioctl_us=%.1f af_unix_us=%.1f\n",
