@@ -6,6 +6,7 @@
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/hrtimer.h>
+#include <linux/percpu-refcount.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -97,6 +98,18 @@ static void mojo_req_free(struct mojo_uring_req *req)
 
 static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags);
 
+/*
+ * Has the ring the command was submitted on been closed? Its commands can
+ * complete to nobody then: they must be cancelled, never run (a read would
+ * take a message no one will see). io_uring kills the ring's reference
+ * count when the last descriptor of the ring goes; the request pins the
+ * ring, so the count is there to look at.
+ */
+static bool mojo_req_ring_dying(struct mojo_uring_req *req)
+{
+	return percpu_ref_is_dying(&cmd_to_io_kiocb(req->cmd)->ctx->refs);
+}
+
 /* Fire a parked command: whoever wins the cmpxchg queues its task work. */
 static bool mojo_req_fire(struct mojo_uring_req *req)
 {
@@ -177,7 +190,8 @@ void mojo_uring_port_changed(struct mojo_port *port)
 	sat = mojo_port_signals(port, &able);
 	budget = mojo_port_read_budget(port);
 	list_for_each_entry_safe(req, tmp, &port->uring_pending, link)
-		if (mojo_req_ready(req, port, sat, able, &budget))
+		if (mojo_req_ring_dying(req) ||
+		    mojo_req_ready(req, port, sat, able, &budget))
 			list_move_tail(&req->link, &kick);
 	spin_unlock(&port->lock);
 
@@ -273,9 +287,12 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	spin_unlock(&port->lock);
 	atomic_set(&req->state, MOJO_REQ_RUNNING);
 
-	/* Not in the submitter: it is exiting (io_uring's fallback work). */
+	/*
+	 * Not in the submitter: it is exiting (io_uring's fallback work).
+	 * Cancelled, too, when nobody will read the completion.
+	 */
 	if (req->cancelled || current != req->task ||
-	    (current->flags & PF_EXITING)) {
+	    (current->flags & PF_EXITING) || mojo_req_ring_dying(req)) {
 		ret = -ECANCELED;
 	} else {
 		spin_lock(&port->lock);
@@ -420,16 +437,17 @@ static void mojo_uring_cancel_where(bool (*match)(struct mojo_uring_req *, void 
 	spin_unlock(&mojo_uring_lock);
 }
 
-static bool mojo_req_task_exiting(struct mojo_uring_req *req, void *data)
+/* The reaper's choice: the submitter is exiting, or the ring was closed. */
+static bool mojo_req_orphaned(struct mojo_uring_req *req, void *data)
 {
-	return req->task->flags & PF_EXITING;
+	return (req->task->flags & PF_EXITING) || mojo_req_ring_dying(req);
 }
 
 static void mojo_uring_reap(struct work_struct *work)
 {
 	bool again;
 
-	mojo_uring_cancel_where(mojo_req_task_exiting, NULL);
+	mojo_uring_cancel_where(mojo_req_orphaned, NULL);
 	spin_lock(&mojo_uring_lock);
 	again = !list_empty(&mojo_uring_parked);
 	spin_unlock(&mojo_uring_lock);

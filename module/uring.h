@@ -24,9 +24,11 @@
  * cmpxchg, whether the firer is a kick, the WAIT timeout (an hrtimer), or
  * a canceller. Cancellation: a port that leaves its node fails its commands
  * with -ECANCELED when they run; a delayed work looks every
- * MOJO_URING_REAP_MS for commands whose submitting task is exiting (6.1 has
- * no uring_cmd cancellation hook, and an exiting task's io_uring teardown
- * waits for them) and fires them with -ECANCELED; flush() of a task's last
+ * MOJO_URING_REAP_MS for commands whose submitting task is exiting or whose
+ * ring was closed (6.1 has no uring_cmd cancellation hook, and io_uring's
+ * teardown of the task or the ring waits for them) and fires them with
+ * -ECANCELED; a command on a closed ring is never run, so it cannot take a
+ * message or data that nobody would see; flush() of a task's last
  * descriptor of the node cancels that task's commands.
  *
  * Locking: &mojo_port.lock protects the port's @uring_pending list;

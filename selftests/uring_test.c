@@ -466,6 +466,28 @@ TEST_F(ur, closing_the_last_node_fd_cancels_its_commands)
 	self->node = mojo_open_node();
 }
 
+/*
+ * A ring closed with a read still pending on it: the read can never
+ * complete to anyone, so it must not take the next message either.
+ */
+TEST_F(ur, closing_the_ring_cancels_its_pending_reads)
+{
+	struct mojo_read_message_args a;
+	char buf[8] = { 0 };
+
+	prep_read(&self->ring, self->node, &a, self->h1, buf, 8, 1);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	usleep(20000);
+	io_uring_queue_exit(&self->ring);
+	usleep(100000);
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "kept"));
+	usleep(100000);
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+	EXPECT_STREQ("kept", buf);
+	/* The fixture's teardown exits the ring again. */
+	ASSERT_EQ(0, io_uring_queue_init(8, &self->ring, 0));
+}
+
 /* A child parks @n commands on a pipe of its own node, then exits or dies. */
 static pid_t park_and_linger(int n, int *ready)
 {

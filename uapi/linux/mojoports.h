@@ -535,14 +535,15 @@ struct mojo_data_pipe_info_args {
  * commands pending on one handle complete in the order they were
  * submitted), when a WAIT's timeout expires (-ETIMEDOUT), or with
  * -ECANCELED when the handle is closed or sent away, when the submitting
- * task exits or is killed, or when it closes its last descriptor of the
- * node. A peer that closes completes them with the closure result
- * (-EPIPE). With MOJO_URING_SYNC every operation behaves exactly as the
- * ioctl: -EAGAIN when empty, WAIT blocks in io_uring_enter(). One
- * difference: where the kernel restarts an interrupted WAIT ioctl by itself
- * (the task was woken by task work, with no signal handler to run), a
- * MOJO_URING_SYNC WAIT completes with -EAGAIN, and the caller submits it
- * again; a signal completes it with -EINTR, as the ioctl returns.
+ * task exits or is killed, when it closes its last descriptor of the node,
+ * or when the ring is closed (a pending read then takes nothing). A peer
+ * that closes completes them with the closure result (-EPIPE). With
+ * MOJO_URING_SYNC every operation behaves exactly as the ioctl: -EAGAIN
+ * when empty, WAIT blocks in io_uring_enter(). One difference: where the
+ * kernel restarts an interrupted WAIT ioctl by itself (the task was woken
+ * by task work, with no signal handler to run), a MOJO_URING_SYNC WAIT
+ * completes with -EAGAIN, and the caller submits it again; a signal
+ * completes it with -EINTR, as the ioctl returns.
  */
 #define MOJO_URING_SYNC		_BITUL(0)
 
