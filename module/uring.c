@@ -27,6 +27,17 @@
 
 #define MOJO_URING_REAP_MS	50
 
+/*
+ * From 6.7, io_uring calls ->uring_cmd() with IO_URING_F_CANCEL for every
+ * command marked cancelable when its task exits or its ring goes away, and
+ * no polling is needed. 6.1 has no such hook: the reaper polls.
+ */
+#ifdef MOJO_HAVE_URING_CMD_CANCEL
+#define MOJO_URING_REAPER	false
+#else
+#define MOJO_URING_REAPER	true
+#endif
+
 enum {
 	MOJO_REQ_RUNNING,	/* being issued or run; on no list */
 	MOJO_REQ_PARKED,	/* on a port's list, waiting to be fired */
@@ -118,6 +129,21 @@ static bool mojo_req_fire(struct mojo_uring_req *req)
 		return false;
 	io_uring_cmd_complete_in_task(req->cmd, mojo_uring_fired);
 	return true;
+}
+
+/*
+ * Fire a parked command to be completed with -ECANCELED; mojo_uring_lock
+ * held. One that is not parked is running, or its task work is queued: it
+ * completes or parks again without help, and is looked at again then.
+ */
+static void mojo_req_cancel(struct mojo_uring_req *req)
+{
+	lockdep_assert_held(&mojo_uring_lock);
+	if (atomic_read(&req->state) != MOJO_REQ_PARKED)
+		return;
+	req->cancelled = true;
+	/* The task work unlinks it; the port keeps it till then. */
+	mojo_req_fire(req);
 }
 
 static enum hrtimer_restart mojo_uring_timeout(struct hrtimer *timer)
@@ -263,7 +289,7 @@ static void mojo_req_track(struct mojo_uring_req *req)
 	first = list_empty(&mojo_uring_parked);
 	list_add_tail(&req->all, &mojo_uring_parked);
 	spin_unlock(&mojo_uring_lock);
-	if (first)
+	if (first && MOJO_URING_REAPER)
 		schedule_delayed_work(&mojo_uring_reaper,
 				      msecs_to_jiffies(MOJO_URING_REAP_MS));
 }
@@ -344,13 +370,23 @@ static int mojo_uring_result(struct io_uring_cmd *cmd, int ret,
 int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct mojo_node *node = cmd->file->private_data;
-	const u8 *area = mojo_cmd_area(cmd);
 	struct mojo_uring_cmd c;
 	const struct mojo_op *op;
 	struct mojo_uring_req *req;
 	ktime_t timeout = 0;
+	const u8 *area;
 	int ret;
 
+#ifdef MOJO_HAVE_URING_CMD_CANCEL
+	/* The task or the ring is going away; the SQE may be gone too. */
+	if (issue_flags & IO_URING_F_CANCEL) {
+		spin_lock(&mojo_uring_lock);
+		mojo_req_cancel(*mojo_req_slot(cmd));
+		spin_unlock(&mojo_uring_lock);
+		return 0;
+	}
+#endif
+	area = mojo_cmd_area(cmd);
 	memcpy(&c, area, sizeof(c));
 	if (c.reserved || (c.flags & ~MOJO_URING_SYNC))
 		return -EINVAL;
@@ -411,12 +447,25 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	if (op->park == MOJO_PARK_SIGNALS &&
 	    ((struct mojo_signals_args *)req->buf)->timeout_ns != MOJO_TIMEOUT_INFINITE)
 		hrtimer_start(&req->timer, timeout, HRTIMER_MODE_REL);
+#ifdef MOJO_HAVE_URING_CMD_CANCEL
+	io_uring_cmd_mark_cancelable(cmd, issue_flags);
+#endif
 	ret = mojo_req_run(req, true);
 	if (ret == -EIOCBQUEUED)
 		return ret;
 	mojo_req_untrack(req);
+#ifdef MOJO_HAVE_URING_CMD_CANCEL
+	/*
+	 * Only io_uring_cmd_done() takes a cancelable command off io_uring's
+	 * list, and a cancel may look at @req until it has.
+	 */
+	io_uring_cmd_done(cmd, ret, 0, issue_flags);
+	mojo_req_free(req);
+	return -EIOCBQUEUED;
+#else
 	mojo_req_free(req);
 	return ret;
+#endif
 }
 
 /* Fire every tracked command @match selects, with -ECANCELED. */
@@ -426,14 +475,9 @@ static void mojo_uring_cancel_where(bool (*match)(struct mojo_uring_req *, void 
 	struct mojo_uring_req *req;
 
 	spin_lock(&mojo_uring_lock);
-	list_for_each_entry(req, &mojo_uring_parked, all) {
-		if (!match(req, data) ||
-		    atomic_read(&req->state) != MOJO_REQ_PARKED)
-			continue;
-		req->cancelled = true;
-		/* The task work unlinks it; the port keeps it till then. */
-		mojo_req_fire(req);
-	}
+	list_for_each_entry(req, &mojo_uring_parked, all)
+		if (match(req, data))
+			mojo_req_cancel(req);
 	spin_unlock(&mojo_uring_lock);
 }
 

@@ -23,13 +23,16 @@
  * Exactly one party fires a parked command: @state goes PARKED -> FIRED by
  * cmpxchg, whether the firer is a kick, the WAIT timeout (an hrtimer), or
  * a canceller. Cancellation: a port that leaves its node fails its commands
- * with -ECANCELED when they run; a delayed work looks every
- * MOJO_URING_REAP_MS for commands whose submitting task is exiting or whose
- * ring was closed (6.1 has no uring_cmd cancellation hook, and io_uring's
- * teardown of the task or the ring waits for them) and fires them with
- * -ECANCELED; a command on a closed ring is never run, so it cannot take a
- * message or data that nobody would see; flush() of a task's last
- * descriptor of the node cancels that task's commands.
+ * with -ECANCELED when they run. io_uring's teardown of an exiting task or
+ * of a closed ring waits for the task's or the ring's commands: where the
+ * kernel has the uring_cmd cancellation hook (6.7 on), parked commands are
+ * marked cancelable and io_uring asks for them (IO_URING_F_CANCEL); on 6.1,
+ * which has none, a delayed work looks every MOJO_URING_REAP_MS, while any
+ * command is parked, for commands whose task is exiting or whose ring was
+ * closed. Either way they are fired with -ECANCELED. A command on a closed
+ * ring is never run, so it cannot take a message or data that nobody would
+ * see. flush() of a task's last descriptor of the node cancels that task's
+ * commands.
  *
  * Locking: &mojo_port.lock protects the port's @uring_pending list;
  * mojo_uring_lock (a spinlock) protects the global list of parked commands
