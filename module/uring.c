@@ -267,15 +267,18 @@ static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 		req->port = port;
 		list_add_tail(&req->link, &port->uring_pending);
 		atomic_set(&req->state, MOJO_REQ_PARKED);
-		spin_unlock(&port->lock);
 		/*
 		 * A timeout that expired while we ran could not fire us (we
 		 * were not parked): fire now. The cmpxchg in mojo_req_fire()
-		 * lets only one of us do it.
+		 * lets only one of us do it. Still under the port lock: once
+		 * it drops, a kick may fire the command and, when we run
+		 * outside the submitter (io-wq), its task work may complete
+		 * and free it.
 		 */
 		smp_mb();	/* pairs with mojo_uring_timeout() */
 		if (READ_ONCE(req->timed_out))
 			mojo_req_fire(req);
+		spin_unlock(&port->lock);
 		return -EIOCBQUEUED;
 	}
 	return mojo_op_copy_out(op, req->uarg, req->buf, ret);
@@ -334,14 +337,22 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	}
 	mojo_req_untrack(req);
 	io_uring_cmd_done(cmd, ret, 0, issue_flags);
+	/*
+	 * A kick may have given this command the unit of read budget of a
+	 * queued message: cancelled, it did not take the message, so the
+	 * next command parked on the port gets its turn.
+	 */
+	if (ret == -ECANCELED)
+		mojo_uring_port_changed(port);
 	mojo_req_free(req);
 }
 
 /*
  * The result of a command that ran at once. A MOJO_URING_SYNC wait that
  * was interrupted cannot be restarted the way the ioctl is: it fails with
- * -EINTR for a signal and with -EAGAIN ("submit again") when only task
- * work woke the task, which io_uring_enter() runs on its way out.
+ * -EINTR while a signal is pending and with -EAGAIN ("submit again") when
+ * only task work woke the task, which io_uring_enter() runs on its way
+ * out. Its argument struct already holds the time it has left.
  *
  * io_uring takes -EAGAIN from ->uring_cmd() as "issue this again from an
  * io-wq worker". Ours is a result (no data yet, ring full), so post it
@@ -481,10 +492,14 @@ static void mojo_uring_cancel_where(bool (*match)(struct mojo_uring_req *, void 
 	spin_unlock(&mojo_uring_lock);
 }
 
-/* The reaper's choice: the submitter is exiting, or the ring was closed. */
+/*
+ * The reaper's choice: the ring was closed, or the submitter is exiting or
+ * in execve(), where io_uring waits for all of its commands to go.
+ */
 static bool mojo_req_orphaned(struct mojo_uring_req *req, void *data)
 {
-	return (req->task->flags & PF_EXITING) || mojo_req_ring_dying(req);
+	return (req->task->flags & PF_EXITING) || req->task->in_execve ||
+	       mojo_req_ring_dying(req);
 }
 
 static void mojo_uring_reap(struct work_struct *work)

@@ -536,6 +536,54 @@ TEST(sigkill_with_1000_commands_pending)
 	close(ready);
 }
 
+/* Wait up to @ms for @pid to end; its status, or -1 (then it is killed). */
+static int wait_ms(pid_t pid, int ms)
+{
+	int status;
+
+	for (; ms > 0; ms -= 10) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+/*
+ * execve() waits for every command of the task to go (io_uring cancels
+ * them): a command parked on a node must not hold the exec up.
+ */
+TEST(execve_with_commands_pending)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct mojo_read_message_args a;
+		struct io_uring ring;
+		uint32_t h0, h1;
+		char buf[4];
+		int node = mojo_open_node();
+
+		if (node < 0 || io_uring_queue_init(8, &ring, 0) ||
+		    mojo_create_message_pipe(node, &h0, &h1))
+			_exit(1);
+		prep_read(&ring, node, &a, h1, buf, sizeof(buf), 1);
+		if (io_uring_submit(&ring) != 1)
+			_exit(2);
+		usleep(20000);
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(3);
+	}
+	status = wait_ms(pid, 10000);
+	ASSERT_NE(-1, status);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
 TEST(task_exit_with_commands_pending)
 {
 	int status, ready;
