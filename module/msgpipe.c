@@ -555,7 +555,9 @@ long mojo_msgpipe_op_query(struct mojo_node *node, void *arg)
  * An interrupted wait returns -ERESTARTNOHAND: a signal handler makes it
  * -EINTR for the caller, while anything else that wakes the task with no
  * handler to run (task work, such as io_uring's TIF_NOTIFY_SIGNAL, or a
- * stop) restarts the call, with its timeout counted anew.
+ * stop) restarts the call. A finite wait writes the time it has left into
+ * @arg->timeout_ns first, so that however often it is restarted, it ends
+ * when the first call would have.
  *
  * Return: 0, -EPIPE, -ETIMEDOUT, -ERESTARTNOHAND, -ECANCELED, -EINVAL,
  * -EBADF.
@@ -583,14 +585,23 @@ long mojo_msgpipe_op_wait(struct mojo_node *node, void *arg)
 			ret = -ERESTARTNOHAND;
 	} else {
 		ktime_t t = ns_to_ktime(min_t(u64, a->timeout_ns, KTIME_MAX));
+		ktime_t end = ktime_add_safe(ktime_get(), t);
 
 		w = wait_event_interruptible_hrtimeout(p->wq,
 						       mojo_wait_done(p, node, a, &ret),
 						       t);
-		if (w == -ETIME)
+		if (w == -ETIME) {
 			ret = -ETIMEDOUT;
-		else if (w)
-			ret = -ERESTARTNOHAND;
+		} else if (w) {
+			/* A restart waits only for the time that is left. */
+			t = ktime_sub(end, ktime_get());
+			if (t > 0) {
+				a->timeout_ns = ktime_to_ns(t);
+				ret = -ERESTARTNOHAND;
+			} else {
+				ret = -ETIMEDOUT;
+			}
+		}
 	}
 	mojo_port_put(p);
 	return ret;

@@ -51,7 +51,7 @@ static const struct mojo_op mojo_ops[] = {
 		.feature = MOJO_FEATURE_SIGNALS,
 		.name = "wait",
 		.handler = mojo_msgpipe_op_wait,
-		.out_errs = { EPIPE, ETIMEDOUT },
+		.out_errs = { EPIPE, ETIMEDOUT, ERESTARTNOHAND },
 		.park = MOJO_PARK_SIGNALS,
 		.try_handler = mojo_msgpipe_op_wait_try,
 	},

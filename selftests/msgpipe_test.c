@@ -702,6 +702,66 @@ TEST_F(pipe, wait_is_not_cut_short_by_io_uring_task_work)
 	}
 }
 
+struct kicker {
+	int node;
+	uint32_t h;
+	int n;
+};
+
+/* Write @n messages 20 ms apart: each completes a read pending on a ring. */
+static void *kick_reads(void *p)
+{
+	struct kicker *k = p;
+	int i;
+
+	for (i = 0; i < k->n; i++) {
+		usleep(20000);
+		mojo_test_write_str(k->node, k->h, "k");
+	}
+	return NULL;
+}
+
+/*
+ * Task work that keeps arriving restarts a finite wait again and again:
+ * each restart must wait only for the time left, not the whole timeout.
+ */
+TEST_F(pipe, restarted_finite_wait_ends_on_time)
+{
+	struct mojo_read_message_args r[30];
+	struct kicker k = { self->node, 0, 30 };
+	struct timespec t0, t1;
+	struct io_uring ring;
+	uint32_t q0, q1;
+	char buf[30][4];
+	pthread_t t;
+	long ms;
+	int i;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &q0, &q1));
+	ASSERT_EQ(0, io_uring_queue_init(32, &ring, 0));
+	/* Reads pending on q1: each message to it queues task work on us. */
+	for (i = 0; i < 30; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		r[i].handle = q1;
+		r[i].bytes = (uintptr_t)buf[i];
+		r[i].num_bytes = sizeof(buf[i]);
+		mojo_uring_prep_read_message(io_uring_get_sqe(&ring), self->node, &r[i]);
+	}
+	ASSERT_EQ(30, io_uring_submit(&ring));
+	k.h = q0;
+	ASSERT_EQ(0, pthread_create(&t, NULL, kick_reads, &k));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(-ETIMEDOUT, mojo_wait(self->node, self->h1, R, 200 * 1000 * 1000,
+					NULL, NULL));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	EXPECT_GE(ms, 190);
+	/* The kicks go on for 600 ms: a timeout counted anew would run past. */
+	EXPECT_LT(ms, 450);
+	pthread_join(t, NULL);
+	io_uring_queue_exit(&ring);
+}
+
 TEST_F(nodes, messages_cross_nodes)
 {
 	char buf[16];

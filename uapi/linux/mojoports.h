@@ -223,8 +223,10 @@ struct mojo_handle_args {
  * queue drained), -ETIMEDOUT, -EINTR when a signal handler ran (with or
  * without SA_RESTART), and -ECANCELED when the handle is closed or sent
  * away meanwhile. A wait woken by anything else (task work, a stop and
- * continue) is restarted by the kernel, its timeout counted anew. The out
- * fields are written on 0, -EPIPE and -ETIMEDOUT.
+ * continue) is restarted by the kernel. The out fields are written on 0,
+ * -EPIPE and -ETIMEDOUT; an interrupted finite wait also writes the time
+ * it had left into @timeout_ns (before -EINTR too), so that a restart ends
+ * when the first call would have.
  */
 struct mojo_signals_args {
 	__u32 handle;
@@ -536,14 +538,15 @@ struct mojo_data_pipe_info_args {
  * submitted), when a WAIT's timeout expires (-ETIMEDOUT), or with
  * -ECANCELED when the handle is closed or sent away, when the submitting
  * task exits or is killed, when it closes its last descriptor of the node,
- * or when the ring is closed (a pending read then takes nothing). A peer
+ * or when the ring is closed (a read still parked takes nothing). A peer
  * that closes completes them with the closure result (-EPIPE). With
  * MOJO_URING_SYNC every operation behaves exactly as the ioctl: -EAGAIN
- * when empty, WAIT blocks in io_uring_enter(). One difference: where the
- * kernel restarts an interrupted WAIT ioctl by itself (the task was woken
- * by task work, with no signal handler to run), a MOJO_URING_SYNC WAIT
- * completes with -EAGAIN, and the caller submits it again; a signal
- * completes it with -EINTR, as the ioctl returns.
+ * when empty, WAIT blocks in io_uring_enter(). One difference: an
+ * interrupted WAIT cannot be restarted in place. Woken by task work alone,
+ * a MOJO_URING_SYNC WAIT completes with -EAGAIN, and the caller submits
+ * the same struct again (it holds the time left); with a signal pending it
+ * completes with -EINTR, also for a stop signal or a freeze, after which
+ * the ioctl would restart by itself.
  */
 #define MOJO_URING_SYNC		_BITUL(0)
 
