@@ -200,8 +200,7 @@ static u32 mojo_port_read_budget(struct mojo_port *port)
  */
 void mojo_uring_port_changed(struct mojo_port *port)
 {
-	struct mojo_uring_req *req, *tmp;
-	LIST_HEAD(kick);
+	struct mojo_uring_req *req;
 	u64 sat, able;
 	u32 budget;
 
@@ -212,19 +211,23 @@ void mojo_uring_port_changed(struct mojo_port *port)
 	 */
 	if (list_empty_careful(&port->uring_pending))
 		return;
+	/*
+	 * Fired under the lock and left on the list, which their task work
+	 * leaves under the lock: another firer (the timeout, a cancel) may
+	 * race with us, and a command that is fired may be gone as soon as
+	 * the lock drops.
+	 */
 	spin_lock(&port->lock);
 	sat = mojo_port_signals(port, &able);
 	budget = mojo_port_read_budget(port);
-	list_for_each_entry_safe(req, tmp, &port->uring_pending, link)
+	list_for_each_entry(req, &port->uring_pending, link) {
+		if (atomic_read(&req->state) != MOJO_REQ_PARKED)
+			continue;
 		if (mojo_req_ring_dying(req) ||
 		    mojo_req_ready(req, port, sat, able, &budget))
-			list_move_tail(&req->link, &kick);
-	spin_unlock(&port->lock);
-
-	list_for_each_entry_safe(req, tmp, &kick, link) {
-		list_del_init(&req->link);
-		mojo_req_fire(req);
+			mojo_req_fire(req);
 	}
+	spin_unlock(&port->lock);
 }
 
 /*
@@ -339,10 +342,10 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	io_uring_cmd_done(cmd, ret, 0, issue_flags);
 	/*
 	 * A kick may have given this command the unit of read budget of a
-	 * queued message: cancelled, it did not take the message, so the
-	 * next command parked on the port gets its turn.
+	 * queued message: failed or cancelled, it did not take the message,
+	 * so the next command parked on the port gets its turn.
 	 */
-	if (ret == -ECANCELED)
+	if (ret < 0)
 		mojo_uring_port_changed(port);
 	mojo_req_free(req);
 }
@@ -493,13 +496,19 @@ static void mojo_uring_cancel_where(bool (*match)(struct mojo_uring_req *, void 
 }
 
 /*
- * The reaper's choice: the ring was closed, or the submitter is exiting or
- * in execve(), where io_uring waits for all of its commands to go.
+ * The reaper's choice: the ring was closed, or io_uring is cancelling the
+ * submitter's commands and waiting for them to go (the task exits or
+ * calls execve(); in_idle is raised for that wait). The reaper runs only
+ * where the kernel has no cancellation hook (6.1): the field is 6.1's.
  */
 static bool mojo_req_orphaned(struct mojo_uring_req *req, void *data)
 {
-	return (req->task->flags & PF_EXITING) || req->task->in_execve ||
-	       mojo_req_ring_dying(req);
+#ifdef MOJO_HAVE_URING_CMD_CANCEL
+	return false;
+#else
+	return mojo_req_ring_dying(req) || (req->task->flags & PF_EXITING) ||
+	       atomic_read(&req->task->io_uring->in_idle);
+#endif
 }
 
 static void mojo_uring_reap(struct work_struct *work)

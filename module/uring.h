@@ -28,11 +28,14 @@
  * kernel has the uring_cmd cancellation hook (6.7 on), parked commands are
  * marked cancelable and io_uring asks for them (IO_URING_F_CANCEL); on 6.1,
  * which has none, a delayed work looks every MOJO_URING_REAP_MS, while any
- * command is parked, for commands whose task is exiting or in execve(), or
- * whose ring was closed. Either way they are fired with -ECANCELED. A
+ * command is parked, for commands whose ring was closed or whose task
+ * io_uring is cancelling (exit, execve()). Either way they are fired with -ECANCELED. A
  * parked command whose ring is found closed is not run again, so it cannot
  * take a message or data that nobody would see. flush() of a task's last
  * descriptor of the node cancels that task's commands.
+ *
+ * A kick fires commands under the port lock and leaves them on the list;
+ * their task work takes them off, under the lock, before anything else.
  *
  * Locking: &mojo_port.lock protects the port's @uring_pending list;
  * mojo_uring_lock (a spinlock) protects the global list of parked commands

@@ -143,6 +143,30 @@ TEST_F(ur, pending_reads_complete_in_submission_order)
 	}
 }
 
+/*
+ * A message wakes one pending read. When that read fails (its buffer is
+ * too small), the message is still queued and the next read must get it.
+ */
+TEST_F(ur, a_failed_pending_read_passes_the_message_on)
+{
+	struct mojo_read_message_args small, big;
+	char one[1], buf[8] = { 0 };
+	uint64_t tag;
+
+	prep_read(&self->ring, self->node, &small, self->h1, one, 1, 1);
+	prep_read(&self->ring, self->node, &big, self->h1, buf, 8, 2);
+	ASSERT_EQ(2, io_uring_submit(&self->ring));
+	usleep(20000);
+	EXPECT_TRUE(nothing_yet(&self->ring));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "four"));
+	EXPECT_EQ(-EMSGSIZE, reap(&self->ring, &tag));
+	EXPECT_EQ(1, tag);
+	EXPECT_EQ(4, small.num_bytes);
+	EXPECT_EQ(0, reap(&self->ring, &tag));
+	EXPECT_EQ(2, tag);
+	EXPECT_EQ(0, memcmp(buf, "four", 4));
+}
+
 TEST_F(ur, pending_waits_are_woken_by_peer_closed)
 {
 	struct mojo_signals_args pc, rd;
