@@ -20,8 +20,8 @@
  * - Fields documented as "out" are ignored on input and written on success.
  *   On failure the argument struct is not written back, except where an
  *   operation reports something with the error: MOJO_IOC_READ_MESSAGE on
- *   -EMSGSIZE, MOJO_IOC_WAIT on -EPIPE and -ETIMEDOUT, MOJO_IOC_ARM_TRAP on
- *   -EALREADY.
+ *   -EMSGSIZE, MOJO_IOC_WAIT on -EPIPE, -ETIMEDOUT and (the time left of a
+ *   finite wait) -EINTR, MOJO_IOC_ARM_TRAP on -EALREADY.
  * - A bad user pointer (the argument itself, or one carried inside it)
  *   fails with -EFAULT.
  * - New operations and behaviours are announced by MOJO_API_VERSION and by
@@ -226,7 +226,8 @@ struct mojo_handle_args {
  * continue) is restarted by the kernel. The out fields are written on 0,
  * -EPIPE and -ETIMEDOUT; an interrupted finite wait also writes the time
  * it had left into @timeout_ns (before -EINTR too), so that a restart ends
- * when the first call would have.
+ * when the first call would have (time spent stopped before the restart is
+ * not counted).
  */
 struct mojo_signals_args {
 	__u32 handle;
