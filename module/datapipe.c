@@ -10,6 +10,7 @@
 #include <linux/mount.h>
 #include <linux/overflow.h>
 #include <linux/pseudo_fs.h>
+#include <linux/refcount.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -102,7 +103,7 @@ static void mojo_dpipe_free(struct kref *ref)
 	unsigned int i;
 
 	vunmap(dp->vaddr);
-	/* Live user mappings hold their own references to the pages. */
+	/* Every user mapping held an endpoint, hence the ring: none is left. */
 	for (i = 0; i < dp->nr_pages; i++)
 		put_page(dp->pages[i]);
 	kvfree(dp->pages);
@@ -236,25 +237,109 @@ static u64 mojo_dp_map_offset(const struct mojo_port *port)
 	return (u64)port->map_id << MOJO_DP_MAP_SHIFT;
 }
 
+/* Which of &mojo_dpipe.map_gen an endpoint uses. */
+static unsigned int mojo_dp_end(const struct mojo_port *port)
+{
+	return port->kind == MOJO_PORT_DATA_PRODUCER ? 0 : 1;
+}
+
 /**
- * mojo_dpipe_revoke() - unmap an endpoint's ring from every process
- * @port: the endpoint, which has just left its node
+ * mojo_dpipe_revoke() - cut an endpoint's existing mappings off
+ * @port: the endpoint, which is leaving its node; the caller holds the
+ *        lock that makes the departure final (the node lock)
  *
- * Called before anyone else can receive the endpoint, so a new owner's
- * mappings are never hit. Context: may sleep.
+ * Bumps the endpoint's map generation: from here on, no mapping made
+ * before can fault a page in. The page table entries they already have
+ * stay until mojo_dpipe_zap(), which the caller runs once it has dropped
+ * its locks, before the endpoint can be used by its next owner.
+ * Context: may sleep.
  */
 void mojo_dpipe_revoke(struct mojo_port *port)
 {
 	struct mojo_dpipe *dp = port->dp;
 
 	mutex_lock(&dp->map_mutex);
-	unmap_mapping_range(mojo_inode->i_mapping, mojo_dp_map_offset(port),
-			    PAGE_ALIGN(dp->capacity), 1);
+	dp->map_gen[mojo_dp_end(port)]++;
 	mutex_unlock(&dp->map_mutex);
 }
 
-/* Mappings have no fault handler: an address not populated is SIGBUS. */
+/**
+ * mojo_dpipe_zap() - remove the page table entries of revoked mappings
+ * @port: an endpoint mojo_dpipe_revoke() was called on
+ *
+ * Every mapping of the endpoint loses its entries; those made after the
+ * revocation (by the next owner) fault them back in, the revoked ones get
+ * SIGBUS. Costs time in the number of mappings, so it runs with no lock
+ * another node could wait on. Context: may sleep.
+ */
+void mojo_dpipe_zap(struct mojo_port *port)
+{
+	unmap_mapping_range(mojo_inode->i_mapping, mojo_dp_map_offset(port),
+			    PAGE_ALIGN(port->dp->capacity), 1);
+}
+
+/**
+ * struct mojo_dp_map - what the mappings made by one mmap() call hold
+ * @ref:  one per vma: splitting or moving a mapping adds one
+ * @port: the endpoint mapped (a reference is held, so the ring lives on)
+ * @gen:  the endpoint's map generation when mmap() found it held by the
+ *        caller's node; the mapping is revoked once they differ
+ */
+struct mojo_dp_map {
+	refcount_t ref;
+	struct mojo_port *port;
+	u64 gen;
+};
+
+static void mojo_dpipe_vm_open(struct vm_area_struct *vma)
+{
+	struct mojo_dp_map *map = vma->vm_private_data;
+
+	refcount_inc(&map->ref);
+}
+
+static void mojo_dpipe_vm_close(struct vm_area_struct *vma)
+{
+	struct mojo_dp_map *map = vma->vm_private_data;
+
+	if (refcount_dec_and_test(&map->ref)) {
+		mojo_port_put(map->port);
+		kfree(map);
+	}
+}
+
+/*
+ * The only way a ring page enters a page table: the check that the
+ * mapping is not revoked and the insertion happen under the map mutex, the
+ * lock mojo_dpipe_revoke() bumps the generation under, so a page inserted
+ * before a revocation is removed by the zap that follows it.
+ */
+static vm_fault_t mojo_dpipe_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mojo_dp_map *map = vma->vm_private_data;
+	struct mojo_port *port = map->port;
+	struct mojo_dpipe *dp = port->dp;
+	unsigned long first = mojo_dp_map_offset(port) >> PAGE_SHIFT;
+	unsigned long idx = vmf->pgoff - first;
+	vm_fault_t ret;
+
+	if (vmf->pgoff < first || idx >= dp->nr_pages)
+		return VM_FAULT_SIGBUS;
+	mutex_lock(&dp->map_mutex);
+	if (dp->map_gen[mojo_dp_end(port)] != map->gen)
+		ret = VM_FAULT_SIGBUS;
+	else
+		ret = vmf_insert_pfn(vma, vmf->address,
+				     page_to_pfn(dp->pages[idx]));
+	mutex_unlock(&dp->map_mutex);
+	return ret;
+}
+
 static const struct vm_operations_struct mojo_dpipe_vm_ops = {
+	.open	= mojo_dpipe_vm_open,
+	.close	= mojo_dpipe_vm_close,
+	.fault	= mojo_dpipe_fault,
 };
 
 /**
@@ -262,19 +347,25 @@ static const struct vm_operations_struct mojo_dpipe_vm_ops = {
  * @node: the node of the file being mapped
  * @vma:  the new mapping; vm_pgoff names the endpoint
  *
+ * Inserts nothing: pages come in through mojo_dpipe_fault(), which
+ * re-checks the generation recorded here. The kernel links @vma where a
+ * revocation can find it only after this returns, so anything inserted
+ * here could escape one.
+ *
  * Return: 0; -EINVAL (no such endpoint, wrong size, MAP_PRIVATE); -EACCES
- * (not held by @node, or a writable consumer mapping); errors of
- * vm_insert_pages().
+ * (not held by @node, a writable consumer mapping, an executable one);
+ * -ENOMEM.
  */
 int mojo_dpipe_mmap(struct mojo_node *node, struct vm_area_struct *vma)
 {
 	unsigned long pgshift = MOJO_DP_MAP_SHIFT - PAGE_SHIFT;
 	unsigned long id = vma->vm_pgoff >> pgshift;
-	unsigned long num;
+	vm_flags_t clear = VM_MAYEXEC;
+	struct mojo_dp_map *map;
 	struct mojo_port *port;
 	struct mojo_dpipe *dp;
 	bool held;
-	int ret;
+	int ret = 0;
 
 	if (vma->vm_pgoff & ((1UL << pgshift) - 1) || id > U32_MAX)
 		return -EINVAL;
@@ -286,33 +377,52 @@ int mojo_dpipe_mmap(struct mojo_node *node, struct vm_area_struct *vma)
 	if (!port)
 		return -EINVAL;
 	dp = port->dp;
+	if (vma->vm_end - vma->vm_start != PAGE_ALIGN(dp->capacity) ||
+	    !(vma->vm_flags & VM_SHARED)) {
+		ret = -EINVAL;
+		goto fail;
+	}
+	if ((vma->vm_flags & VM_EXEC) ||
+	    (port->kind == MOJO_PORT_DATA_CONSUMER && (vma->vm_flags & VM_WRITE))) {
+		ret = -EACCES;
+		goto fail;
+	}
+	if (port->kind == MOJO_PORT_DATA_CONSUMER)
+		clear |= VM_MAYWRITE;
+	map = kmalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
+	if (!map) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	refcount_set(&map->ref, 1);
+	map->port = port;
 
 	mutex_lock(&dp->map_mutex);
 	spin_lock(&port->lock);
 	held = port->state == MOJO_PORT_RECEIVING && port->node == node;
 	spin_unlock(&port->lock);
-	if (!held) {
-		ret = -EACCES;
-		goto out;
-	}
-	if (vma->vm_end - vma->vm_start != PAGE_ALIGN(dp->capacity) ||
-	    !(vma->vm_flags & VM_SHARED)) {
-		ret = -EINVAL;
-		goto out;
-	}
-	if (port->kind == MOJO_PORT_DATA_CONSUMER) {
-		if (vma->vm_flags & VM_WRITE) {
-			ret = -EACCES;
-			goto out;
-		}
-		mojo_vma_flags_set(vma, 0, VM_MAYWRITE);
-	}
-	mojo_vma_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP, 0);
-	vma->vm_ops = &mojo_dpipe_vm_ops;
-	num = dp->nr_pages;
-	ret = vm_insert_pages(vma, vma->vm_start, dp->pages, &num);
-out:
+	map->gen = dp->map_gen[mojo_dp_end(port)];
 	mutex_unlock(&dp->map_mutex);
+	if (!held) {
+		kfree(map);
+		ret = -EACCES;
+		goto fail;
+	}
+
+	/*
+	 * Special PFN entries (VM_PFNMAP) with VM_IO: get_user_pages() and
+	 * friends refuse the mapping, so no page reference (vmsplice(),
+	 * io_uring registered buffers, /proc/pid/mem, process_vm_readv())
+	 * can outlive a revocation; madvise(MADV_DOFORK) cannot undo
+	 * VM_DONTCOPY; mprotect() cannot add what VM_MAY* no longer allows.
+	 */
+	mojo_vma_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTCOPY | VM_DONTEXPAND |
+			   VM_DONTDUMP, clear);
+	vma->vm_private_data = map;
+	vma->vm_ops = &mojo_dpipe_vm_ops;
+	return 0;
+
+fail:
 	mojo_port_put(port);
 	return ret;
 }

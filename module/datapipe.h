@@ -20,23 +20,53 @@
  * userspace can write: the ring's contents are data, never state.
  *
  * Memory: the ring is pages allocated zeroed and charged to the creator's
- * memory cgroup, vmapped for the kernel's copies and inserted into user
- * mappings at mmap() time (there is no fault handler, so a revoked or
- * never-populated address raises SIGBUS). User mappings hold references to
- * the pages, so the memory lives as long as any handle or mapping does.
+ * memory cgroup, vmapped for the kernel's copies.
+ *
+ * Mappings and revocation: an endpoint sent to another node must leave
+ * nothing behind in the old one, so every user mapping of the ring is
+ * revocable, and revocation is atomic with ownership:
+ *
+ * - Pages enter page tables only through the fault handler, as special PFN
+ *   entries (VM_PFNMAP | VM_IO). mmap() itself inserts nothing: the kernel
+ *   links a new mapping where unmap_mapping_range() finds it only after
+ *   ->mmap returns, so pages inserted there could escape a revocation
+ *   running meanwhile.
+ * - mmap() records the endpoint's map generation after checking, under
+ *   @map_mutex, that the caller's node holds the endpoint. Leaving a node
+ *   (send, export) bumps the generation under @map_mutex while the node
+ *   lock still makes the departure final, then zaps every mapping of the
+ *   endpoint once no shared lock is held. The fault handler inserts a page
+ *   only if the generation is still the one its mapping recorded, under
+ *   @map_mutex: a page inserted before the bump is removed by the zap that
+ *   follows it, and none is inserted after. Revoked mappings get SIGBUS;
+ *   the new owner's mappings, zapped too, fault their pages back in.
+ * - No page reference can outlive the page tables: get_user_pages() and
+ *   everything built on it (vmsplice(), io_uring registered buffers,
+ *   /proc/pid/mem, process_vm_readv(), O_DIRECT) refuse VM_PFNMAP and
+ *   VM_IO mappings, and the special entries take no page references.
+ * - The mapping rules hold against the user: VM_MAYEXEC is cleared (and
+ *   VM_MAYWRITE for the consumer), so mprotect() cannot add execute or
+ *   write; VM_DONTCOPY keeps the ring out of forked children, and VM_IO
+ *   makes madvise(MADV_DOFORK) fail; VM_DONTEXPAND refuses mremap()
+ *   growth (a move keeps all of this). A zap by the user (MADV_DONTNEED)
+ *   only costs faults.
+ * - Each mapping holds a reference to its endpoint, hence to the ring: a
+ *   mapping outlives the endpoint's handles (and, revoked, keeps the
+ *   ring's memory until it is unmapped), and an endpoint's id, which names
+ *   it in the mmap offset, is not reused while anything maps it.
  *
  * Mapping offsets: each endpoint gets a global id at creation; its mmap
  * offset is id << 32. Mappings go through the module's own pseudo-inode
- * (every node file shares its address_space), so revoking an endpoint's
- * mappings when it leaves a node is one unmap_mapping_range() over its
- * offset range.
+ * (every node file shares its address_space), so zapping an endpoint's
+ * mappings is one unmap_mapping_range() over its offset range.
  *
  * Locking, outermost first: &mojo_port.read_mutex serializes the
  * operations of one endpoint (one-shot copies run under it with no
- * spinlock held) -> &mojo_dpipe.map_mutex (mmap against revocation; taken
- * under mmap_lock in mmap, and under the node and transit locks when an
- * endpoint leaves its node) -> &mojo_port.lock -> &mojo_dpipe.lock, a
- * spinlock protecting the ring state and the two-phase state.
+ * spinlock held) -> &mojo_dpipe.map_mutex (the map generations; taken
+ * under mmap_lock in mmap and in the fault handler, and under the node and
+ * transit locks when an endpoint leaves its node; held only for short,
+ * bounded work) -> &mojo_port.lock -> &mojo_dpipe.lock, a spinlock
+ * protecting the ring state and the two-phase state.
  */
 
 #include <linux/kref.h>
@@ -56,7 +86,11 @@ struct mojo_port;
  * @nr_pages:        pages backing the ring
  * @pages:           the pages
  * @vaddr:           the kernel's contiguous view of @pages
- * @map_mutex:       orders mmap() against revocation (see DOC above)
+ * @map_mutex:       orders mmap() and page faults against revocation
+ *                   (see DOC above); protects @map_gen
+ * @map_gen:         per endpoint (producer, consumer): bumped when the
+ *                   endpoint leaves a node; a mapping made at another
+ *                   generation is revoked
  * @lock:            protects every field below
  * @read_off:        where the next readable byte is, [0, @capacity)
  * @avail:           readable bytes, [0, @capacity]
@@ -76,6 +110,7 @@ struct mojo_dpipe {
 	struct page **pages;
 	void *vaddr;
 	struct mutex map_mutex;		/* see DOC: Data pipes, locking */
+	u64 map_gen[2];
 	spinlock_t lock;		/* see DOC: Data pipes, locking */
 	u64 read_off;
 	u64 avail;
@@ -98,6 +133,7 @@ void mojo_dpipe_port_release(struct mojo_port *port);
 u64 mojo_dpipe_signals(struct mojo_port *port, u64 *satisfiable);
 bool mojo_dpipe_busy(struct mojo_port *port);
 void mojo_dpipe_revoke(struct mojo_port *port);
+void mojo_dpipe_zap(struct mojo_port *port);
 int mojo_dpipe_mmap(struct mojo_node *node, struct vm_area_struct *vma);
 
 long mojo_dpipe_op_create(struct mojo_node *node, void *arg);

@@ -101,6 +101,8 @@ long mojo_export_op_export(struct mojo_node *node, void *arg)
 		fput(file);
 		return ret;
 	}
+	if (port->dp)
+		mojo_dpipe_zap(port);
 	mojo_port_wake(port);
 	fd_install(fd, file);
 	a->fd = fd;

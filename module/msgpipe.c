@@ -258,7 +258,10 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		/* The port's reference to the node; the file holds another. */
 		mojo_node_put(node);
 		moved[i] = mojo_port_get(x);
-		/* The old node's mappings go before anyone can receive it. */
+		/*
+		 * The old node's mappings are revoked before anyone can
+		 * receive it; their page table entries go once we unlock.
+		 */
 		if (x->dp)
 			mojo_dpipe_revoke(x);
 	}
@@ -270,6 +273,8 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 	/* Our WRITABLE may have dropped with the peer's quota. */
 	mojo_port_wake(p);
 	for (i = 0; i < n; i++) {
+		if (moved[i]->dp)
+			mojo_dpipe_zap(moved[i]);
 		mojo_port_wake(moved[i]);
 		mojo_port_put(moved[i]);
 	}

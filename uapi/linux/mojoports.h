@@ -422,11 +422,18 @@ struct mojo_read_events_args {
  * it may map it (-EACCES); an offset that names no endpoint, a wrong size or
  * MAP_PRIVATE fails with -EINVAL. The producer may map read-write, the
  * consumer read-only (PROT_WRITE, or a later mprotect to it, fails with
- * -EACCES). Mappings are not copied into a child on fork and cannot grow
- * with mremap. When the endpoint leaves the node (sent in a message,
- * exported), every mapping of it in the node's processes is revoked:
- * touching it afterwards raises SIGBUS. Unmapping is always safe, and the
- * ring lives as long as any handle or mapping does.
+ * -EACCES). No mapping may be executable (PROT_EXEC, at mmap or later:
+ * -EACCES). Mappings are not copied into a child on fork (madvise
+ * MADV_DOFORK fails with -EINVAL) and cannot grow with mremap; they may
+ * move. They are I/O mappings of special page frames: nothing that takes
+ * page references reaches them (vmsplice, io_uring registered buffers,
+ * O_DIRECT and /proc/pid/mem get -EFAULT or -EIO), and MADV_DONTNEED
+ * fails with -EINVAL. Pages are mapped on first touch. When the endpoint
+ * leaves the node (sent in a message, exported), every mapping made while
+ * the node held it is revoked, including one whose mmap() raced the
+ * transfer: touching it afterwards raises SIGBUS. Unmapping is always
+ * safe, and the ring lives as long as any handle or mapping does (a
+ * revoked mapping too, until it is unmapped).
  */
 
 /* Flags of MOJO_IOC_WRITE_DATA and MOJO_IOC_READ_DATA. */
