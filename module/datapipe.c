@@ -165,6 +165,12 @@ fail:
 	return NULL;
 }
 
+/* Which of the per-endpoint arrays of struct mojo_dpipe is @port's. */
+static unsigned int mojo_dp_end(const struct mojo_port *port)
+{
+	return port->kind == MOJO_PORT_DATA_PRODUCER ? 0 : 1;
+}
+
 /* Effective thresholds: 0 means one element. */
 static u64 mojo_dp_rthr(const struct mojo_dpipe *dp)
 {
@@ -215,8 +221,10 @@ u64 mojo_dpipe_signals(struct mojo_port *port, u64 *satisfiable)
 }
 
 /**
- * mojo_dpipe_busy() - is a two-phase operation open on this endpoint?
- * @port: a data pipe endpoint, locked
+ * mojo_dpipe_busy() - is an operation in progress on this endpoint?
+ * @port: a data pipe endpoint, locked; the caller holds its node's lock
+ *
+ * A two-phase operation is open, or a one-shot copy is running.
  *
  * Return: true while the endpoint may not be sent or exported.
  */
@@ -228,6 +236,7 @@ bool mojo_dpipe_busy(struct mojo_port *port)
 	spin_lock(&port->dp->lock);
 	busy = port->kind == MOJO_PORT_DATA_PRODUCER ? port->dp->writing :
 						       port->dp->reading;
+	busy |= port->dp->copying[mojo_dp_end(port)];
 	spin_unlock(&port->dp->lock);
 	return busy;
 }
@@ -235,12 +244,6 @@ bool mojo_dpipe_busy(struct mojo_port *port)
 static u64 mojo_dp_map_offset(const struct mojo_port *port)
 {
 	return (u64)port->map_id << MOJO_DP_MAP_SHIFT;
-}
-
-/* Which of &mojo_dpipe.map_gen an endpoint uses. */
-static unsigned int mojo_dp_end(const struct mojo_port *port)
-{
-	return port->kind == MOJO_PORT_DATA_PRODUCER ? 0 : 1;
 }
 
 /**
@@ -497,6 +500,46 @@ static bool mojo_dp_held(struct mojo_port *port, struct mojo_node *node,
 	return held;
 }
 
+/*
+ * Start a one-shot operation on an endpoint @node holds: checked and
+ * marked busy in one step under the node lock, which every departure of
+ * the endpoint holds (port.h), so the endpoint cannot leave the node, and
+ * no other node can ever use it, until mojo_dp_unclaim(). Fails with
+ * -EBADF when @node no longer holds it, -EBUSY during a two-phase
+ * operation. The caller holds the endpoint's read_mutex.
+ */
+static int mojo_dp_claim(struct mojo_port *port, struct mojo_node *node,
+			 bool *peer_closed)
+{
+	struct mojo_dpipe *dp = port->dp;
+	unsigned int end = mojo_dp_end(port);
+	int ret = 0;
+
+	mutex_lock(&node->lock);
+	spin_lock(&port->lock);
+	*peer_closed = port->peer_closed;
+	if (port->state != MOJO_PORT_RECEIVING || port->node != node) {
+		ret = -EBADF;
+	} else {
+		spin_lock(&dp->lock);
+		if (end ? dp->reading : dp->writing)
+			ret = -EBUSY;
+		else
+			dp->copying[end] = true;
+		spin_unlock(&dp->lock);
+	}
+	spin_unlock(&port->lock);
+	mutex_unlock(&node->lock);
+	return ret;
+}
+
+/* End what mojo_dp_claim() started; @dp->lock held. */
+static void mojo_dp_unclaim(struct mojo_port *port)
+{
+	lockdep_assert_held(&port->dp->lock);
+	port->dp->copying[mojo_dp_end(port)] = false;
+}
+
 /* Copy @n bytes between user memory and the ring at @off, wrapping. */
 static int mojo_dp_copy(struct mojo_dpipe *dp, u64 off, void __user *ubuf,
 			u64 n, bool to_ring)
@@ -547,45 +590,43 @@ long mojo_dpipe_op_write(struct mojo_node *node, void *arg)
 	}
 
 	mutex_lock(&port->read_mutex);
-	if (!mojo_dp_held(port, node, &peer_closed)) {
-		ret = -EBADF;
+	ret = mojo_dp_claim(port, node, &peer_closed);
+	if (ret)
 		goto out;
-	}
 	spin_lock(&dp->lock);
 	free = dp->capacity - dp->avail;
 	/* Both terms are below capacity, itself far below U64_MAX. */
 	woff = (dp->read_off + dp->avail) % dp->capacity;
-	if (dp->writing)
-		ret = -EBUSY;
 	spin_unlock(&dp->lock);
-	if (ret)
-		goto out;
 	if (peer_closed) {
 		ret = -EPIPE;
-		goto out;
+		goto out_unclaim;
 	}
 	if ((a->flags & MOJO_DATA_ALL_OR_NONE) && a->num_bytes > free) {
 		ret = -ERANGE;
-		goto out;
+		goto out_unclaim;
 	}
 	n = min(a->num_bytes, free);
 	if (!n) {
 		ret = a->num_bytes ? -EAGAIN : 0;
-		goto out;
+		goto out_unclaim;
 	}
-	/* The free region is ours alone: the consumer never touches it. */
+	/*
+	 * The free region is ours alone: the consumer never touches it, and
+	 * the claim keeps the producer in this node until we are done.
+	 */
 	ret = mojo_dp_copy(dp, woff, u64_to_user_ptr(a->bytes), n, true);
-	if (ret)
-		goto out;
-	if (!mojo_dp_held(port, node, &peer_closed)) {
-		ret = -EBADF;
-		goto out;
-	}
+	if (!ret && !mojo_dp_held(port, node, &peer_closed))
+		ret = -EBADF;	/* closed meanwhile */
+out_unclaim:
 	spin_lock(&dp->lock);
-	dp->avail += n;
-	dp->new_data = true;
+	if (!ret && n) {
+		dp->avail += n;
+		dp->new_data = true;
+		a->num_bytes = n;
+	}
+	mojo_dp_unclaim(port);
 	spin_unlock(&dp->lock);
-	a->num_bytes = n;
 out:
 	mutex_unlock(&port->read_mutex);
 	if (!ret && n)
@@ -629,51 +670,45 @@ long mojo_dpipe_op_read(struct mojo_node *node, void *arg)
 	}
 
 	mutex_lock(&port->read_mutex);
-	if (!mojo_dp_held(port, node, &peer_closed)) {
-		ret = -EBADF;
+	ret = mojo_dp_claim(port, node, &peer_closed);
+	if (ret)
 		goto out;
-	}
 	spin_lock(&dp->lock);
 	avail = dp->avail;
 	roff = dp->read_off;
-	if (dp->reading)
-		ret = -EBUSY;
 	spin_unlock(&dp->lock);
-	if (ret)
-		goto out;
 	if (a->flags & MOJO_DATA_QUERY) {
 		a->num_bytes = avail;
-		goto out;
+		goto out_unclaim;
 	}
 	if ((a->flags & MOJO_DATA_ALL_OR_NONE) && a->num_bytes > avail) {
 		ret = !avail && peer_closed ? -EPIPE : -ERANGE;
-		goto out;
+		goto out_unclaim;
 	}
 	n = min(a->num_bytes, avail);
 	if (!n) {
 		/* Nothing moved; on failure the request stays as it was. */
 		if (a->num_bytes)
 			ret = peer_closed ? -EPIPE : -EAGAIN;
-		goto out;
+		goto out_unclaim;
 	}
-	if (!(a->flags & MOJO_DATA_DISCARD)) {
-		/* Readable bytes stay put until we consume them. */
+	/* Readable bytes stay put until we consume them. */
+	if (!(a->flags & MOJO_DATA_DISCARD))
 		ret = mojo_dp_copy(dp, roff, u64_to_user_ptr(a->bytes), n, false);
-		if (ret)
-			goto out;
-	}
-	if (!mojo_dp_held(port, node, &peer_closed)) {
-		ret = -EBADF;
-		goto out;
-	}
+	if (!ret && !mojo_dp_held(port, node, &peer_closed))
+		ret = -EBADF;	/* closed meanwhile */
+out_unclaim:
 	spin_lock(&dp->lock);
-	if (!(a->flags & MOJO_DATA_PEEK)) {
-		dp->read_off = (roff + n) % dp->capacity;
-		dp->avail -= n;
+	if (!ret && n) {
+		if (!(a->flags & MOJO_DATA_PEEK)) {
+			dp->read_off = (roff + n) % dp->capacity;
+			dp->avail -= n;
+		}
+		dp->new_data = false;
+		a->num_bytes = n;
 	}
-	dp->new_data = false;
+	mojo_dp_unclaim(port);
 	spin_unlock(&dp->lock);
-	a->num_bytes = n;
 out:
 	mutex_unlock(&port->read_mutex);
 	if (!ret && n)
@@ -702,7 +737,17 @@ static long mojo_dpipe_begin(struct mojo_node *node, struct mojo_data_args *a,
 		return ret;
 	dp = port->dp;
 	mutex_lock(&port->read_mutex);
-	if (!mojo_dp_held(port, node, &peer_closed)) {
+	/*
+	 * Checked and begun in one step under the node lock, which every
+	 * departure of the endpoint holds (port.h): an endpoint in a two-phase
+	 * operation never leaves, so only this node can end it.
+	 */
+	mutex_lock(&node->lock);
+	spin_lock(&port->lock);
+	peer_closed = port->peer_closed;
+	if (port->state != MOJO_PORT_RECEIVING || port->node != node) {
+		spin_unlock(&port->lock);
+		mutex_unlock(&node->lock);
 		ret = -EBADF;
 		goto out;
 	}
@@ -732,6 +777,8 @@ static long mojo_dpipe_begin(struct mojo_node *node, struct mojo_data_args *a,
 		}
 	}
 	spin_unlock(&dp->lock);
+	spin_unlock(&port->lock);
+	mutex_unlock(&node->lock);
 	if (!ret) {
 		a->offset = off;
 		a->num_bytes = size;

@@ -98,6 +98,9 @@ struct mojo_port;
  * @write_granted:   its grant in bytes
  * @reading:         a two-phase read is open
  * @read_granted:    its grant in bytes
+ * @copying:         per endpoint (producer, consumer): a one-shot
+ *                   operation is in progress; with @writing and
+ *                   @reading, what keeps the endpoint in its node
  * @new_data:        data arrived since the consumer's last read
  * @read_threshold:  READABLE needs this many bytes (0: one element)
  * @write_threshold: WRITABLE needs this many free bytes (0: one element)
@@ -118,6 +121,7 @@ struct mojo_dpipe {
 	u64 write_granted;
 	bool reading;
 	u64 read_granted;
+	bool copying[2];
 	bool new_data;
 	u64 read_threshold;
 	u64 write_threshold;

@@ -33,6 +33,7 @@ struct mojo_message *mojo_message_alloc(u32 num_bytes, u32 num_objects)
 	if (!msg)
 		return NULL;
 	INIT_LIST_HEAD(&msg->link);
+	refcount_set(&msg->ref, 1);
 	msg->seq = 0;
 	msg->num_bytes = num_bytes;
 	msg->num_objects = num_objects;
@@ -44,7 +45,8 @@ struct mojo_message *mojo_message_alloc(u32 num_bytes, u32 num_objects)
 
 /**
  * mojo_message_free_list() - free messages and close what they carry
- * @list: messages linked through @link; emptied
+ * @list: messages linked through @link, each with its owner's reference;
+ *        emptied
  *
  * Closing a carried port moves its own queued messages onto @list, so
  * nested messages are freed by this loop rather than by recursion.
@@ -63,9 +65,20 @@ void mojo_message_free_list(struct list_head *list)
 				continue;
 			mojo_object_close(msg->objects[i], list);
 			mojo_object_put(msg->objects[i]);
+			msg->objects[i] = NULL;
 		}
-		kvfree(msg);
+		mojo_message_put(msg);
 	}
+}
+
+/**
+ * mojo_message_put() - drop a reference; the last one frees the memory
+ * @msg: the message, whose objects are gone (closed or taken)
+ */
+void mojo_message_put(struct mojo_message *msg)
+{
+	if (refcount_dec_and_test(&msg->ref))
+		kvfree(msg);
 }
 
 /**

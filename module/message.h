@@ -15,16 +15,25 @@
  * its handle table) or freed with mojo_message_free(), which closes every
  * object still attached. All memory is charged to the writer's memory
  * cgroup.
+ *
+ * @ref counts the owner (the writer, then the queue, then whoever dequeued
+ * it) plus the readers that pinned it while it is at the head of a queue:
+ * a reader copies the payload out with no lock held, and a close that
+ * frees the queue meanwhile closes the carried objects but leaves the
+ * memory to the last mojo_message_put().
  */
 
 #include <linux/list.h>
+#include <linux/refcount.h>
 #include <linux/types.h>
 
 struct mojo_object;
 
 /**
  * struct mojo_message - one user message
- * @link:        entry in the receiving port's queue
+ * @link:        entry in the receiving port's queue; protected by that
+ *               port's lock
+ * @ref:         the owner's reference and one per pinning reader
  * @seq:         sequence number assigned by the sending port
  * @num_bytes:   payload size
  * @num_objects: number of attached objects
@@ -33,6 +42,7 @@ struct mojo_object;
  */
 struct mojo_message {
 	struct list_head link;
+	refcount_t ref;
 	u64 seq;
 	u32 num_bytes;
 	u32 num_objects;
@@ -42,6 +52,20 @@ struct mojo_message {
 
 struct mojo_message *mojo_message_alloc(u32 num_bytes, u32 num_objects);
 void mojo_message_free(struct mojo_message *msg);
+void mojo_message_put(struct mojo_message *msg);
+
+/**
+ * mojo_message_pin() - keep a queued message's memory while reading it
+ * @msg: the message, at the head of a queue whose port lock is held
+ *
+ * Return: @msg; unpin with mojo_message_put().
+ */
+static inline struct mojo_message *mojo_message_pin(struct mojo_message *msg)
+{
+	refcount_inc(&msg->ref);
+	return msg;
+}
+
 void mojo_message_free_list(struct list_head *list);
 
 #endif /* __MOJO_MESSAGE_H */

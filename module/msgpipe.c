@@ -109,20 +109,6 @@ static bool mojo_msg_carries(struct mojo_message *msg, u32 n,
 	return false;
 }
 
-/* Undo the IN_TRANSIT marking of the first @n attached ports. */
-static void mojo_unmark(struct mojo_message *msg, u32 n)
-{
-	struct mojo_port *x;
-	u32 i;
-
-	for (i = 0; i < n; i++) {
-		x = mojo_port_from(msg->objects[i]);
-		spin_lock(&x->lock);
-		x->state = MOJO_PORT_RECEIVING;
-		spin_unlock(&x->lock);
-	}
-}
-
 /*
  * Send @msg from the port behind @handle, moving the handles in @hbuf with
  * it. All or nothing: on failure msg->objects is left all NULL and the
@@ -134,11 +120,12 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 			     struct mojo_message *msg, const u32 *hbuf,
 			     struct mojo_port **moved)
 {
-	u32 i, j, n = msg->num_objects, marked = 0;
+	u32 i, j, n = msg->num_objects;
 	struct mojo_port *p, *q = NULL, *x, *c;
 	struct mojo_port *locked[2];
 	struct mojo_object *obj;
 	struct mojo_event ev;
+	bool busy;
 	int ret;
 
 	mutex_lock(&node->lock);
@@ -176,21 +163,26 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		msg->objects[i] = obj;
 	}
 
+	/*
+	 * Each may leave: not a data pipe end in the middle of an operation.
+	 * Checked, not marked: under the node lock none of them can change
+	 * owner or start an operation (port.h, datapipe.h), and nobody sees
+	 * anything of this send unless it succeeds.
+	 */
+	for (i = 0; i < n; i++) {
+		x = mojo_port_from(msg->objects[i]);
+		spin_lock(&x->lock);
+		busy = x->state != MOJO_PORT_RECEIVING || x->node != node ||
+		       (x->dp && mojo_dpipe_busy(x));
+		spin_unlock(&x->lock);
+		if (busy) {
+			ret = -EBUSY;
+			goto out_clear;
+		}
+	}
+
 	if (n)
 		mutex_lock(&mojo_transit_lock);
-	/* Mark them in transit, so no reader of this node takes from them. */
-	for (marked = 0; marked < n; marked++) {
-		x = mojo_port_from(msg->objects[marked]);
-		spin_lock(&x->lock);
-		if (x->state != MOJO_PORT_RECEIVING || x->node != node ||
-		    (x->dp && mojo_dpipe_busy(x))) {
-			spin_unlock(&x->lock);
-			ret = -EBUSY;
-			goto out_unmark;
-		}
-		x->state = MOJO_PORT_IN_TRANSIT;
-		spin_unlock(&x->lock);
-	}
 
 	for (;;) {
 		spin_lock(&p->lock);
@@ -200,7 +192,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		spin_unlock(&p->lock);
 		if (!q) {
 			ret = -EPIPE;
-			goto out_unmark;
+			goto out_transit;
 		}
 		locked[0] = p;
 		locked[1] = q;
@@ -251,6 +243,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 	for (i = 0; i < n; i++) {
 		x = mojo_port_from(msg->objects[i]);
 		spin_lock(&x->lock);
+		x->state = MOJO_PORT_IN_TRANSIT;
 		x->node = NULL;
 		x->container = mojo_port_get(q);
 		spin_unlock(&x->lock);
@@ -285,8 +278,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 out_unlock:
 	mojo_port_unlock_two(locked);
 	mojo_port_put(q);
-out_unmark:
-	mojo_unmark(msg, marked);
+out_transit:
 	if (n)
 		mutex_unlock(&mojo_transit_lock);
 out_clear:
@@ -366,15 +358,37 @@ static void mojo_unreserve_all(struct mojo_node *node, const u32 *h, u32 n)
 	mutex_unlock(&node->lock);
 }
 
+/* Reserve @n handle numbers of @node for a message's carried ports. */
+static int mojo_reserve_all(struct mojo_node *node, u32 *h, u32 n)
+{
+	int ret = 0;
+	u32 i;
+
+	mutex_lock(&node->lock);
+	for (i = 0; i < n && !ret; i++) {
+		ret = mojo_handle_alloc(node, NULL, &h[i]);
+		if (ret) {
+			while (i--)
+				mojo_handle_unreserve(node, h[i]);
+		}
+	}
+	mutex_unlock(&node->lock);
+	return ret;
+}
+
 /**
  * mojo_msgpipe_op_read() - MOJO_IOC_READ_MESSAGE
  * @node: the calling node
  * @arg:  kernel copy of a struct mojo_read_message_args
  *
- * Copies the oldest message out while it stays queued (the port's
- * read_mutex keeps it there), reserves handle numbers for what it carries,
- * and only then dequeues it and installs the carried ports. Any failure
- * before that point leaves the message queued and the table as it was.
+ * Pins the oldest message, copies it out with no lock held, reserves
+ * handle numbers for what it carries, and only then, under the port lock,
+ * dequeues it if it is still the oldest message of a port this node holds,
+ * and installs the carried ports. No lock anyone else can wait on is held
+ * across the user copies: a close, a transfer of the port or another
+ * reader goes ahead, and this read then fails (-EBADF) or starts over
+ * with the new oldest message. Any failure leaves the message queued and
+ * the handle table as it was; the user buffers may have been written.
  *
  * Return: 0; -EMSGSIZE with the needed sizes in @arg; -EAGAIN; -EPIPE;
  * -EBADF, -EINVAL, -EFAULT, -ENOSPC (handle limit), -ENOMEM.
@@ -383,9 +397,10 @@ long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
 {
 	struct mojo_read_message_args *a = arg;
 	struct mojo_port *p, *x, *cont;
-	struct mojo_message *msg = NULL;
+	struct mojo_message *msg;
 	u32 *hbuf = NULL;
-	u32 i, n = 0;
+	bool held;
+	u32 i, n;
 	int ret = 0;
 
 	if (a->flags || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
@@ -393,8 +408,8 @@ long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
 	p = mojo_port_lookup(node, a->handle, MOJO_KIND_MESSAGE_PIPE, &ret);
 	if (!p)
 		return ret;
-
-	mutex_lock(&p->read_mutex);
+again:
+	msg = NULL;
 	spin_lock(&p->lock);
 	if (p->state != MOJO_PORT_RECEIVING || p->node != node) {
 		ret = -EBADF;
@@ -407,6 +422,9 @@ long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
 			a->num_bytes = msg->num_bytes;
 			a->num_handles = msg->num_objects;
 			ret = -EMSGSIZE;
+			msg = NULL;
+		} else {
+			mojo_message_pin(msg);
 		}
 	}
 	spin_unlock(&p->lock);
@@ -416,51 +434,54 @@ long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
 	n = msg->num_objects;
 	if (copy_to_user(u64_to_user_ptr(a->bytes), msg->data, msg->num_bytes)) {
 		ret = -EFAULT;
-		goto out;
+		goto out_unpin;
 	}
 	if (n) {
-		hbuf = kmalloc_array(n, sizeof(*hbuf), GFP_KERNEL);
+		if (!hbuf)
+			hbuf = kmalloc_array(MOJO_MAX_MESSAGE_HANDLES,
+					     sizeof(*hbuf), GFP_KERNEL);
 		if (!hbuf) {
 			ret = -ENOMEM;
-			goto out;
+			goto out_unpin;
 		}
-		mutex_lock(&node->lock);
-		for (i = 0; i < n && !ret; i++) {
-			ret = mojo_handle_alloc(node, NULL, &hbuf[i]);
-			if (ret) {
-				while (i--)
-					mojo_handle_unreserve(node, hbuf[i]);
-			}
-		}
-		mutex_unlock(&node->lock);
+		ret = mojo_reserve_all(node, hbuf, n);
 		if (ret)
-			goto out;
+			goto out_unpin;
 		if (copy_to_user(u64_to_user_ptr(a->handles), hbuf,
 				 n * sizeof(*hbuf))) {
 			mojo_unreserve_all(node, hbuf, n);
 			ret = -EFAULT;
-			goto out;
+			goto out_unpin;
 		}
 	}
 
 	/*
 	 * Commit. The node and transit locks are needed only to install
 	 * carried ports; the port lock alone decides whether we still own
-	 * the port (moving it away changes its state under that lock).
+	 * the port (moving it away changes its state under that lock) and
+	 * whether the message is still the oldest.
 	 */
 	if (n) {
 		mutex_lock(&node->lock);
 		mutex_lock(&mojo_transit_lock);
 	}
 	spin_lock(&p->lock);
-	if (p->state != MOJO_PORT_RECEIVING || p->node != node) {
-		/* Sent away or closed while we copied: nothing was read. */
+	held = p->state == MOJO_PORT_RECEIVING && p->node == node;
+	if (!held ||
+	    list_first_entry_or_null(&p->queue, struct mojo_message, link) != msg) {
+		/*
+		 * Sent away or closed meanwhile: nothing was read. Read by
+		 * another reader: start over with the new oldest message.
+		 */
 		spin_unlock(&p->lock);
 		if (n) {
 			mutex_unlock(&mojo_transit_lock);
 			mutex_unlock(&node->lock);
 		}
 		mojo_unreserve_all(node, hbuf, n);
+		mojo_message_put(msg);
+		if (held)
+			goto again;
 		ret = -EBADF;
 		goto out;
 	}
@@ -488,12 +509,14 @@ long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
 
 	a->num_bytes = msg->num_bytes;
 	a->num_handles = n;
-	mojo_message_free(msg);
+	/* The queue's reference, now ours, and the pin. */
+	mojo_message_put(msg);
 
 	/* A slot freed in our queue may make the peer writable. */
 	mojo_port_wake_pair(p);
+out_unpin:
+	mojo_message_put(msg);
 out:
-	mutex_unlock(&p->read_mutex);
 	kfree(hbuf);
 	mojo_port_put(p);
 	return ret;

@@ -332,7 +332,10 @@ void mojo_port_wake_pair(struct mojo_port *port)
  *
  * The state change and the closure event to the peer happen under both
  * ports' locks, so a concurrent fuse of the peer sees either an open port
- * or a peer that already knows it closed.
+ * or a peer that already knows it closed. Closing never waits for an
+ * operation in progress on the port: a reader copying a message out has
+ * pinned it (message.h), a data pipe operation holds the ring, and either
+ * finds the port closed when it commits.
  */
 void mojo_port_close(struct mojo_port *port, struct list_head *reap)
 {
@@ -341,7 +344,6 @@ void mojo_port_close(struct mojo_port *port, struct list_head *reap)
 	struct mojo_node *node;
 	struct mojo_event ev;
 
-	mutex_lock(&port->read_mutex);
 	/* A port closed in transit no longer sits in anyone's queue. */
 	mutex_lock(&mojo_transit_lock);
 	cont = port->container;
@@ -354,7 +356,6 @@ void mojo_port_close(struct mojo_port *port, struct list_head *reap)
 		/* Only closing clears the peer pointer. */
 		if (port->state == MOJO_PORT_CLOSED || WARN_ON_ONCE(!port->peer)) {
 			spin_unlock(&port->lock);
-			mutex_unlock(&port->read_mutex);
 			return;
 		}
 		peer = mojo_port_get(port->peer);
@@ -385,7 +386,6 @@ void mojo_port_close(struct mojo_port *port, struct list_head *reap)
 	mojo_port_deliver(peer, &ev);
 	port->peer = NULL;
 	mojo_port_unlock_two(locked);
-	mutex_unlock(&port->read_mutex);
 
 	mojo_port_wake(port);
 	mojo_port_wake(peer);

@@ -30,11 +30,22 @@
  * changes a peer pointer, and it does so with PEER_CHANGED events, the
  * counterpart of Mojo's MergePort.
  *
+ * Ownership: while a port is RECEIVING in a node, its @state and @node
+ * change only under that node's lock (node.h): every way out of a node
+ * (close, send, export, fuse, the node's death) takes the handle out of
+ * the table under it. So whatever an operation checks about a port of its
+ * own node under the node lock stays true until it drops that lock, and a
+ * send can check every attached port first and move them all after the
+ * message is delivered, with nothing visible in between.
+ *
  * Locking, outermost first:
  *
- * 1. &mojo_port.read_mutex: serializes the readers of one port, and a
- *    reader against close, so a message being copied out cannot be freed.
- *    Never taken with another port's read_mutex held.
+ * 1. &mojo_port.read_mutex: data pipe endpoints only (datapipe.h):
+ *    serializes the data operations of the node holding the endpoint.
+ *    Held across user copies, so nothing outside that node ever takes it:
+ *    close does not, and an endpoint cannot leave its node while an
+ *    operation that copies is in progress. Never taken with another
+ *    port's read_mutex held.
  * 2. &mojo_node.lock (node.h): the node's handle table. Never held while
  *    sleeping on a user copy.
  * 3. mojo_transit_lock: a global mutex taken by every operation that moves
@@ -130,7 +141,8 @@ enum mojo_port_state {
  * @triggers:       trap triggers watching this port (trap.h)
  * @uring_pending:  asynchronous io_uring commands parked on this port, in
  *                  submission order (uring.h)
- * @read_mutex:     serializes readers and close (see the DOC above)
+ * @read_mutex:     data pipe endpoints: serializes the holding node's data
+ *                  operations (see the DOC above)
  */
 struct mojo_port {
 	struct mojo_object obj;

@@ -150,7 +150,12 @@ struct mojo_create_message_pipe_args {
  * changed. Attached handles must be distinct message pipe endpoints, not
  * @handle itself nor its peer (-EINVAL), and not attached to a message that
  * would end up inside its own queue (-ELOOP). Fails with -EPIPE when the
- * peer is closed, -ENOSPC when the peer's receive queue is at its quota.
+ * peer is closed, -ENOSPC when the peer's receive queue is at its quota,
+ * and -EBUSY when an attached data pipe endpoint is in a two-phase
+ * operation or another thread's data operation on it is in progress (an
+ * endpoint never leaves its node in the middle of an operation). A call
+ * that fails is invisible to other threads too: the attached handles stay
+ * usable throughout.
  */
 struct mojo_write_message_args {
 	__u32 handle;
@@ -178,7 +183,12 @@ struct mojo_write_message_args {
  * other failure) the struct is written back with @num_bytes and
  * @num_handles set to what the message needs. Fails with -EAGAIN when
  * nothing is queued and -EPIPE when the peer is closed and the queue
- * drained.
+ * drained. The message is consumed only after it was copied out: a failed
+ * copy (-EFAULT), or the endpoint being closed or sent away by another
+ * thread meanwhile (-EBADF), leaves it queued, though @bytes and @handles
+ * may have been written. A reader never holds up other nodes: a close,
+ * or a read by the node the endpoint was sent to, does not wait for a
+ * copy that is slow to fault in.
  */
 struct mojo_read_message_args {
 	__u32 handle;
@@ -483,9 +493,13 @@ struct mojo_create_data_pipe_args {
  * One-shot: -EAGAIN when nothing can be moved now; -ERANGE when
  * ALL_OR_NONE cannot be met; -EPIPE when the peer is closed (the consumer
  * still drains first); -EBUSY while a two-phase operation is open on the
- * endpoint. Two-phase: a second BEGIN fails with -EBUSY, END without BEGIN
- * with -ENOENT; END with a count above the grant or not a multiple of the
- * element size ends the operation, commits nothing and fails with -EINVAL.
+ * endpoint. While an operation on an endpoint is in progress (a two-phase
+ * operation, or a one-shot copy), the endpoint cannot be sent or exported
+ * (-EBUSY), so only the node that began an operation can end it; closing
+ * the endpoint does not wait for it. Two-phase: a second BEGIN fails with
+ * -EBUSY, END without BEGIN with -ENOENT; END with a count above the grant
+ * or not a multiple of the element size ends the operation, commits
+ * nothing and fails with -EINVAL.
  */
 struct mojo_data_args {
 	__u32 handle;
