@@ -21,6 +21,7 @@
 #include "node.h"
 #include "ops.h"
 #include "port.h"
+#include "user.h"
 
 /* Largest element size. */
 #define MOJO_DP_MAX_ELEMENT	65536
@@ -108,6 +109,8 @@ static void mojo_dpipe_free(struct kref *ref)
 		put_page(dp->pages[i]);
 	kvfree(dp->pages);
 	mutex_destroy(&dp->map_mutex);
+	mojo_user_uncharge(&dp->user->ring_bytes, PAGE_ALIGN(dp->capacity));
+	mojo_user_put(dp->user);
 	kfree(dp);
 }
 
@@ -130,25 +133,40 @@ void mojo_dpipe_port_release(struct mojo_port *port)
 	mojo_dpipe_put(port->dp);
 }
 
-static struct mojo_dpipe *mojo_dpipe_alloc(u32 element_size, u64 capacity)
+/*
+ * Allocations on a user's behalf that may be large: under pressure, or at
+ * the memory cgroup's limit, they fail rather than invoke the OOM killer.
+ */
+#define MOJO_GFP_RING	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
+static struct mojo_dpipe *mojo_dpipe_alloc(struct mojo_user *user,
+					   u32 element_size, u64 capacity,
+					   int *err)
 {
 	struct mojo_dpipe *dp;
 	unsigned int i;
 
+	*err = mojo_user_charge(&user->ring_bytes,
+				READ_ONCE(mojo_max_user_ring_bytes),
+				PAGE_ALIGN(capacity));
+	if (*err)
+		return NULL;
+	*err = -ENOMEM;
 	dp = kzalloc(sizeof(*dp), GFP_KERNEL_ACCOUNT);
 	if (!dp)
-		return NULL;
+		goto fail_uncharge;
 	kref_init(&dp->ref);
+	dp->user = mojo_user_get(user);
 	dp->element_size = element_size;
 	dp->capacity = capacity;
 	dp->nr_pages = DIV_ROUND_UP(capacity, PAGE_SIZE);
 	mutex_init(&dp->map_mutex);
 	spin_lock_init(&dp->lock);
-	dp->pages = kvcalloc(dp->nr_pages, sizeof(*dp->pages), GFP_KERNEL_ACCOUNT);
+	dp->pages = kvcalloc(dp->nr_pages, sizeof(*dp->pages), MOJO_GFP_RING);
 	if (!dp->pages)
 		goto fail;
 	for (i = 0; i < dp->nr_pages; i++) {
-		dp->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		dp->pages[i] = alloc_page(MOJO_GFP_RING | __GFP_ZERO);
 		if (!dp->pages[i])
 			goto fail;
 	}
@@ -161,7 +179,10 @@ fail:
 	for (i = 0; dp->pages && i < dp->nr_pages && dp->pages[i]; i++)
 		put_page(dp->pages[i]);
 	kvfree(dp->pages);
+	mojo_user_put(dp->user);
 	kfree(dp);
+fail_uncharge:
+	mojo_user_uncharge(&user->ring_bytes, PAGE_ALIGN(capacity));
 	return NULL;
 }
 
@@ -435,7 +456,8 @@ fail:
  * @node: the calling node
  * @arg:  kernel copy of a struct mojo_create_data_pipe_args
  *
- * Return: 0, -EINVAL, -ENOSPC (handle limit) or -ENOMEM.
+ * Return: 0, -EINVAL, -ENOSPC (handle limit, or the user's ring memory
+ * bound, max_user_ring_bytes) or -ENOMEM.
  */
 long mojo_dpipe_op_create(struct mojo_node *node, void *arg)
 {
@@ -456,9 +478,9 @@ long mojo_dpipe_op_create(struct mojo_node *node, void *arg)
 	if (cap % es || cap > READ_ONCE(mojo_max_data_pipe_capacity))
 		return -EINVAL;
 
-	dp = mojo_dpipe_alloc(es, cap);
+	dp = mojo_dpipe_alloc(node->user, es, cap, &ret);
 	if (!dp)
-		return -ENOMEM;
+		return ret;
 	ret = mojo_port_create_pair(&prod, &cons);
 	if (ret) {
 		mojo_dpipe_put(dp);

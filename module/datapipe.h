@@ -19,8 +19,9 @@
  * free, readable or was granted. Nothing is ever read back from memory
  * userspace can write: the ring's contents are data, never state.
  *
- * Memory: the ring is pages allocated zeroed and charged to the creator's
- * memory cgroup, vmapped for the kernel's copies.
+ * Memory: the ring is pages allocated zeroed, charged to the creator's
+ * memory cgroup and to the creating node's user (user.h), and vmapped for
+ * the kernel's copies.
  *
  * Mappings and revocation: an endpoint sent to another node must leave
  * nothing behind in the old one, so every user mapping of the ring is
@@ -77,10 +78,13 @@
 
 struct mojo_node;
 struct mojo_port;
+struct mojo_user;
 
 /**
  * struct mojo_dpipe - the shared state of one data pipe
  * @ref:             one reference per endpoint port
+ * @user:            the user the ring is charged to (user.h; a reference
+ *                   is held); immutable
  * @element_size:    bytes per element; every count is a multiple of it
  * @capacity:        ring size in bytes
  * @nr_pages:        pages backing the ring
@@ -107,6 +111,7 @@ struct mojo_port;
  */
 struct mojo_dpipe {
 	struct kref ref;
+	struct mojo_user *user;
 	u32 element_size;
 	u64 capacity;
 	unsigned int nr_pages;

@@ -19,6 +19,7 @@
 #include "ops.h"
 #include "port.h"
 #include "uring.h"
+#include "user.h"
 
 /*
  * Limits. Each is read when it applies (a write, a new port, a new handle),
@@ -44,6 +45,14 @@ MODULE_PARM_DESC(max_handles, "Most handles one node may hold (default 65536)");
 unsigned int mojo_max_data_pipe_capacity = 64 << 20;
 module_param_named(max_data_pipe_capacity, mojo_max_data_pipe_capacity, uint, 0644);
 MODULE_PARM_DESC(max_data_pipe_capacity, "Largest data pipe ring in bytes (default 64 MiB)");
+
+unsigned long mojo_max_user_ring_bytes;
+module_param_named(max_user_ring_bytes, mojo_max_user_ring_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_user_ring_bytes, "Data pipe ring memory one user may hold, in bytes (0 at load: an eighth of RAM, at least 64 MiB)");
+
+unsigned long mojo_max_user_queue_bytes;
+module_param_named(max_user_queue_bytes, mojo_max_user_queue_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_user_queue_bytes, "Memory of unread messages one user may have written, in bytes (0 at load: an eighth of RAM, at least 64 MiB)");
 
 static int mojo_open(struct inode *inode, struct file *file)
 {
@@ -117,6 +126,7 @@ static int __init mojo_init(void)
 {
 	int ret;
 
+	mojo_user_init();
 	ret = mojo_dpipe_init();
 	if (ret)
 		return ret;

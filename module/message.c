@@ -3,37 +3,52 @@
  * User messages. See message.h.
  */
 
+#include <linux/err.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 
 #include "message.h"
 #include "object.h"
+#include "user.h"
 
 /**
  * mojo_message_alloc() - allocate a message, payload and object array
+ * @user:        the writer's user, who pays for it
  * @num_bytes:   payload size (already checked against the limit)
  * @num_objects: number of objects it will carry
  *
  * One allocation holds the header, the object pointers and the payload;
- * it is charged to the caller's memory cgroup.
+ * it is charged to the caller's memory cgroup and to @user's queue
+ * bytes, and fails rather than invoke the OOM killer.
  *
- * Return: the message with @objects zeroed, or NULL.
+ * Return: the message with @objects zeroed; ERR_PTR(-ENOSPC) beyond the
+ * user's bound (max_user_queue_bytes), ERR_PTR(-ENOMEM).
  */
-struct mojo_message *mojo_message_alloc(u32 num_bytes, u32 num_objects)
+struct mojo_message *mojo_message_alloc(struct mojo_user *user, u32 num_bytes,
+					u32 num_objects)
 {
 	struct mojo_message *msg;
 	size_t size, objs;
+	int ret;
 
 	if (check_mul_overflow((size_t)num_objects, sizeof(*msg->objects), &objs) ||
 	    check_add_overflow(sizeof(*msg), objs, &size) ||
 	    check_add_overflow(size, (size_t)num_bytes, &size))
-		return NULL;
-	msg = kvmalloc(size, GFP_KERNEL_ACCOUNT);
-	if (!msg)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
+	ret = mojo_user_charge(&user->queue_bytes,
+			       READ_ONCE(mojo_max_user_queue_bytes), size);
+	if (ret)
+		return ERR_PTR(ret);
+	msg = kvmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	if (!msg) {
+		mojo_user_uncharge(&user->queue_bytes, size);
+		return ERR_PTR(-ENOMEM);
+	}
 	INIT_LIST_HEAD(&msg->link);
 	refcount_set(&msg->ref, 1);
+	msg->user = mojo_user_get(user);
+	msg->charge = size;
 	msg->seq = 0;
 	msg->num_bytes = num_bytes;
 	msg->num_objects = num_objects;
@@ -77,8 +92,13 @@ void mojo_message_free_list(struct list_head *list)
  */
 void mojo_message_put(struct mojo_message *msg)
 {
-	if (refcount_dec_and_test(&msg->ref))
-		kvfree(msg);
+	struct mojo_user *user = msg->user;
+
+	if (!refcount_dec_and_test(&msg->ref))
+		return;
+	mojo_user_uncharge(&user->queue_bytes, msg->charge);
+	kvfree(msg);
+	mojo_user_put(user);
 }
 
 /**

@@ -14,7 +14,7 @@
  * mojo_port_deliver(); either taken apart by a reader (the objects move to
  * its handle table) or freed with mojo_message_free(), which closes every
  * object still attached. All memory is charged to the writer's memory
- * cgroup.
+ * cgroup and to the writer's user (user.h) until it is freed.
  *
  * @ref counts the owner (the writer, then the queue, then whoever dequeued
  * it) plus the readers that pinned it while it is at the head of a queue:
@@ -28,12 +28,16 @@
 #include <linux/types.h>
 
 struct mojo_object;
+struct mojo_user;
 
 /**
  * struct mojo_message - one user message
  * @link:        entry in the receiving port's queue; protected by that
  *               port's lock
  * @ref:         the owner's reference and one per pinning reader
+ * @user:        the writer's user, charged @charge bytes (user.h; a
+ *               reference is held)
+ * @charge:      the size of the allocation, charged to @user
  * @seq:         sequence number assigned by the sending port
  * @num_bytes:   payload size
  * @num_objects: number of attached objects
@@ -43,6 +47,8 @@ struct mojo_object;
 struct mojo_message {
 	struct list_head link;
 	refcount_t ref;
+	struct mojo_user *user;
+	size_t charge;
 	u64 seq;
 	u32 num_bytes;
 	u32 num_objects;
@@ -50,7 +56,8 @@ struct mojo_message {
 	u8 *data;
 };
 
-struct mojo_message *mojo_message_alloc(u32 num_bytes, u32 num_objects);
+struct mojo_message *mojo_message_alloc(struct mojo_user *user, u32 num_bytes,
+					u32 num_objects);
 void mojo_message_free(struct mojo_message *msg);
 void mojo_message_put(struct mojo_message *msg);
 

@@ -314,9 +314,9 @@ long mojo_msgpipe_op_write(struct mojo_node *node, void *arg)
 	if (a->num_handles > MOJO_MAX_MESSAGE_HANDLES)
 		return -EINVAL;
 
-	msg = mojo_message_alloc(a->num_bytes, a->num_handles);
-	if (!msg)
-		return -ENOMEM;
+	msg = mojo_message_alloc(node->user, a->num_bytes, a->num_handles);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
 	if (copy_from_user(msg->data, u64_to_user_ptr(a->bytes), a->num_bytes)) {
 		ret = -EFAULT;
 		goto out;

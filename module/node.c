@@ -11,6 +11,7 @@
 #include "node.h"
 #include "ops.h"
 #include "trap.h"
+#include "user.h"
 
 /**
  * mojo_node_create() - allocate a node with a fresh random name
@@ -26,6 +27,11 @@ struct mojo_node *mojo_node_create(void)
 	node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
 	if (!node)
 		return NULL;
+	node->user = mojo_user_current();
+	if (!node->user) {
+		kfree(node);
+		return NULL;
+	}
 	kref_init(&node->ref);
 	get_random_bytes(node->name, sizeof(node->name));
 	mutex_init(&node->lock);
@@ -46,6 +52,7 @@ static void mojo_node_free(struct kref *ref)
 	mutex_destroy(&node->events_mutex);
 	xa_destroy(&node->handles);
 	mutex_destroy(&node->lock);
+	mojo_user_put(node->user);
 	kfree(node);
 }
 

@@ -46,6 +46,8 @@
 
 #include "object.h"
 
+struct mojo_user;
+
 /**
  * struct mojo_node - one participant (one open of /dev/mojoports)
  * @ref:         references: the file's, plus one per RECEIVING port
@@ -59,6 +61,8 @@
  * @events_mutex: serializes readers of @events
  * @wq:          poll waiters of the node fd (EPOLLIN while @events is not
  *               empty); lives as long as the node, which outlives the file
+ * @user:        the user who opened the node (user.h), who pays for the
+ *               rings it creates and the messages it writes; immutable
  */
 struct mojo_node {
 	struct kref ref;
@@ -71,6 +75,7 @@ struct mojo_node {
 	struct list_head events;
 	struct mutex events_mutex;	/* outside every other lock */
 	wait_queue_head_t wq;
+	struct mojo_user *user;
 };
 
 extern unsigned int mojo_max_handles;

@@ -150,10 +150,13 @@ struct mojo_create_message_pipe_args {
  * changed. Attached handles must be distinct message pipe endpoints, not
  * @handle itself nor its peer (-EINVAL), and not attached to a message that
  * would end up inside its own queue (-ELOOP). Fails with -EPIPE when the
- * peer is closed, -ENOSPC when the peer's receive queue is at its quota,
- * and -EBUSY when an attached data pipe endpoint is in a two-phase
- * operation or another thread's data operation on it is in progress (an
- * endpoint never leaves its node in the middle of an operation). A call
+ * peer is closed, -ENOSPC when the peer's receive queue is at its quota
+ * or the writer's user has max_user_queue_bytes of messages unread (the
+ * writer pays for what it queued, whatever quota the reader set), -ENOMEM
+ * when memory (or the memory cgroup's) runs out, and -EBUSY when an
+ * attached data pipe endpoint is in a two-phase operation or another
+ * thread's data operation on it is in progress (an endpoint never leaves
+ * its node in the middle of an operation). A call
  * that fails is invisible to other threads too: the attached handles stay
  * usable throughout.
  */
@@ -467,6 +470,12 @@ struct mojo_read_events_args {
  * @producer:     out: the producer handle
  * @consumer:     out: the consumer handle
  * @reserved:     must be zero
+ *
+ * The ring is charged to the caller's memory cgroup and to the caller's
+ * user, as long as any endpoint or mapping of it lives. Fails with
+ * -ENOSPC when the node is at its handle limit or the user would hold
+ * more than max_user_ring_bytes of rings, and with -ENOMEM (never an OOM
+ * kill) when memory, or the memory cgroup's, runs out.
  */
 struct mojo_create_data_pipe_args {
 	__u32 element_size;

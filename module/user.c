@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-user accounting of the memory nodes make the kernel hold. See user.h.
+ */
+
+#include <linux/cred.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "user.h"
+
+/* uid -> struct mojo_user; changes under mojo_users_mutex. */
+static DEFINE_XARRAY(mojo_users);
+static DEFINE_MUTEX(mojo_users_mutex);
+
+/**
+ * mojo_user_init() - settle the bounds left at 0 ("automatic")
+ *
+ * An eighth of the machine's memory each, at least 64 MiB.
+ */
+void mojo_user_init(void)
+{
+	unsigned long auto_bytes = max_t(unsigned long,
+					 (totalram_pages() / 8) << PAGE_SHIFT,
+					 64UL << 20);
+
+	if (!mojo_max_user_ring_bytes)
+		mojo_max_user_ring_bytes = auto_bytes;
+	if (!mojo_max_user_queue_bytes)
+		mojo_max_user_queue_bytes = auto_bytes;
+}
+
+/**
+ * mojo_user_current() - the user of the calling task, with a reference
+ *
+ * Return: the user, or NULL when out of memory.
+ */
+struct mojo_user *mojo_user_current(void)
+{
+	kuid_t uid = current_uid();
+	unsigned long key = __kuid_val(uid);
+	struct mojo_user *user;
+
+	mutex_lock(&mojo_users_mutex);
+	user = xa_load(&mojo_users, key);
+	if (user) {
+		kref_get(&user->ref);
+		goto out;
+	}
+	user = kzalloc(sizeof(*user), GFP_KERNEL);
+	if (!user)
+		goto out;
+	kref_init(&user->ref);
+	user->uid = uid;
+	atomic_long_set(&user->ring_bytes, 0);
+	atomic_long_set(&user->queue_bytes, 0);
+	if (xa_err(xa_store(&mojo_users, key, user, GFP_KERNEL))) {
+		kfree(user);
+		user = NULL;
+	}
+out:
+	mutex_unlock(&mojo_users_mutex);
+	return user;
+}
+
+/* Called by kref_put_mutex() with mojo_users_mutex held; unlocks it. */
+static void mojo_user_release(struct kref *ref)
+{
+	struct mojo_user *user = container_of(ref, struct mojo_user, ref);
+
+	xa_erase(&mojo_users, __kuid_val(user->uid));
+	mutex_unlock(&mojo_users_mutex);
+	WARN_ON_ONCE(atomic_long_read(&user->ring_bytes) ||
+		     atomic_long_read(&user->queue_bytes));
+	kfree(user);
+}
+
+/**
+ * mojo_user_put() - drop a reference to a user
+ * @user: the user, or NULL
+ *
+ * Context: may sleep (the last reference takes the table's mutex).
+ */
+void mojo_user_put(struct mojo_user *user)
+{
+	if (user)
+		kref_put_mutex(&user->ref, mojo_user_release, &mojo_users_mutex);
+}
+
+/**
+ * mojo_user_charge() - charge bytes to one of a user's counters
+ * @counter: &user->ring_bytes or &user->queue_bytes
+ * @max:     the bound, read by the caller from its module parameter
+ * @bytes:   what to charge
+ *
+ * Return: 0, or -ENOSPC when the charge would pass @max (nothing charged).
+ */
+int mojo_user_charge(atomic_long_t *counter, unsigned long max, size_t bytes)
+{
+	long old = atomic_long_read(counter), new;
+
+	do {
+		if (bytes > max || (unsigned long)old > max - bytes)
+			return -ENOSPC;
+		new = old + bytes;
+	} while (!atomic_long_try_cmpxchg(counter, &old, new));
+	return 0;
+}
+
+/**
+ * mojo_user_uncharge() - give back what mojo_user_charge() took
+ * @counter: the counter charged
+ * @bytes:   what was charged
+ */
+void mojo_user_uncharge(atomic_long_t *counter, size_t bytes)
+{
+	atomic_long_sub(bytes, counter);
+}
