@@ -78,20 +78,36 @@ static void mojo_node_wake_events(struct mojo_node *node)
 	wake_up_all(&node->wq);
 }
 
+/*
+ * Has @t's port left its trap's node (closed, sent away, exported)? Such a
+ * trigger is never met again: its port's walk cancels it. The caller holds
+ * the port lock.
+ */
+static bool mojo_trigger_port_left(const struct mojo_trigger *t)
+{
+	const struct mojo_port *port = t->port;
+
+	lockdep_assert_held(&port->lock);
+	return port->state != MOJO_PORT_RECEIVING ||
+	       port->node != t->trap->node;
+}
+
 /**
  * mojo_trap_port_changed() - evaluate the triggers watching a port
  * @port: the port; no lock held
  *
  * Called by mojo_port_wake() after every possible signal change. Fires the
  * first met trigger of each armed trap, and cancels triggers whose port
- * left their trap's node.
+ * left their trap's node: those are detached from the port under its lock,
+ * with the port list's reference handed to this walk, and then taken off
+ * their traps (see DOC: Traps in trap.h).
  */
 void mojo_trap_port_changed(struct mojo_port *port)
 {
 	struct mojo_trigger *t, *tmp;
 	struct mojo_node *nodes[4];
 	unsigned int nn = 0, i;
-	LIST_HEAD(detached);
+	LIST_HEAD(detached);	/* ours alone: see &mojo_trigger.port_link */
 	u64 sat, able;
 	int result;
 
@@ -106,8 +122,10 @@ void mojo_trap_port_changed(struct mojo_port *port)
 	list_for_each_entry_safe(t, tmp, &port->triggers, port_link) {
 		struct mojo_node *node = t->trap->node;
 
-		if (port->state != MOJO_PORT_RECEIVING || port->node != node) {
+		if (mojo_trigger_port_left(t)) {
 			mojo_trigger_queue(t, -ECANCELED, sat, able);
+			/* The port list's reference is ours now. */
+			t->attached = false;
 			list_move(&t->port_link, &detached);
 		} else if (mojo_trigger_met(t, sat, able, &result) &&
 			   atomic_xchg(&t->trap->armed, 0)) {
@@ -130,7 +148,11 @@ void mojo_trap_port_changed(struct mojo_port *port)
 		mojo_node_wake_events(nodes[i]);
 		mojo_node_put(nodes[i]);
 	}
-	/* A cancelled trigger leaves its trap too; its event stays queued. */
+	/*
+	 * A cancelled trigger leaves its trap too, unless REMOVE_TRIGGER or
+	 * closing the trap took it off first; its event stays queued. No
+	 * one else touches @detached: those triggers are not attached.
+	 */
 	list_for_each_entry_safe(t, tmp, &detached, port_link) {
 		struct mojo_trap *trap = t->trap;
 		bool listed;
@@ -144,29 +166,35 @@ void mojo_trap_port_changed(struct mojo_port *port)
 		}
 		mutex_unlock(&trap->lock);
 		if (listed)
-			mojo_trigger_put(t);
-		mojo_trigger_put(t);
+			mojo_trigger_put(t);	/* the trap list's */
+		mojo_trigger_put(t);		/* the port list's, taken over */
 	}
 }
 
 /*
- * Detach @t from its port and queue its final event. The caller holds the
- * trap lock and has taken @t off the trap's list; drops the port list's
- * reference when there was one.
+ * Detach @t from its port if it is still attached, dropping the port
+ * list's reference, and queue its final event. The caller holds the trap
+ * lock and has taken @t off the trap's list (it still holds that list's
+ * reference). A trigger the port's walk already detached belongs to that
+ * walk: its @port_link and the port list's reference are left alone.
  */
 static void mojo_trigger_cancel(struct mojo_trigger *t)
 {
 	struct mojo_port *port = t->port;
-	bool linked;
+	bool attached;
 	u64 sat, able;
 
+	lockdep_assert_held(&t->trap->lock);
 	spin_lock(&port->lock);
-	linked = !list_empty(&t->port_link);
-	list_del_init(&t->port_link);
+	attached = t->attached;
+	if (attached) {
+		list_del_init(&t->port_link);
+		t->attached = false;
+	}
 	sat = mojo_port_signals(port, &able);
 	mojo_trigger_queue(t, -ECANCELED, sat, able);
 	spin_unlock(&port->lock);
-	if (linked)
+	if (attached)
 		mojo_trigger_put(t);
 }
 
@@ -189,18 +217,15 @@ void mojo_trap_release(struct mojo_trap *trap)
 void mojo_trap_close(struct mojo_trap *trap)
 {
 	struct mojo_trigger *t, *tmp;
-	LIST_HEAD(list);
 
 	mutex_lock(&trap->lock);
 	trap->closed = true;
 	atomic_set(&trap->armed, 0);
-	list_splice_init(&trap->triggers, &list);
-	trap->num_triggers = 0;
-	list_for_each_entry_safe(t, tmp, &list, trap_link) {
+	list_for_each_entry_safe(t, tmp, &trap->triggers, trap_link) {
 		list_del_init(&t->trap_link);
+		trap->num_triggers--;
 		mojo_trigger_cancel(t);
-		/* The trap list's reference. */
-		mojo_trigger_put(t);
+		mojo_trigger_put(t);	/* the trap list's */
 	}
 	mutex_unlock(&trap->lock);
 	mojo_node_wake_events(trap->node);
@@ -336,11 +361,13 @@ long mojo_trap_op_add(struct mojo_node *node, void *arg)
 		}
 	}
 	spin_lock(&port->lock);
-	if (port->state != MOJO_PORT_RECEIVING || port->node != node) {
+	if (mojo_trigger_port_left(t)) {
 		ret = -EBADF;
 	} else {
-		list_add_tail(&t->port_link, &port->triggers);
+		/* The port list's reference. */
 		kref_get(&t->ref);
+		t->attached = true;
+		list_add_tail(&t->port_link, &port->triggers);
 	}
 	spin_unlock(&port->lock);
 	if (ret)
@@ -390,7 +417,7 @@ long mojo_trap_op_remove(struct mojo_node *node, void *arg)
 		list_del_init(&found->trap_link);
 		trap->num_triggers--;
 		mojo_trigger_cancel(found);
-		mojo_trigger_put(found);
+		mojo_trigger_put(found);	/* the trap list's */
 	} else {
 		ret = -ENOENT;
 	}
@@ -407,7 +434,9 @@ long mojo_trap_op_remove(struct mojo_node *node, void *arg)
  * @arg:  kernel copy of a struct mojo_trap_args
  *
  * Sets the trap armed first and then checks every trigger, so a signal
- * change racing with the check either is seen here or fires the trap.
+ * change racing with the check either is seen here or fires the trap. A
+ * trigger whose port left the node is never met: its cancellation is
+ * queued or about to be, and it leaves the trap.
  *
  * Return: 0; -EALREADY with a met trigger reported in @arg; -ENOENT (no
  * triggers); -EINVAL; -EBADF.
@@ -437,7 +466,7 @@ long mojo_trap_op_arm(struct mojo_node *node, void *arg)
 	list_for_each_entry(t, &trap->triggers, trap_link) {
 		met = false;
 		spin_lock(&t->port->lock);
-		if (!list_empty(&t->port_link)) {
+		if (t->attached && !mojo_trigger_port_left(t)) {
 			sat = mojo_port_signals(t->port, &able);
 			met = mojo_trigger_met(t, sat, able, &result);
 		}

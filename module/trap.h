@@ -16,22 +16,43 @@
  * queue is bounded by the number of triggers.
  *
  * Firing: whenever a port's signals may have changed, mojo_port_wake()
- * calls mojo_trap_port_changed() under the port's lock. An armed trap is
- * disarmed with one atomic exchange by whoever fires it, so arming (which
- * sets @armed first and then checks every trigger) can never miss a change
- * nor fire twice. A trigger whose port left the trap's node is cancelled
- * there and unlinked from the port, then from its trap (the trap lock is
- * taken only after the port lock is dropped).
+ * calls mojo_trap_port_changed(), which walks the port's triggers under
+ * the port's lock. An armed trap is disarmed with one atomic exchange by
+ * whoever fires it, so arming (which sets @armed first and then checks
+ * every trigger) can never miss a change nor fire twice.
+ *
+ * Leaving: a trigger whose port left the trap's node (closed, sent away,
+ * exported) is cancelled by the walk: under the port lock it queues the
+ * final event, clears &mojo_trigger.attached and moves the trigger onto a
+ * list of its own; after dropping the port lock it takes each trap's lock
+ * and takes the trigger off its trap. The trigger is then "detached": no
+ * port list holds it, although its trap's list may, for a while.
  *
  * Locking, outermost first: &mojo_trap.lock (a mutex: the trap's trigger
- * list) -> &mojo_port.lock (the port's trigger list) ->
- * &mojo_node.events_lock (a spinlock: the node's event queue and every
- * trigger's event record). Readers of the event queue serialize on
- * &mojo_node.events_mutex, taken outside all of them.
+ * list) -> &mojo_port.lock (the port's trigger list and every
+ * &mojo_trigger.attached) -> &mojo_node.events_lock (a spinlock: the
+ * node's event queue and every trigger's event record). Readers of the
+ * event queue serialize on &mojo_node.events_mutex, taken outside all of
+ * them. The walk never holds a port lock and a trap lock at once.
  *
- * Lifetime: a trigger holds a reference to its trap and its port, and is
- * referenced by the trap's list, the port's list and a queued event; the
- * last of the three frees it.
+ * Lifetime: a trigger holds a reference to its trap and its port. It is
+ * referenced by three owners, each with one reference and one lock that
+ * says whether it holds it:
+ *
+ * - the trap's list, while &mojo_trigger.trap_link is on
+ *   &mojo_trap.triggers (trap lock). Whoever takes it off under the trap
+ *   lock (REMOVE_TRIGGER, closing the trap, the walk) drops that
+ *   reference.
+ * - the port's list, while &mojo_trigger.attached is set (port lock).
+ *   Whoever clears @attached under the port lock owns that reference from
+ *   then on: a cancel drops it at once; the walk keeps it while the
+ *   trigger sits on the walk's own list, and drops it when done. Nobody
+ *   else looks at &mojo_trigger.port_link of a trigger that is not
+ *   attached.
+ * - a queued event, while &mojo_trigger.ev_link is on &mojo_node.events
+ *   (events lock). Whoever dequeues it drops that reference.
+ *
+ * The last put frees the trigger.
  */
 
 #include <linux/atomic.h>
@@ -51,7 +72,11 @@ struct mojo_port;
  * @node:         the node whose handles it watches and whose event queue
  *                it fills (a reference is held)
  * @lock:         protects @triggers, @num_triggers and @closed
- * @triggers:     every trigger of the trap, through &mojo_trigger.trap_link
+ * @triggers:     the triggers of the trap, through &mojo_trigger.trap_link;
+ *                the list holds a reference to each. Added by ADD_TRIGGER,
+ *                taken off by REMOVE_TRIGGER, closing the trap, or the walk
+ *                of a port that left (a detached trigger may stay here
+ *                until that walk reaches it)
  * @num_triggers: entries in @triggers
  * @closed:       the trap handle was closed; no trigger may be added
  * @armed:        1 while armed; cleared by the one who fires or disarms
@@ -59,7 +84,7 @@ struct mojo_port;
 struct mojo_trap {
 	struct mojo_object obj;
 	struct mojo_node *node;
-	struct mutex lock;	/* see DOC: Traps, locking */
+	struct mutex lock;	/* outside every port lock; DOC: Traps */
 	struct list_head triggers;
 	unsigned int num_triggers;
 	bool closed;
@@ -68,15 +93,25 @@ struct mojo_trap {
 
 /**
  * struct mojo_trigger - one watched (handle, signals, condition, context)
- * @ref:         references: trap list, port list, queued event
- * @trap:        the trap (a reference to its object is held)
- * @port:        the watched port (a reference is held)
- * @signals:     MOJO_SIGNAL_* watched
- * @condition:   MOJO_TRIGGER_SATISFIED or MOJO_TRIGGER_NOT_SATISFIED
- * @context:     the user's 64-bit context
- * @trap_link:   entry in &mojo_trap.triggers; protected by the trap lock
- * @port_link:   entry in &mojo_port.triggers, empty once detached;
- *               protected by the port lock
+ * @ref:         references: trap list, port list, queued event (see DOC:
+ *               Traps, lifetime)
+ * @trap:        the trap (a reference to its object is held); immutable
+ * @port:        the watched port (a reference is held); immutable
+ * @signals:     MOJO_SIGNAL_* watched; immutable
+ * @condition:   MOJO_TRIGGER_SATISFIED or MOJO_TRIGGER_NOT_SATISFIED;
+ *               immutable
+ * @context:     the user's 64-bit context; immutable
+ * @trap_link:   entry in &mojo_trap.triggers while the trap's list holds
+ *               the trigger, else empty; never on any other list;
+ *               protected by the trap lock
+ * @attached:    the port's list holds the trigger, and a reference: set
+ *               by ADD_TRIGGER, cleared by whoever detaches it (a cancel
+ *               or the walk of a port that left); protected by the port
+ *               lock
+ * @port_link:   while @attached: entry in &mojo_port.triggers, protected
+ *               by the port lock. Once the walk of a port that left has
+ *               cleared @attached: entry in that walk's private list,
+ *               touched by that thread only. Otherwise empty.
  * @ev_link:     entry in &mojo_node.events while an event is queued;
  *               protected by &mojo_node.events_lock, as are the fields
  *               below
@@ -94,6 +129,7 @@ struct mojo_trigger {
 	u32 condition;
 	u64 context;
 	struct list_head trap_link;
+	bool attached;
 	struct list_head port_link;
 	struct list_head ev_link;
 	u64 ev_gen;
