@@ -54,6 +54,10 @@ unsigned long mojo_max_user_queue_bytes;
 module_param_named(max_user_queue_bytes, mojo_max_user_queue_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_user_queue_bytes, "Memory of unread messages one user may have written, in bytes (0 at load: an eighth of RAM, at least 64 MiB)");
 
+unsigned int mojo_max_user_transit_ports = 65536;
+module_param_named(max_user_transit_ports, mojo_max_user_transit_ports, uint, 0644);
+MODULE_PARM_DESC(max_user_transit_ports, "Endpoints one user's unread messages may carry (default 65536)");
+
 static int mojo_open(struct inode *inode, struct file *file)
 {
 	struct mojo_node *node;

@@ -19,11 +19,14 @@
  * @num_objects: number of objects it will carry
  *
  * One allocation holds the header, the object pointers and the payload;
- * it is charged to the caller's memory cgroup and to @user's queue
- * bytes, and fails rather than invoke the OOM killer.
+ * it is charged to the caller's memory cgroup, to @user's queue bytes,
+ * and @num_objects to @user's endpoints in transit (for as long as the
+ * message lives, which is as long as the objects are in transit in it),
+ * and it fails rather than invoke the OOM killer.
  *
- * Return: the message with @objects zeroed; ERR_PTR(-ENOSPC) beyond the
- * user's bound (max_user_queue_bytes), ERR_PTR(-ENOMEM).
+ * Return: the message with @objects zeroed; ERR_PTR(-ETOOMANYREFS) beyond
+ * max_user_transit_ports, ERR_PTR(-ENOSPC) beyond max_user_queue_bytes,
+ * ERR_PTR(-ENOMEM).
  */
 struct mojo_message *mojo_message_alloc(struct mojo_user *user, u32 num_bytes,
 					u32 num_objects)
@@ -36,14 +39,18 @@ struct mojo_message *mojo_message_alloc(struct mojo_user *user, u32 num_bytes,
 	    check_add_overflow(sizeof(*msg), objs, &size) ||
 	    check_add_overflow(size, (size_t)num_bytes, &size))
 		return ERR_PTR(-ENOMEM);
+	if (mojo_user_charge(&user->transit_ports,
+			     READ_ONCE(mojo_max_user_transit_ports), num_objects))
+		return ERR_PTR(-ETOOMANYREFS);
 	ret = mojo_user_charge(&user->queue_bytes,
 			       READ_ONCE(mojo_max_user_queue_bytes), size);
 	if (ret)
-		return ERR_PTR(ret);
+		goto fail_ports;
 	msg = kvmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 	if (!msg) {
 		mojo_user_uncharge(&user->queue_bytes, size);
-		return ERR_PTR(-ENOMEM);
+		ret = -ENOMEM;
+		goto fail_ports;
 	}
 	INIT_LIST_HEAD(&msg->link);
 	refcount_set(&msg->ref, 1);
@@ -56,6 +63,10 @@ struct mojo_message *mojo_message_alloc(struct mojo_user *user, u32 num_bytes,
 	memset(msg->objects, 0, objs);
 	msg->data = (u8 *)msg->objects + objs;
 	return msg;
+
+fail_ports:
+	mojo_user_uncharge(&user->transit_ports, num_objects);
+	return ERR_PTR(ret);
 }
 
 /**
@@ -97,6 +108,7 @@ void mojo_message_put(struct mojo_message *msg)
 	if (!refcount_dec_and_test(&msg->ref))
 		return;
 	mojo_user_uncharge(&user->queue_bytes, msg->charge);
+	mojo_user_uncharge(&user->transit_ports, msg->num_objects);
 	kvfree(msg);
 	mojo_user_put(user);
 }

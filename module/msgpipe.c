@@ -109,6 +109,31 @@ static bool mojo_msg_carries(struct mojo_message *msg, u32 n,
 	return false;
 }
 
+/* The deepest nesting inside the first @n attached ports; transit lock. */
+static u32 mojo_msg_nest_height(struct mojo_message *msg, u32 n)
+{
+	u32 i, h = 0;
+
+	lockdep_assert_held(&mojo_transit_lock);
+	for (i = 0; i < n; i++)
+		h = max(h, mojo_port_from(msg->objects[i])->nest_height);
+	return h;
+}
+
+/*
+ * A message whose ports nest @height deep was queued at @q: raise the
+ * heights of @q and of the ports it sits inside. At most MOJO_MAX_NESTING
+ * steps (the send checked the chain); transit lock held.
+ */
+static void mojo_nest_raise(struct mojo_port *q, u32 height)
+{
+	struct mojo_port *c;
+
+	lockdep_assert_held(&mojo_transit_lock);
+	for (c = q; c && c->nest_height < height; c = c->container)
+		c->nest_height = height++;
+}
+
 /*
  * Send @msg from the port behind @handle, moving the handles in @hbuf with
  * it. All or nothing: on failure msg->objects is left all NULL and the
@@ -124,6 +149,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 	struct mojo_port *p, *q = NULL, *x, *c;
 	struct mojo_port *locked[2];
 	struct mojo_object *obj;
+	u32 height = 0, levels;
 	struct mojo_event ev;
 	bool busy;
 	int ret;
@@ -217,13 +243,20 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		goto out_unlock;
 	}
 	/*
-	 * Nor may any attached port contain the destination, however deeply:
-	 * the message would be unreachable inside its own queue.
+	 * Nor may any attached port contain the destination, however deeply
+	 * (the message would be unreachable inside its own queue), nor may
+	 * the nesting pass MOJO_MAX_NESTING: the ports @q sits inside, @q,
+	 * and below it the deepest attached queue. The walk stops there.
 	 */
-	for (c = q; n && c; c = c->container) {
-		if (mojo_msg_carries(msg, n, c)) {
-			ret = -ELOOP;
-			goto out_unlock;
+	if (n) {
+		height = mojo_msg_nest_height(msg, n);
+		levels = 0;
+		for (c = q; c; c = c->container) {
+			if (++levels + height > MOJO_MAX_NESTING ||
+			    mojo_msg_carries(msg, n, c)) {
+				ret = -ELOOP;
+				goto out_unlock;
+			}
 		}
 	}
 
@@ -238,6 +271,8 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		goto out_unlock;
 	p->next_send_seq++;
 	mojo_port_unlock_two(locked);
+	if (n)
+		mojo_nest_raise(q, height + 1);
 
 	/* Delivered: the attached handles leave the table, into the message. */
 	for (i = 0; i < n; i++) {
@@ -399,7 +434,7 @@ long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
 	struct mojo_port *p, *x, *cont;
 	struct mojo_message *msg;
 	u32 *hbuf = NULL;
-	bool held;
+	bool held, drained;
 	u32 i, n;
 	int ret = 0;
 
@@ -488,8 +523,16 @@ again:
 	list_del_init(&msg->link);
 	WRITE_ONCE(p->queued_msgs, p->queued_msgs - 1);
 	WRITE_ONCE(p->queued_bytes, p->queued_bytes - msg->num_bytes);
+	drained = list_empty(&p->queue);
 	spin_unlock(&p->lock);
 
+	/*
+	 * Drained: no port nests inside it any more. With ports in this
+	 * message the transit lock has been held since before the dequeue,
+	 * so no message carrying ports arrived since; without, see below.
+	 */
+	if (n && drained)
+		p->nest_height = 0;
 	for (i = 0; i < n; i++) {
 		x = mojo_port_from(msg->objects[i]);
 		spin_lock(&x->lock);
@@ -505,6 +548,15 @@ again:
 	if (n) {
 		mutex_unlock(&mojo_transit_lock);
 		mutex_unlock(&node->lock);
+	}
+
+	if (!n && drained && READ_ONCE(p->nest_height)) {
+		mutex_lock(&mojo_transit_lock);
+		spin_lock(&p->lock);
+		if (list_empty(&p->queue))
+			p->nest_height = 0;
+		spin_unlock(&p->lock);
+		mutex_unlock(&mojo_transit_lock);
 	}
 
 	a->num_bytes = msg->num_bytes;

@@ -49,9 +49,12 @@
  * 2. &mojo_node.lock (node.h): the node's handle table. Never held while
  *    sleeping on a user copy.
  * 3. mojo_transit_lock: a global mutex taken by every operation that moves
- *    ports into or out of messages; it protects every port's @container,
- *    so the check that a message never ends up inside its own queue sees
- *    a stable chain.
+ *    ports into or out of messages; it protects every port's @container
+ *    and @nest_height, so the check that a message never ends up inside
+ *    its own queue, nor nests deeper than MOJO_MAX_NESTING, sees a stable
+ *    chain. Held only for work bounded by constants: that walk is at most
+ *    MOJO_MAX_NESTING steps, and a send moves at most
+ *    MOJO_MAX_MESSAGE_HANDLES ports (unmapping rings is left until after).
  * 4. &mojo_port.lock: a spinlock protecting the state, the peer pointer,
  *    the sequence numbers and the queue. When an operation needs several
  *    ports at once it locks them with mojo_port_lock_two() or
@@ -127,6 +130,12 @@ enum mojo_port_state {
  * @container:      IN_TRANSIT: the port whose queue holds the message that
  *                  carries this port, NULL when an export file holds it;
  *                  protected by mojo_transit_lock
+ * @nest_height:    at least how deeply ports nest inside this port's queue
+ *                  (0: no port in it); raised when a message carrying ports
+ *                  is queued here, back to 0 when the queue empties, never
+ *                  lowered otherwise. With the chain of @container, what
+ *                  keeps every nesting within MOJO_MAX_NESTING; protected
+ *                  by mojo_transit_lock
  * @next_send_seq:  sequence number of the next user message sent
  * @next_recv_seq:  sequence number the next user message must carry
  * @peer_closed:    the peer's closure event has arrived
@@ -139,6 +148,8 @@ enum mojo_port_state {
  * @wq:             waiters for this port's signals (MOJO_IOC_WAIT); woken on
  *                  every signal change and when the port leaves its node
  * @triggers:       trap triggers watching this port (trap.h)
+ * @num_triggers:   entries in @triggers, at most MOJO_MAX_PORT_TRIGGERS:
+ *                  each signal change of the port looks at every one
  * @uring_pending:  asynchronous io_uring commands parked on this port, in
  *                  submission order (uring.h)
  * @read_mutex:     data pipe endpoints: serializes the holding node's data
@@ -155,6 +166,7 @@ struct mojo_port {
 	struct mojo_node *node;
 	struct mojo_port *peer;
 	struct mojo_port *container;
+	u32 nest_height;
 	u64 next_send_seq;
 	u64 next_recv_seq;
 	bool peer_closed;
@@ -166,6 +178,7 @@ struct mojo_port {
 	u64 max_bytes;
 	wait_queue_head_t wq;
 	struct list_head triggers;
+	u32 num_triggers;
 	struct list_head uring_pending;
 	struct mutex read_mutex;	/* see DOC: Ports, locking */
 };

@@ -126,6 +126,7 @@ void mojo_trap_port_changed(struct mojo_port *port)
 			mojo_trigger_queue(t, -ECANCELED, sat, able);
 			/* The port list's reference is ours now. */
 			t->attached = false;
+			port->num_triggers--;
 			list_move(&t->port_link, &detached);
 		} else if (mojo_trigger_met(t, sat, able, &result) &&
 			   atomic_xchg(&t->trap->armed, 0)) {
@@ -190,6 +191,7 @@ static void mojo_trigger_cancel(struct mojo_trigger *t)
 	if (attached) {
 		list_del_init(&t->port_link);
 		t->attached = false;
+		port->num_triggers--;
 	}
 	sat = mojo_port_signals(port, &able);
 	mojo_trigger_queue(t, -ECANCELED, sat, able);
@@ -306,7 +308,8 @@ long mojo_trap_op_create(struct mojo_node *node, void *arg)
  * @arg:  kernel copy of a struct mojo_trap_args
  *
  * Return: 0, -EINVAL, -EBADF, -EEXIST (context in use), -ENOSPC
- * (MOJO_MAX_TRIGGERS) or -ENOMEM.
+ * (MOJO_MAX_TRIGGERS on the trap, or MOJO_MAX_PORT_TRIGGERS on the
+ * port) or -ENOMEM.
  */
 long mojo_trap_op_add(struct mojo_node *node, void *arg)
 {
@@ -363,10 +366,13 @@ long mojo_trap_op_add(struct mojo_node *node, void *arg)
 	spin_lock(&port->lock);
 	if (mojo_trigger_port_left(t)) {
 		ret = -EBADF;
+	} else if (port->num_triggers >= MOJO_MAX_PORT_TRIGGERS) {
+		ret = -ENOSPC;
 	} else {
 		/* The port list's reference. */
 		kref_get(&t->ref);
 		t->attached = true;
+		port->num_triggers++;
 		list_add_tail(&t->port_link, &port->triggers);
 	}
 	spin_unlock(&port->lock);

@@ -56,6 +56,7 @@ struct mojo_user *mojo_user_current(void)
 	user->uid = uid;
 	atomic_long_set(&user->ring_bytes, 0);
 	atomic_long_set(&user->queue_bytes, 0);
+	atomic_long_set(&user->transit_ports, 0);
 	if (xa_err(xa_store(&mojo_users, key, user, GFP_KERNEL))) {
 		kfree(user);
 		user = NULL;
@@ -73,7 +74,8 @@ static void mojo_user_release(struct kref *ref)
 	xa_erase(&mojo_users, __kuid_val(user->uid));
 	mutex_unlock(&mojo_users_mutex);
 	WARN_ON_ONCE(atomic_long_read(&user->ring_bytes) ||
-		     atomic_long_read(&user->queue_bytes));
+		     atomic_long_read(&user->queue_bytes) ||
+		     atomic_long_read(&user->transit_ports));
 	kfree(user);
 }
 
@@ -91,9 +93,9 @@ void mojo_user_put(struct mojo_user *user)
 
 /**
  * mojo_user_charge() - charge bytes to one of a user's counters
- * @counter: &user->ring_bytes or &user->queue_bytes
+ * @counter: one of the user's counters
  * @max:     the bound, read by the caller from its module parameter
- * @bytes:   what to charge
+ * @bytes:   what to charge (bytes, or endpoints)
  *
  * Return: 0, or -ENOSPC when the charge would pass @max (nothing charged).
  */

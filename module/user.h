@@ -22,7 +22,13 @@
  *   a writer hold more than that bound: a hostile receiver that never
  *   reads pins at most max_user_queue_bytes of a writer's memory.
  *
- * Both default to an eighth of the machine's memory, so that one user
+ * - Endpoints inside queued messages are counted for the writer of the
+ *   message, up to max_user_transit_ports, the way handles in a node count
+ *   toward max_handles: without it, a user holding three handles could
+ *   hide any number of endpoints in queues and make whoever closes them
+ *   pay (-ETOOMANYREFS at write).
+ *
+ * The two memory bounds default to an eighth of the machine's memory, so that one user
  * alone cannot exhaust it: the memory is the kernel's, counted in no
  * process's RSS, so the OOM killer would pick a bystander. The
  * allocations themselves use __GFP_RETRY_MAYFAIL: under pressure, or at
@@ -46,16 +52,19 @@
  * @uid:          the uid (of the opener's real uid); immutable
  * @ring_bytes:   bytes of data pipe rings charged
  * @queue_bytes:  bytes of messages written and not yet read or freed
+ * @transit_ports: endpoints inside those messages
  */
 struct mojo_user {
 	struct kref ref;
 	kuid_t uid;
 	atomic_long_t ring_bytes;
 	atomic_long_t queue_bytes;
+	atomic_long_t transit_ports;
 };
 
 extern unsigned long mojo_max_user_ring_bytes;
 extern unsigned long mojo_max_user_queue_bytes;
+extern unsigned int mojo_max_user_transit_ports;
 
 void mojo_user_init(void);
 struct mojo_user *mojo_user_current(void);

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -395,6 +396,121 @@ TEST(stalled_data_read_keeps_its_end_and_does_not_hold_up_close)
 	/* Closed under it: the read did not happen. */
 	EXPECT_EQ(-EBADF, r.ret);
 	close(r.node);
+}
+
+/* ---- nesting and ports in transit --------------------------------------- */
+
+#define PARAM(name) "/sys/module/mojoports/parameters/" name
+
+static long read_param(const char *path)
+{
+	char buf[32] = { 0 };
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+static int write_param(const char *path, long v)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(buf, sizeof(buf), "%ld", v);
+	n = write(fd, buf, strlen(buf));
+	close(fd);
+	return n == (ssize_t)strlen(buf) ? 0 : -errno;
+}
+
+/*
+ * Ports nested in queues, built bottom-up: each new pipe's queue gets the
+ * previous pipe's end, whose queue holds the one before. The nesting stops
+ * at MOJO_MAX_NESTING with -ELOOP, so no chain the transit lock walks is
+ * longer.
+ */
+TEST(nesting_stops_at_the_limit)
+{
+	int node = mojo_open_node(), i, ret = 0;
+	uint32_t a, b, prev;
+
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(node, &a, &prev));
+	for (i = 1; i <= MOJO_MAX_NESTING + 1; i++) {
+		ASSERT_EQ(0, mojo_create_message_pipe(node, &a, &b));
+		ret = mojo_write_message(node, a, NULL, 0, &prev, 1);
+		if (ret)
+			break;
+		prev = b;
+	}
+	TH_LOG("%d levels, then %d", i - 1, ret);
+	EXPECT_EQ(-ELOOP, ret);
+	EXPECT_EQ(MOJO_MAX_NESTING, i - 1);
+	/* The refused port is still ours, and usable. */
+	EXPECT_EQ(0, mojo_test_write_str(node, prev, "still here"));
+	close(node);
+}
+
+/* A queue that emptied carries no nesting any more. */
+TEST(nesting_is_given_back_when_a_queue_drains)
+{
+	int node = mojo_open_node(), i;
+	uint32_t a, b, prev, got, n, nh;
+
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(node, &a, &prev));
+	for (i = 1; i <= MOJO_MAX_NESTING; i++) {
+		ASSERT_EQ(0, mojo_create_message_pipe(node, &a, &b));
+		ASSERT_EQ(0, mojo_write_message(node, a, NULL, 0, &prev, 1));
+		prev = b;
+	}
+	ASSERT_EQ(0, mojo_create_message_pipe(node, &a, &b));
+	EXPECT_EQ(-ELOOP, mojo_write_message(node, a, NULL, 0, &prev, 1));
+	/* Take the chain's first level out: the rest is one level shorter. */
+	n = 0;
+	nh = 1;
+	ASSERT_EQ(0, mojo_read_message(node, prev, NULL, &n, &got, &nh));
+	EXPECT_EQ(0, mojo_write_message(node, a, NULL, 0, &got, 1));
+	close(node);
+}
+
+/*
+ * Ports inside queues count toward their sender's max_user_transit_ports,
+ * as handles in a node count toward max_handles.
+ */
+TEST(ports_in_transit_are_bounded_per_user)
+{
+	long saved = read_param(PARAM("max_user_transit_ports"));
+	uint32_t h[MOJO_MAX_MESSAGE_HANDLES], x, q0, q1, n = 0, nh;
+	uint32_t got[MOJO_MAX_MESSAGE_HANDLES];
+	int node = mojo_open_node(), i;
+
+	ASSERT_LT(0, saved);
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, write_param(PARAM("max_user_transit_ports"), 64));
+	ASSERT_EQ(0, mojo_create_message_pipe(node, &q0, &q1));
+	for (i = 0; i < MOJO_MAX_MESSAGE_HANDLES; i++)
+		ASSERT_EQ(0, mojo_create_message_pipe(node, &h[i], &x));
+	EXPECT_EQ(0, mojo_write_message(node, q0, NULL, 0, h, 64));
+	EXPECT_EQ(-ETOOMANYREFS, mojo_write_message(node, q0, NULL, 0, &x, 1));
+	/* Received, they leave transit. */
+	nh = MOJO_MAX_MESSAGE_HANDLES;
+	ASSERT_EQ(0, mojo_read_message(node, q1, NULL, &n, got, &nh));
+	EXPECT_EQ(0, mojo_write_message(node, q0, NULL, 0, &x, 1));
+	/* Closed in transit, too. */
+	ASSERT_EQ(0, mojo_write_message(node, q0, NULL, 0, got, 63));
+	EXPECT_EQ(-ETOOMANYREFS, mojo_write_message(node, q0, NULL, 0, &got[63], 1));
+	ASSERT_EQ(0, mojo_close(node, q1));
+	EXPECT_EQ(0, mojo_create_message_pipe(node, &q0, &q1));
+	EXPECT_EQ(0, mojo_write_message(node, q0, NULL, 0, &got[63], 1));
+	close(node);
+	write_param(PARAM("max_user_transit_ports"), saved);
 }
 
 TEST_HARNESS_MAIN

@@ -272,6 +272,45 @@ TEST_F(trap, epoll_wakes_when_a_trap_fires_from_another_thread)
 	close(ep);
 }
 
+/*
+ * A port takes at most MOJO_MAX_PORT_TRIGGERS triggers from all traps
+ * together: every signal change of the port, a write from another node
+ * included, looks at each of them.
+ */
+TEST_F(trap, a_port_takes_a_bounded_number_of_triggers)
+{
+	uint32_t traps[MOJO_MAX_PORT_TRIGGERS / MOJO_MAX_TRIGGERS + 1];
+	unsigned int i, t;
+
+	traps[0] = self->trap;
+	for (t = 1; t < sizeof(traps) / sizeof(traps[0]); t++)
+		ASSERT_EQ(0, mojo_create_trap(self->node, &traps[t]));
+	for (i = 0; i < MOJO_MAX_PORT_TRIGGERS; i++)
+		ASSERT_EQ(0, mojo_add_trigger(self->node, traps[i / MOJO_MAX_TRIGGERS],
+					      self->h0, MOJO_SIGNAL_READABLE,
+					      MOJO_TRIGGER_SATISFIED, i));
+	t = MOJO_MAX_PORT_TRIGGERS / MOJO_MAX_TRIGGERS;
+	EXPECT_EQ(-ENOSPC, mojo_add_trigger(self->node, traps[t], self->h0,
+					    MOJO_SIGNAL_READABLE,
+					    MOJO_TRIGGER_SATISFIED, 1));
+	/* Other ports are not affected, and a removal makes room. */
+	EXPECT_EQ(0, mojo_add_trigger(self->node, traps[t], self->h1,
+				      MOJO_SIGNAL_READABLE,
+				      MOJO_TRIGGER_SATISFIED, 1));
+	ASSERT_EQ(0, mojo_remove_trigger(self->node, traps[0], 0));
+	EXPECT_EQ(0, mojo_add_trigger(self->node, traps[t], self->h0,
+				      MOJO_SIGNAL_READABLE,
+				      MOJO_TRIGGER_SATISFIED, 2));
+	/* So does a trigger cancelled by its trap's close. */
+	EXPECT_EQ(-ENOSPC, mojo_add_trigger(self->node, traps[t], self->h0,
+					    MOJO_SIGNAL_READABLE,
+					    MOJO_TRIGGER_SATISFIED, 3));
+	ASSERT_EQ(0, mojo_close(self->node, traps[0]));
+	EXPECT_EQ(0, mojo_add_trigger(self->node, traps[t], self->h0,
+				      MOJO_SIGNAL_READABLE,
+				      MOJO_TRIGGER_SATISFIED, 3));
+}
+
 TEST(node_death_with_armed_traps_and_queued_events)
 {
 	uint32_t h0, h1, trap, i, live = 0;

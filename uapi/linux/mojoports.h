@@ -91,6 +91,14 @@
 /* Most handles one message may carry. */
 #define MOJO_MAX_MESSAGE_HANDLES	64
 
+/*
+ * Deepest nesting of endpoints inside queued messages: an endpoint in a
+ * message queued at an endpoint that is itself in a message, and so on.
+ * A write that would nest deeper fails with -ELOOP (see
+ * struct mojo_write_message_args).
+ */
+#define MOJO_MAX_NESTING		64
+
 /**
  * struct mojo_version_args - argument of MOJO_IOC_VERSION
  * @version:   out: MOJO_API_VERSION of the running module
@@ -149,7 +157,13 @@ struct mojo_create_message_pipe_args {
  * attached handle has left this node's table, or the call fails and nothing
  * changed. Attached handles must be distinct message pipe endpoints, not
  * @handle itself nor its peer (-EINVAL), and not attached to a message that
- * would end up inside its own queue (-ELOOP). Fails with -EPIPE when the
+ * would end up inside its own queue (-ELOOP). Nor may the message nest
+ * endpoints deeper than MOJO_MAX_NESTING (-ELOOP): the depth counts the
+ * endpoints @handle's peer sits inside, plus the deepest nesting the
+ * attached endpoints' queues have held since each was last empty.
+ * Endpoints inside queued messages count toward their writer's user's
+ * max_user_transit_ports (-ETOOMANYREFS, as SCM_RIGHTS does) until the
+ * message is read or freed. Fails with -EPIPE when the
  * peer is closed, -ENOSPC when the peer's receive queue is at its quota
  * or the writer's user has max_user_queue_bytes of messages unread (the
  * writer pays for what it queued, whatever quota the reader set), -ENOMEM
@@ -343,6 +357,13 @@ struct mojo_quota_args {
 
 /* Most triggers one trap may hold. */
 #define MOJO_MAX_TRIGGERS		4096
+
+/*
+ * Most triggers, of all traps together, one handle may be watched by:
+ * every change of its signals looks at each. ADD_TRIGGER beyond it fails
+ * with -ENOSPC.
+ */
+#define MOJO_MAX_PORT_TRIGGERS		8192
 
 /**
  * struct mojo_trap_args - argument of the trap operations
