@@ -509,17 +509,30 @@ long mojo_dpipe_op_create(struct mojo_node *node, void *arg)
 	return mojo_msgpipe_install(node, prod, cons, &a->producer, &a->consumer);
 }
 
-/* Still in @node? (The caller holds the endpoint's read_mutex.) */
-static bool mojo_dp_held(struct mojo_port *port, struct mojo_node *node,
-			 bool *peer_closed)
+/*
+ * Lock an endpoint to commit an operation: its port lock, then the ring's.
+ * A close changes the state, and tells the peer, under the port lock, so a
+ * commit made here with the endpoint still held is seen by the peer before
+ * the closure, and none is made after it.
+ *
+ * Return: whether @node still holds the endpoint.
+ */
+static bool mojo_dp_commit_begin(struct mojo_port *port, struct mojo_node *node)
+	__acquires(&port->lock) __acquires(&port->dp->lock)
 {
 	bool held;
 
 	spin_lock(&port->lock);
 	held = port->state == MOJO_PORT_RECEIVING && port->node == node;
-	*peer_closed = port->peer_closed;
-	spin_unlock(&port->lock);
+	spin_lock(&port->dp->lock);
 	return held;
+}
+
+static void mojo_dp_commit_end(struct mojo_port *port)
+	__releases(&port->dp->lock) __releases(&port->lock)
+{
+	spin_unlock(&port->dp->lock);
+	spin_unlock(&port->lock);
 }
 
 /*
@@ -595,7 +608,7 @@ long mojo_dpipe_op_write(struct mojo_node *node, void *arg)
 	struct mojo_data_args *a = arg;
 	struct mojo_port *port;
 	struct mojo_dpipe *dp;
-	bool peer_closed;
+	bool peer_closed, held;
 	u64 n = 0, free, woff;
 	int ret = 0;
 
@@ -638,17 +651,17 @@ long mojo_dpipe_op_write(struct mojo_node *node, void *arg)
 	 * the claim keeps the producer in this node until we are done.
 	 */
 	ret = mojo_dp_copy(dp, woff, u64_to_user_ptr(a->bytes), n, true);
-	if (!ret && !mojo_dp_held(port, node, &peer_closed))
-		ret = -EBADF;	/* closed meanwhile */
 out_unclaim:
-	spin_lock(&dp->lock);
+	held = mojo_dp_commit_begin(port, node);
+	if (!ret && n && !held)
+		ret = -EBADF;	/* closed meanwhile: nothing was written */
 	if (!ret && n) {
 		dp->avail += n;
 		dp->new_data = true;
 		a->num_bytes = n;
 	}
 	mojo_dp_unclaim(port);
-	spin_unlock(&dp->lock);
+	mojo_dp_commit_end(port);
 out:
 	mutex_unlock(&port->read_mutex);
 	if (!ret && n)
@@ -673,7 +686,7 @@ long mojo_dpipe_op_read(struct mojo_node *node, void *arg)
 	struct mojo_data_args *a = arg;
 	struct mojo_port *port;
 	struct mojo_dpipe *dp;
-	bool peer_closed;
+	bool peer_closed, held;
 	u64 n = 0, avail, roff;
 	int ret = 0;
 
@@ -717,10 +730,10 @@ long mojo_dpipe_op_read(struct mojo_node *node, void *arg)
 	/* Readable bytes stay put until we consume them. */
 	if (!(a->flags & MOJO_DATA_DISCARD))
 		ret = mojo_dp_copy(dp, roff, u64_to_user_ptr(a->bytes), n, false);
-	if (!ret && !mojo_dp_held(port, node, &peer_closed))
-		ret = -EBADF;	/* closed meanwhile */
 out_unclaim:
-	spin_lock(&dp->lock);
+	held = mojo_dp_commit_begin(port, node);
+	if (!ret && n && !held)
+		ret = -EBADF;	/* closed meanwhile: nothing was read */
 	if (!ret && n) {
 		if (!(a->flags & MOJO_DATA_PEEK)) {
 			dp->read_off = (roff + n) % dp->capacity;
@@ -730,7 +743,7 @@ out_unclaim:
 		a->num_bytes = n;
 	}
 	mojo_dp_unclaim(port);
-	spin_unlock(&dp->lock);
+	mojo_dp_commit_end(port);
 out:
 	mutex_unlock(&port->read_mutex);
 	if (!ret && n)
@@ -821,6 +834,7 @@ static long mojo_dpipe_end(struct mojo_node *node, struct mojo_data_args *a,
 	struct mojo_port *port;
 	struct mojo_dpipe *dp;
 	u64 n = a->num_bytes;
+	bool held;
 	int ret = 0;
 
 	if (a->flags || a->bytes || a->offset ||
@@ -831,9 +845,12 @@ static long mojo_dpipe_end(struct mojo_node *node, struct mojo_data_args *a,
 		return ret;
 	dp = port->dp;
 	mutex_lock(&port->read_mutex);
-	spin_lock(&dp->lock);
+	held = mojo_dp_commit_begin(port, node);
 	if (!(producer ? dp->writing : dp->reading)) {
 		ret = -ENOENT;
+	} else if (!held) {
+		/* Closed during the operation: it ends, committing nothing. */
+		ret = -EBADF;
 	} else if (n > (producer ? dp->write_granted : dp->read_granted) ||
 		   n % dp->element_size) {
 		/* A bad count ends the operation and commits nothing. */
@@ -852,7 +869,7 @@ static long mojo_dpipe_end(struct mojo_node *node, struct mojo_data_args *a,
 		else
 			dp->reading = false;
 	}
-	spin_unlock(&dp->lock);
+	mojo_dp_commit_end(port);
 	mutex_unlock(&port->read_mutex);
 	if (!ret)
 		mojo_port_wake_pair(port);
