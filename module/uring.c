@@ -239,7 +239,7 @@ void mojo_uring_port_changed(struct mojo_port *port)
 static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 {
 	const struct mojo_op *op = req->op;
-	struct mojo_port *port;
+	struct mojo_port *port, *old;
 	u64 sat, able;
 	u32 budget;
 	long ret;
@@ -266,7 +266,7 @@ static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 			mojo_port_put(port);
 			continue;
 		}
-		mojo_port_put(req->port);
+		old = req->port;
 		req->port = port;
 		list_add_tail(&req->link, &port->uring_pending);
 		atomic_set(&req->state, MOJO_REQ_PARKED);
@@ -282,6 +282,13 @@ static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 		if (READ_ONCE(req->timed_out))
 			mojo_req_fire(req);
 		spin_unlock(&port->lock);
+		/*
+		 * The port we were parked on before, when the handle now names
+		 * another one: ours may be its last reference, and freeing a
+		 * port may free its data pipe ring (vunmap(), which sleeps).
+		 * Never under a port lock.
+		 */
+		mojo_port_put(old);
 		return -EIOCBQUEUED;
 	}
 	return mojo_op_copy_out(op, req->uarg, req->buf, ret);
