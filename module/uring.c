@@ -3,9 +3,12 @@
  * The io_uring submission path. See uring.h.
  */
 
+#include <linux/cred.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
+#include <linux/hashtable.h>
 #include <linux/hrtimer.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu-refcount.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -27,6 +30,17 @@
 
 #define MOJO_URING_REAP_MS	50
 
+/* The bounds of DOC: io_uring; read when a command first parks. */
+static unsigned int mojo_uring_max_per_node = 4096;
+module_param_named(uring_max_pending_per_node, mojo_uring_max_per_node, uint, 0644);
+MODULE_PARM_DESC(uring_max_pending_per_node,
+		 "Most pending io_uring commands of one node (default 4096)");
+
+static unsigned int mojo_uring_max_per_user = 16384;
+module_param_named(uring_max_pending_per_user, mojo_uring_max_per_user, uint, 0644);
+MODULE_PARM_DESC(uring_max_pending_per_user,
+		 "Most pending io_uring commands of one user (default 16384)");
+
 /*
  * From 6.7, io_uring calls ->uring_cmd() with IO_URING_F_CANCEL for every
  * command marked cancelable when its task exits or its ring goes away, and
@@ -47,7 +61,10 @@ enum {
 /**
  * struct mojo_uring_req - one parked (or parkable) asynchronous command
  * @link:      entry in &mojo_port.uring_pending; protected by the port lock
- * @all:       entry in the global list the reaper scans; mojo_uring_lock
+ * @all:       entry in @group's list, from mojo_req_track() to
+ *             mojo_req_untrack(); protected by the group's lock
+ * @group:     the commands of @node (counted in it while tracked)
+ * @user:      the commands of the submitting user (likewise)
  * @cmd:       the io_uring command
  * @op:        the operation
  * @node:      the node the command was submitted on (a reference is held)
@@ -56,7 +73,7 @@ enum {
  * @files:     the submitter's files_struct, compared with flush()'s owner
  * @uarg:      the user's argument struct
  * @state:     MOJO_REQ_*; PARKED -> FIRED by cmpxchg decides who fires
- * @cancelled: fired to be completed with -ECANCELED
+ * @cancelled: to be completed with -ECANCELED when next fired
  * @timed_out: fired by the WAIT timeout
  * @timer:     the WAIT timeout, when finite
  * @buf:       kernel copy of the argument struct
@@ -64,6 +81,8 @@ enum {
 struct mojo_uring_req {
 	struct list_head link;
 	struct list_head all;
+	struct mojo_uring_group *group;
+	struct mojo_uring_user *user;
 	struct io_uring_cmd *cmd;
 	const struct mojo_op *op;
 	struct mojo_node *node;
@@ -78,8 +97,57 @@ struct mojo_uring_req {
 	u64 buf[MOJO_OP_ARG_MAX / sizeof(u64)];
 };
 
-static DEFINE_SPINLOCK(mojo_uring_lock);	/* the list below */
-static LIST_HEAD(mojo_uring_parked);
+/**
+ * struct mojo_uring_group - the tracked commands of one node
+ * @hash:  entry in mojo_uring_groups, keyed by @node; mojo_uring_lock
+ * @link:  entry in mojo_uring_group_list, oldest first; mojo_uring_lock
+ * @node:  the node; each tracked command holds a reference to it
+ * @nr:    tracked commands, at most mojo_uring_max_per_node;
+ *         mojo_uring_lock
+ * @refs:  @nr plus one per walker (the reaper, flush); mojo_uring_lock.
+ *         At 0 the group is unhashed, unlinked and freed.
+ * @lock:  protects @reqs; taken with no other lock of this file held
+ * @reqs:  the tracked commands (&mojo_uring_req.all), oldest first
+ *
+ * A command is on @reqs from mojo_req_track() to mojo_req_untrack(); it
+ * is freed only after that, and completed (io_uring_cmd_done()) only
+ * after that too, so whoever holds @lock may look at any command on
+ * @reqs, its io_uring command included.
+ */
+struct mojo_uring_group {
+	struct hlist_node hash;
+	struct list_head link;
+	struct mojo_node *node;
+	unsigned int nr;
+	unsigned int refs;
+	spinlock_t lock;	/* @reqs */
+	struct list_head reqs;
+};
+
+/**
+ * struct mojo_uring_user - the number of tracked commands of one user
+ * @hash: entry in mojo_uring_users, keyed by @uid; mojo_uring_lock
+ * @uid:  the user: the real uid of the credentials that submitted
+ * @nr:   tracked commands, at most mojo_uring_max_per_user;
+ *        mojo_uring_lock. Freed at 0.
+ */
+struct mojo_uring_user {
+	struct hlist_node hash;
+	kuid_t uid;
+	unsigned int nr;
+};
+
+/*
+ * mojo_uring_lock protects the tables below and the counts in them; it is
+ * held for O(1) work (a hash lookup, counting), never across a walk of
+ * commands, and no other lock is taken under it.
+ */
+static DEFINE_SPINLOCK(mojo_uring_lock);
+static DEFINE_HASHTABLE(mojo_uring_groups, 8);
+static LIST_HEAD(mojo_uring_group_list);
+static unsigned int mojo_uring_nr_groups;
+static DEFINE_HASHTABLE(mojo_uring_users, 6);
+static unsigned int mojo_uring_tracked;
 static void mojo_uring_reap(struct work_struct *work);
 static DECLARE_DELAYED_WORK(mojo_uring_reaper, mojo_uring_reap);
 
@@ -132,17 +200,18 @@ static bool mojo_req_fire(struct mojo_uring_req *req)
 }
 
 /*
- * Fire a parked command to be completed with -ECANCELED; mojo_uring_lock
- * held. One that is not parked is running, or its task work is queued: it
- * completes or parks again without help, and is looked at again then.
+ * Cancel a command: it completes with -ECANCELED when it is next fired,
+ * at once if it is parked. One that is running or fired sees the flag
+ * when its task work runs, or fires itself when it parks again. The
+ * caller keeps @req allocated: it holds the lock of @req's group, or it
+ * is io_uring's cancellation hook (io_uring asks only about commands not
+ * yet completed, and we free a command only after completing it).
  */
 static void mojo_req_cancel(struct mojo_uring_req *req)
 {
-	lockdep_assert_held(&mojo_uring_lock);
-	if (atomic_read(&req->state) != MOJO_REQ_PARKED)
-		return;
-	req->cancelled = true;
-	/* The task work unlinks it; the port keeps it till then. */
+	WRITE_ONCE(req->cancelled, true);
+	/* Pairs with the barrier in mojo_req_run() after it parks. */
+	smp_mb();
 	mojo_req_fire(req);
 }
 
@@ -271,15 +340,15 @@ static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 		list_add_tail(&req->link, &port->uring_pending);
 		atomic_set(&req->state, MOJO_REQ_PARKED);
 		/*
-		 * A timeout that expired while we ran could not fire us (we
-		 * were not parked): fire now. The cmpxchg in mojo_req_fire()
-		 * lets only one of us do it. Still under the port lock: once
-		 * it drops, a kick may fire the command and, when we run
-		 * outside the submitter (io-wq), its task work may complete
-		 * and free it.
+		 * A timeout that expired or a cancel that came while we ran
+		 * could not fire us (we were not parked): fire now. The
+		 * cmpxchg in mojo_req_fire() lets only one of us do it.
+		 * Still under the port lock: once it drops, a kick may fire
+		 * the command and, when we run outside the submitter
+		 * (io-wq), its task work may complete and free it.
 		 */
-		smp_mb();	/* pairs with mojo_uring_timeout() */
-		if (READ_ONCE(req->timed_out))
+		smp_mb();	/* pairs with mojo_uring_timeout(), _cancel() */
+		if (READ_ONCE(req->timed_out) || READ_ONCE(req->cancelled))
 			mojo_req_fire(req);
 		spin_unlock(&port->lock);
 		/*
@@ -294,24 +363,132 @@ static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 	return mojo_op_copy_out(op, req->uarg, req->buf, ret);
 }
 
-static void mojo_req_track(struct mojo_uring_req *req)
+static struct mojo_uring_group *mojo_group_find(struct mojo_node *node)
 {
-	bool first;
+	struct mojo_uring_group *g;
 
-	spin_lock(&mojo_uring_lock);
-	first = list_empty(&mojo_uring_parked);
-	list_add_tail(&req->all, &mojo_uring_parked);
+	lockdep_assert_held(&mojo_uring_lock);
+	hash_for_each_possible(mojo_uring_groups, g, hash, (unsigned long)node)
+		if (g->node == node)
+			return g;
+	return NULL;
+}
+
+static struct mojo_uring_user *mojo_user_find(kuid_t uid)
+{
+	struct mojo_uring_user *u;
+
+	lockdep_assert_held(&mojo_uring_lock);
+	hash_for_each_possible(mojo_uring_users, u, hash, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+/* Drop a reference to a group; mojo_uring_lock held. */
+static void mojo_group_put(struct mojo_uring_group *g)
+{
+	lockdep_assert_held(&mojo_uring_lock);
+	if (--g->refs)
+		return;
+	hash_del(&g->hash);
+	list_del(&g->link);
+	mojo_uring_nr_groups--;
+	kfree(g);
+}
+
+/*
+ * Count a command that is about to park against its node's and its
+ * user's bounds, and put it on its node's list, where flush() and the
+ * reaper find it.
+ *
+ * Return: 0; -EDQUOT when the node or the user has as many pending
+ * commands as the bound allows; -ENOMEM. On error nothing changed.
+ */
+static int mojo_req_track(struct mojo_uring_req *req)
+{
+	struct mojo_uring_group *g, *new_g = NULL;
+	struct mojo_uring_user *u, *new_u = NULL;
+	kuid_t uid = current_uid();
+	bool first;
+	int ret = 0;
+
+	for (;;) {
+		spin_lock(&mojo_uring_lock);
+		g = mojo_group_find(req->node) ?: new_g;
+		u = mojo_user_find(uid) ?: new_u;
+		if (g && u)
+			break;
+		spin_unlock(&mojo_uring_lock);
+		if (!g)
+			new_g = kzalloc(sizeof(*new_g), GFP_KERNEL_ACCOUNT);
+		if (!u)
+			new_u = kzalloc(sizeof(*new_u), GFP_KERNEL_ACCOUNT);
+		if ((!g && !new_g) || (!u && !new_u)) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	if (g->nr >= READ_ONCE(mojo_uring_max_per_node) ||
+	    u->nr >= READ_ONCE(mojo_uring_max_per_user)) {
+		spin_unlock(&mojo_uring_lock);
+		ret = -EDQUOT;
+		goto out;
+	}
+	if (g == new_g) {
+		new_g = NULL;
+		g->node = req->node;
+		spin_lock_init(&g->lock);
+		INIT_LIST_HEAD(&g->reqs);
+		hash_add(mojo_uring_groups, &g->hash, (unsigned long)g->node);
+		list_add_tail(&g->link, &mojo_uring_group_list);
+		mojo_uring_nr_groups++;
+	}
+	if (u == new_u) {
+		new_u = NULL;
+		u->uid = uid;
+		hash_add(mojo_uring_users, &u->hash, __kuid_val(uid));
+	}
+	g->nr++;
+	g->refs++;
+	u->nr++;
+	first = !mojo_uring_tracked++;
 	spin_unlock(&mojo_uring_lock);
+	req->group = g;
+	req->user = u;
+
+	spin_lock(&g->lock);
+	list_add_tail(&req->all, &g->reqs);
+	spin_unlock(&g->lock);
 	if (first && MOJO_URING_REAPER)
 		schedule_delayed_work(&mojo_uring_reaper,
 				      msecs_to_jiffies(MOJO_URING_REAP_MS));
+out:
+	kfree(new_g);
+	kfree(new_u);
+	return ret;
 }
 
 static void mojo_req_untrack(struct mojo_uring_req *req)
 {
-	spin_lock(&mojo_uring_lock);
+	struct mojo_uring_group *g = req->group;
+	struct mojo_uring_user *u = req->user;
+
+	spin_lock(&g->lock);
 	list_del_init(&req->all);
+	spin_unlock(&g->lock);
+
+	spin_lock(&mojo_uring_lock);
+	g->nr--;
+	mojo_group_put(g);
+	if (!--u->nr) {
+		hash_del(&u->hash);
+		kfree(u);
+	}
+	mojo_uring_tracked--;
 	spin_unlock(&mojo_uring_lock);
+	req->group = NULL;
+	req->user = NULL;
 }
 
 /* The task work of a fired command: cancel, time out, or run again. */
@@ -330,7 +507,7 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	 * Not in the submitter: it is exiting (io_uring's fallback work).
 	 * Cancelled, too, when nobody will read the completion.
 	 */
-	if (req->cancelled || current != req->task ||
+	if (READ_ONCE(req->cancelled) || current != req->task ||
 	    (current->flags & PF_EXITING) || mojo_req_ring_dying(req)) {
 		ret = -ECANCELED;
 	} else {
@@ -401,9 +578,7 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 #ifdef MOJO_HAVE_URING_CMD_CANCEL
 	/* The task or the ring is going away; the SQE may be gone too. */
 	if (issue_flags & IO_URING_F_CANCEL) {
-		spin_lock(&mojo_uring_lock);
 		mojo_req_cancel(*mojo_req_slot(cmd));
-		spin_unlock(&mojo_uring_lock);
 		return 0;
 	}
 #endif
@@ -464,7 +639,11 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	 * and completed (by its task work) at any moment, so nothing here
 	 * touches it after mojo_req_run() parks it.
 	 */
-	mojo_req_track(req);
+	ret = mojo_req_track(req);
+	if (ret) {
+		mojo_req_free(req);
+		return ret;
+	}
 	if (op->park == MOJO_PARK_SIGNALS &&
 	    ((struct mojo_signals_args *)req->buf)->timeout_ns != MOJO_TIMEOUT_INFINITE)
 		hrtimer_start(&req->timer, timeout, HRTIMER_MODE_REL);
@@ -489,26 +668,13 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 #endif
 }
 
-/* Fire every tracked command @match selects, with -ECANCELED. */
-static void mojo_uring_cancel_where(bool (*match)(struct mojo_uring_req *, void *),
-				    void *data)
-{
-	struct mojo_uring_req *req;
-
-	spin_lock(&mojo_uring_lock);
-	list_for_each_entry(req, &mojo_uring_parked, all)
-		if (match(req, data))
-			mojo_req_cancel(req);
-	spin_unlock(&mojo_uring_lock);
-}
-
 /*
  * The reaper's choice: the ring was closed, or io_uring is cancelling the
  * submitter's commands and waiting for them to go (the task exits or
  * calls execve(); in_idle is raised for that wait). The reaper runs only
  * where the kernel has no cancellation hook (6.1): the field is 6.1's.
  */
-static bool mojo_req_orphaned(struct mojo_uring_req *req, void *data)
+static bool mojo_req_orphaned(struct mojo_uring_req *req)
 {
 #ifdef MOJO_HAVE_URING_CMD_CANCEL
 	return false;
@@ -518,29 +684,47 @@ static bool mojo_req_orphaned(struct mojo_uring_req *req, void *data)
 #endif
 }
 
+/*
+ * Every MOJO_URING_REAP_MS while any command is tracked (only where the
+ * kernel has no cancellation hook): cancel the orphaned ones. One group
+ * at a time under its own lock, at most the groups there were when the
+ * pass began; mojo_uring_lock only to step from one group to the next.
+ */
 static void mojo_uring_reap(struct work_struct *work)
 {
+	struct mojo_uring_group *g, *next;
+	struct mojo_uring_req *req;
+	unsigned int left;
 	bool again;
 
-	mojo_uring_cancel_where(mojo_req_orphaned, NULL);
 	spin_lock(&mojo_uring_lock);
-	again = !list_empty(&mojo_uring_parked);
+	left = mojo_uring_nr_groups;
+	g = list_first_entry_or_null(&mojo_uring_group_list,
+				     struct mojo_uring_group, link);
+	if (g)
+		g->refs++;
+	while (g) {
+		spin_unlock(&mojo_uring_lock);
+		spin_lock(&g->lock);
+		list_for_each_entry(req, &g->reqs, all)
+			if (mojo_req_orphaned(req))
+				mojo_req_cancel(req);
+		spin_unlock(&g->lock);
+		cond_resched();
+		spin_lock(&mojo_uring_lock);
+		next = NULL;
+		if (--left && !list_is_last(&g->link, &mojo_uring_group_list)) {
+			next = list_next_entry(g, link);
+			next->refs++;
+		}
+		mojo_group_put(g);
+		g = next;
+	}
+	again = mojo_uring_tracked;
 	spin_unlock(&mojo_uring_lock);
 	if (again)
 		schedule_delayed_work(&mojo_uring_reaper,
 				      msecs_to_jiffies(MOJO_URING_REAP_MS));
-}
-
-struct mojo_flush_match {
-	struct mojo_node *node;
-	void *files;
-};
-
-static bool mojo_req_from_files(struct mojo_uring_req *req, void *data)
-{
-	struct mojo_flush_match *m = data;
-
-	return req->node == m->node && req->files == m->files;
 }
 
 static int mojo_fd_is(const void *file, struct file *f, unsigned int fd)
@@ -555,11 +739,13 @@ static int mojo_fd_is(const void *file, struct file *f, unsigned int fd)
  *
  * When the owner holds no other descriptor of the file, its commands
  * pending on the node are cancelled: nobody it could still submit from
- * would ever see them otherwise.
+ * would ever see them otherwise. Only the node's own commands are looked
+ * at, at most mojo_uring_max_per_node of them.
  */
 void mojo_uring_flush(struct file *file, void *id)
 {
-	struct mojo_flush_match m = { file->private_data, id };
+	struct mojo_uring_group *g;
+	struct mojo_uring_req *req;
 
 	if (current->flags & PF_EXITING)	/* the reaper handles exits */
 		return;
@@ -567,14 +753,22 @@ void mojo_uring_flush(struct file *file, void *id)
 		return;
 	/* Every close() of a node fd lands here: be cheap when idle. */
 	spin_lock(&mojo_uring_lock);
-	if (list_empty(&mojo_uring_parked)) {
-		spin_unlock(&mojo_uring_lock);
-		return;
-	}
+	g = mojo_group_find(file->private_data);
+	if (g)
+		g->refs++;
 	spin_unlock(&mojo_uring_lock);
-	if (iterate_fd(current->files, 0, mojo_fd_is, file))
+	if (!g)
 		return;
-	mojo_uring_cancel_where(mojo_req_from_files, &m);
+	if (!iterate_fd(current->files, 0, mojo_fd_is, file)) {
+		spin_lock(&g->lock);
+		list_for_each_entry(req, &g->reqs, all)
+			if (req->files == id)
+				mojo_req_cancel(req);
+		spin_unlock(&g->lock);
+	}
+	spin_lock(&mojo_uring_lock);
+	mojo_group_put(g);
+	spin_unlock(&mojo_uring_lock);
 }
 
 /**

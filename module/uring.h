@@ -27,19 +27,57 @@
  * of a closed ring waits for the task's or the ring's commands: where the
  * kernel has the uring_cmd cancellation hook (6.7 on), parked commands are
  * marked cancelable and io_uring asks for them (IO_URING_F_CANCEL); on 6.1,
- * which has none, a delayed work looks every MOJO_URING_REAP_MS, while any
- * command is parked, for commands whose ring was closed or whose task
- * io_uring is cancelling (exit, execve()). Either way they are fired with -ECANCELED. A
- * parked command whose ring is found closed is not run again, so it cannot
- * take a message or data that nobody would see. flush() of a task's last
- * descriptor of the node cancels that task's commands.
+ * which has none, a delayed work (the reaper) looks every
+ * MOJO_URING_REAP_MS, while any command is pending, for commands whose ring
+ * was closed or whose task io_uring is cancelling (exit, execve()). Either
+ * way they are fired with -ECANCELED. A parked command whose ring is found
+ * closed is not run again, so it cannot take a message or data that nobody
+ * would see. flush() of a task's last descriptor of the node cancels that
+ * task's commands on the node.
  *
  * A kick fires commands under the port lock and leaves them on the list;
  * their task work takes them off, under the lock, before anything else.
  *
- * Locking: &mojo_port.lock protects the port's @uring_pending list;
- * mojo_uring_lock (a spinlock) protects the global list of parked commands
- * the reaper scans. The reaper never takes a port lock.
+ * Who owns a pending command: from its first parking to its completion it
+ * is "tracked": on its port's @uring_pending list while parked or fired
+ * (the port holds no reference to it; the task work unlinks it), and on
+ * its node's list (struct mojo_uring_group) the whole time. It is freed
+ * by whoever completes it, after taking it off both lists, so holding
+ * either list's lock keeps every command on that list alive.
+ *
+ * Bounds. A command counts against two limits from its first parking to
+ * its completion (module parameters, read when a command first parks):
+ *
+ * - uring_max_pending_per_node (default 4096) per node;
+ * - uring_max_pending_per_user (default 16384) per user (the real uid of
+ *   the credentials that submitted it), over all nodes.
+ *
+ * A command that would park beyond either fails at once with -EDQUOT and
+ * changes nothing; commands that complete without parking and
+ * MOJO_URING_SYNC commands never count. So:
+ *
+ * - flush() of a node fd looks only at that node's commands: at most
+ *   uring_max_pending_per_node, under that node's lock. A close() of a
+ *   node with no pending command costs one hash lookup, whatever other
+ *   nodes have pending.
+ * - The reaper (6.1 only) visits each pending command once per pass,
+ *   one node at a time under that node's lock (at most
+ *   uring_max_pending_per_node commands, then cond_resched()); the global
+ *   lock is held only to step from one node to the next. A user can make
+ *   a pass longer by at most uring_max_pending_per_user commands.
+ * - A kick scans the port's list under the port lock, in the waker's
+ *   thread: commands park only on a port of their own node, so at most
+ *   uring_max_pending_per_node of the port's current node, plus commands
+ *   of nodes that held the port before. Those were fired when it left and
+ *   stay (skipped) until their task work runs, still counted against
+ *   their own node's and user's bounds.
+ *
+ * Locking: &mojo_port.lock protects the port's @uring_pending list; each
+ * node's &mojo_uring_group.lock its list of tracked commands;
+ * mojo_uring_lock (a spinlock) the tables of nodes and users with pending
+ * commands and their counts, held only for O(1) work. None of these is
+ * taken under another, and no port reference is ever dropped under any
+ * of them (the last one may free a data pipe ring, which sleeps).
  */
 
 struct file;
