@@ -45,11 +45,28 @@ MODULE_PARM_DESC(uring_max_pending_per_user,
  * From 6.7, io_uring calls ->uring_cmd() with IO_URING_F_CANCEL for every
  * command marked cancelable when its task exits or its ring goes away, and
  * no polling is needed. 6.1 has no such hook: the reaper polls.
+ *
+ * A command may park only where we can tell when io_uring waits for it
+ * (see "io_uring internals" below): MOJO_URING_CAN_PARK. Elsewhere an
+ * asynchronous command that finds nothing to do completes at once with
+ * -EOPNOTSUPP (MOJO_URING_SYNC commands and everything that completes at
+ * once work as usual): a parked command that nobody cancels would hold
+ * up its task's exit or execve() forever.
  */
 #ifdef MOJO_HAVE_URING_CMD_CANCEL
-#define MOJO_URING_REAPER	false
+#define MOJO_URING_REAPER	0
+#ifdef MOJO_HAVE_RING_REFS
+#define MOJO_URING_CAN_PARK	1
+#endif
 #else
-#define MOJO_URING_REAPER	true
+#define MOJO_URING_REAPER	1
+#if defined(MOJO_HAVE_RING_REFS) && defined(MOJO_HAVE_KIOCB_TASK) && \
+	defined(MOJO_HAVE_TCTX_IN_IDLE)
+#define MOJO_URING_CAN_PARK	1
+#endif
+#endif
+#ifndef MOJO_URING_CAN_PARK
+#define MOJO_URING_CAN_PARK	0
 #endif
 
 enum {
@@ -69,7 +86,9 @@ enum {
  * @op:        the operation
  * @node:      the node the command was submitted on (a reference is held)
  * @port:      while parked: the port it waits on (a reference is held)
- * @task:      the submitting task (io_uring keeps it alive until completion)
+ * @task:      6.1: the submitting task, for the reaper (io_uring keeps it
+ *             alive until completion); NULL where the kernel has the
+ *             cancellation hook
  * @files:     the submitter's files_struct, compared with flush()'s owner
  * @uarg:      the user's argument struct
  * @state:     MOJO_REQ_*; PARKED -> FIRED by cmpxchg decides who fires
@@ -178,15 +197,79 @@ static void mojo_req_free(struct mojo_uring_req *req)
 static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags);
 
 /*
- * Has the ring the command was submitted on been closed? Its commands can
- * complete to nobody then: they must be cancelled, never run (a read would
- * take a message no one will see). io_uring kills the ring's reference
- * count when the last descriptor of the ring goes; the request pins the
- * ring, so the count is there to look at.
+ * io_uring internals.
+ *
+ * The uring_cmd API does not tell a driver whether a command's ring was
+ * closed, nor (before 6.7) which task submitted it or whether io_uring is
+ * waiting for that task's commands. The three functions below read those
+ * few fields of io_uring's own structures, and nothing else here does.
+ * Each read is enabled by a Kbuild probe that finds the field, inside the
+ * struct that must declare it, in the headers we build against. Offsets
+ * come from those headers, so a layout change is compiled in; a field that
+ * is renamed, moved to another struct or removed fails its probe, and the
+ * module then builds without the read and parks no command
+ * (MOJO_URING_CAN_PARK, above). What no probe can see is a field that
+ * keeps its name and changes meaning: each use below says what it relies
+ * on, checked against 6.1's io_uring source (6.12, which needs only the
+ * first, kills the ring's count the same way).
+ */
+
+/*
+ * Has the ring the command was submitted on been closed?
+ *
+ * Reads cmd_to_io_kiocb(cmd)->ctx->refs (probe MOJO_HAVE_RING_REFS):
+ * io_uring kills the ring's reference count (percpu_ref_kill()) when the
+ * last descriptor of the ring goes, and the request pins the ring, so the
+ * count is there to look at until the command completes.
+ *
+ * Needed on every kernel: a command of a closed ring completes to nobody,
+ * so it must be cancelled, never run (a read would take a message no one
+ * will see). 6.1 has no other way to learn of the close (the reaper
+ * asks); 6.7 on calls the cancellation hook for it, but later, from
+ * io_uring's exit work, and a kick in between would run the command.
  */
 static bool mojo_req_ring_dying(struct mojo_uring_req *req)
 {
+#ifdef MOJO_HAVE_RING_REFS
 	return percpu_ref_is_dying(&cmd_to_io_kiocb(req->cmd)->ctx->refs);
+#else
+	return false;	/* not reached: nothing parks */
+#endif
+}
+
+/*
+ * The task that submitted @cmd, for 6.1's reaper (NULL elsewhere).
+ *
+ * Reads cmd_to_io_kiocb(cmd)->task (probe MOJO_HAVE_KIOCB_TASK), the task
+ * whose exit or execve() io_uring makes wait for the command, and which
+ * the request keeps alive until it completes. current at issue time is
+ * not always that task: with IOSQE_ASYNC it is an io-wq worker.
+ */
+static struct task_struct *mojo_cmd_task(struct io_uring_cmd *cmd)
+{
+#if MOJO_URING_REAPER && defined(MOJO_HAVE_KIOCB_TASK)
+	return cmd_to_io_kiocb(cmd)->task;
+#else
+	return NULL;
+#endif
+}
+
+/*
+ * Is io_uring cancelling @task's requests and waiting for them to go (6.1)?
+ *
+ * Reads task->io_uring->in_idle (probe MOJO_HAVE_TCTX_IN_IDLE), which
+ * io_uring_cancel_generic() raises for that wait, at exit and in execve()
+ * alike (6.12 renamed it in_cancel, and has the cancellation hook). Exit
+ * is also seen as PF_EXITING, but execve() is not seen otherwise: without
+ * it an execve() with a command parked would wait forever.
+ */
+static bool mojo_task_cancelling(struct task_struct *task)
+{
+#if MOJO_URING_REAPER && defined(MOJO_HAVE_TCTX_IN_IDLE)
+	return task->io_uring && atomic_read(&task->io_uring->in_idle);
+#else
+	return false;
+#endif
 }
 
 /* Fire a parked command: whoever wins the cmpxchg queues its task work. */
@@ -504,11 +587,15 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	atomic_set(&req->state, MOJO_REQ_RUNNING);
 
 	/*
-	 * Not in the submitter: it is exiting (io_uring's fallback work).
-	 * Cancelled, too, when nobody will read the completion.
+	 * Cancelled, too, when the submitter is going away: io_uring runs the
+	 * task work from its fallback work (a kthread) once the task exits,
+	 * and in the task itself while it cancels the task's requests (exit,
+	 * execve(): its memory is about to go). And when nobody will read
+	 * the completion.
 	 */
-	if (READ_ONCE(req->cancelled) || current != req->task ||
-	    (current->flags & PF_EXITING) || mojo_req_ring_dying(req)) {
+	if (READ_ONCE(req->cancelled) ||
+	    (current->flags & (PF_EXITING | PF_KTHREAD)) ||
+	    mojo_task_cancelling(current) || mojo_req_ring_dying(req)) {
 		ret = -ECANCELED;
 	} else {
 		spin_lock(&port->lock);
@@ -606,6 +693,8 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	ret = mojo_op_call(node, op, u64_to_user_ptr(c.arg), true);
 	if (ret != -EAGAIN)
 		return ret;
+	if (!MOJO_URING_CAN_PARK)
+		return -EOPNOTSUPP;
 
 	req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
 	if (!req)
@@ -617,7 +706,7 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	req->cmd = cmd;
 	req->op = op;
 	req->node = mojo_node_get(node);
-	req->task = cmd_to_io_kiocb(cmd)->task;
+	req->task = mojo_cmd_task(cmd);
 	req->files = current->files;
 	req->uarg = u64_to_user_ptr(c.arg);
 	atomic_set(&req->state, MOJO_REQ_RUNNING);
@@ -671,17 +760,15 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 /*
  * The reaper's choice: the ring was closed, or io_uring is cancelling the
  * submitter's commands and waiting for them to go (the task exits or
- * calls execve(); in_idle is raised for that wait). The reaper runs only
- * where the kernel has no cancellation hook (6.1): the field is 6.1's.
+ * calls execve()). The reaper runs only where the kernel has no
+ * cancellation hook (6.1).
  */
 static bool mojo_req_orphaned(struct mojo_uring_req *req)
 {
-#ifdef MOJO_HAVE_URING_CMD_CANCEL
-	return false;
-#else
+	if (!MOJO_URING_REAPER)
+		return false;
 	return mojo_req_ring_dying(req) || (req->task->flags & PF_EXITING) ||
-	       atomic_read(&req->task->io_uring->in_idle);
-#endif
+	       mojo_task_cancelling(req->task);
 }
 
 /*

@@ -35,6 +35,11 @@
  * would see. flush() of a task's last descriptor of the node cancels that
  * task's commands on the node.
  *
+ * Knowing when io_uring waits for a command takes a few reads of io_uring's
+ * own structures (uring.c, "io_uring internals"), each enabled by a Kbuild
+ * probe. A build that lacks one it needs parks no command: an asynchronous
+ * command that finds nothing to do completes at once with -EOPNOTSUPP.
+ *
  * A kick fires commands under the port lock and leaves them on the list;
  * their task work takes them off, under the lock, before anything else.
  *
