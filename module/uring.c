@@ -27,6 +27,7 @@
 #include "ops.h"
 #include "port.h"
 #include "uring.h"
+#include "user.h"
 
 #define MOJO_URING_REAP_MS	50
 
@@ -81,7 +82,6 @@ enum {
  * @all:       entry in @group's list, from mojo_req_track() to
  *             mojo_req_untrack(); protected by the group's lock
  * @group:     the commands of @node (counted in it while tracked)
- * @user:      the commands of the submitting user (likewise)
  * @cmd:       the io_uring command
  * @op:        the operation
  * @node:      the node the command was submitted on (a reference is held)
@@ -101,7 +101,6 @@ struct mojo_uring_req {
 	struct list_head link;
 	struct list_head all;
 	struct mojo_uring_group *group;
-	struct mojo_uring_user *user;
 	struct io_uring_cmd *cmd;
 	const struct mojo_op *op;
 	struct mojo_node *node;
@@ -143,19 +142,6 @@ struct mojo_uring_group {
 	struct list_head reqs;
 };
 
-/**
- * struct mojo_uring_user - the number of tracked commands of one user
- * @hash: entry in mojo_uring_users, keyed by @uid; mojo_uring_lock
- * @uid:  the user: the real uid of the credentials that submitted
- * @nr:   tracked commands, at most mojo_uring_max_per_user;
- *        mojo_uring_lock. Freed at 0.
- */
-struct mojo_uring_user {
-	struct hlist_node hash;
-	kuid_t uid;
-	unsigned int nr;
-};
-
 /*
  * mojo_uring_lock protects the tables below and the counts in them; it is
  * held for O(1) work (a hash lookup, counting), never across a walk of
@@ -165,7 +151,6 @@ static DEFINE_SPINLOCK(mojo_uring_lock);
 static DEFINE_HASHTABLE(mojo_uring_groups, 8);
 static LIST_HEAD(mojo_uring_group_list);
 static unsigned int mojo_uring_nr_groups;
-static DEFINE_HASHTABLE(mojo_uring_users, 6);
 static unsigned int mojo_uring_tracked;
 static void mojo_uring_reap(struct work_struct *work);
 static DECLARE_DELAYED_WORK(mojo_uring_reaper, mojo_uring_reap);
@@ -457,17 +442,6 @@ static struct mojo_uring_group *mojo_group_find(struct mojo_node *node)
 	return NULL;
 }
 
-static struct mojo_uring_user *mojo_user_find(kuid_t uid)
-{
-	struct mojo_uring_user *u;
-
-	lockdep_assert_held(&mojo_uring_lock);
-	hash_for_each_possible(mojo_uring_users, u, hash, __kuid_val(uid))
-		if (uid_eq(u->uid, uid))
-			return u;
-	return NULL;
-}
-
 /* Drop a reference to a group; mojo_uring_lock held. */
 static void mojo_group_put(struct mojo_uring_group *g)
 {
@@ -491,29 +465,26 @@ static void mojo_group_put(struct mojo_uring_group *g)
 static int mojo_req_track(struct mojo_uring_req *req)
 {
 	struct mojo_uring_group *g, *new_g = NULL;
-	struct mojo_uring_user *u, *new_u = NULL;
-	kuid_t uid = current_uid();
+	struct mojo_user *u = req->node->user;
 	bool first;
 	int ret = 0;
 
+	if (mojo_user_charge(&u->uring_pending,
+			     READ_ONCE(mojo_uring_max_per_user), 1))
+		return -EDQUOT;
 	for (;;) {
 		spin_lock(&mojo_uring_lock);
 		g = mojo_group_find(req->node) ?: new_g;
-		u = mojo_user_find(uid) ?: new_u;
-		if (g && u)
+		if (g)
 			break;
 		spin_unlock(&mojo_uring_lock);
-		if (!g)
-			new_g = kzalloc(sizeof(*new_g), GFP_KERNEL_ACCOUNT);
-		if (!u)
-			new_u = kzalloc(sizeof(*new_u), GFP_KERNEL_ACCOUNT);
-		if ((!g && !new_g) || (!u && !new_u)) {
+		new_g = kzalloc(sizeof(*new_g), GFP_KERNEL_ACCOUNT);
+		if (!new_g) {
 			ret = -ENOMEM;
 			goto out;
 		}
 	}
-	if (g->nr >= READ_ONCE(mojo_uring_max_per_node) ||
-	    u->nr >= READ_ONCE(mojo_uring_max_per_user)) {
+	if (g->nr >= READ_ONCE(mojo_uring_max_per_node)) {
 		spin_unlock(&mojo_uring_lock);
 		ret = -EDQUOT;
 		goto out;
@@ -527,18 +498,11 @@ static int mojo_req_track(struct mojo_uring_req *req)
 		list_add_tail(&g->link, &mojo_uring_group_list);
 		mojo_uring_nr_groups++;
 	}
-	if (u == new_u) {
-		new_u = NULL;
-		u->uid = uid;
-		hash_add(mojo_uring_users, &u->hash, __kuid_val(uid));
-	}
 	g->nr++;
 	g->refs++;
-	u->nr++;
 	first = !mojo_uring_tracked++;
 	spin_unlock(&mojo_uring_lock);
 	req->group = g;
-	req->user = u;
 
 	spin_lock(&g->lock);
 	list_add_tail(&req->all, &g->reqs);
@@ -548,14 +512,14 @@ static int mojo_req_track(struct mojo_uring_req *req)
 				      msecs_to_jiffies(MOJO_URING_REAP_MS));
 out:
 	kfree(new_g);
-	kfree(new_u);
+	if (ret)
+		mojo_user_uncharge(&u->uring_pending, 1);
 	return ret;
 }
 
 static void mojo_req_untrack(struct mojo_uring_req *req)
 {
 	struct mojo_uring_group *g = req->group;
-	struct mojo_uring_user *u = req->user;
 
 	spin_lock(&g->lock);
 	list_del_init(&req->all);
@@ -564,14 +528,10 @@ static void mojo_req_untrack(struct mojo_uring_req *req)
 	spin_lock(&mojo_uring_lock);
 	g->nr--;
 	mojo_group_put(g);
-	if (!--u->nr) {
-		hash_del(&u->hash);
-		kfree(u);
-	}
 	mojo_uring_tracked--;
 	spin_unlock(&mojo_uring_lock);
+	mojo_user_uncharge(&req->node->user->uring_pending, 1);
 	req->group = NULL;
-	req->user = NULL;
 }
 
 /* The task work of a fired command: cancel, time out, or run again. */

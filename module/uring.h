@@ -54,8 +54,8 @@
  * its completion (module parameters, read when a command first parks):
  *
  * - uring_max_pending_per_node (default 4096) per node;
- * - uring_max_pending_per_user (default 16384) per user (the real uid of
- *   the credentials that submitted it), over all nodes.
+ * - uring_max_pending_per_user (default 16384) per user, over all nodes:
+ *   the node's user (user.h), who pays for everything its nodes cause.
  *
  * A command that would park beyond either fails at once with -EDQUOT and
  * changes nothing; commands that complete without parking and
@@ -79,8 +79,9 @@
  *
  * Locking: &mojo_port.lock protects the port's @uring_pending list; each
  * node's &mojo_uring_group.lock its list of tracked commands;
- * mojo_uring_lock (a spinlock) the tables of nodes and users with pending
- * commands and their counts, held only for O(1) work. None of these is
+ * mojo_uring_lock (a spinlock) the table of nodes with pending commands
+ * and their counts, held only for O(1) work (the per-user count is an
+ * atomic counter of struct mojo_user). None of these is
  * taken under another, and no port reference is ever dropped under any
  * of them (the last one may free a data pipe ring, which sleeps).
  */

@@ -57,6 +57,7 @@ struct mojo_user *mojo_user_current(void)
 	atomic_long_set(&user->ring_bytes, 0);
 	atomic_long_set(&user->queue_bytes, 0);
 	atomic_long_set(&user->transit_ports, 0);
+	atomic_long_set(&user->uring_pending, 0);
 	if (xa_err(xa_store(&mojo_users, key, user, GFP_KERNEL))) {
 		kfree(user);
 		user = NULL;
@@ -75,7 +76,8 @@ static void mojo_user_release(struct kref *ref)
 	mutex_unlock(&mojo_users_mutex);
 	WARN_ON_ONCE(atomic_long_read(&user->ring_bytes) ||
 		     atomic_long_read(&user->queue_bytes) ||
-		     atomic_long_read(&user->transit_ports));
+		     atomic_long_read(&user->transit_ports) ||
+		     atomic_long_read(&user->uring_pending));
 	kfree(user);
 }
 

@@ -28,6 +28,9 @@
  *   hide any number of endpoints in queues and make whoever closes them
  *   pay (-ETOOMANYREFS at write).
  *
+ * - Asynchronous io_uring commands parked on a user's nodes, up to
+ *   uring_max_pending_per_user (uring.h; -EDQUOT).
+ *
  * The two memory bounds default to an eighth of the machine's memory, so that one user
  * alone cannot exhaust it: the memory is the kernel's, counted in no
  * process's RSS, so the OOM killer would pick a bystander. The
@@ -53,6 +56,7 @@
  * @ring_bytes:   bytes of data pipe rings charged
  * @queue_bytes:  bytes of messages written and not yet read or freed
  * @transit_ports: endpoints inside those messages
+ * @uring_pending: io_uring commands parked on its nodes (uring.h)
  */
 struct mojo_user {
 	struct kref ref;
@@ -60,6 +64,7 @@ struct mojo_user {
 	atomic_long_t ring_bytes;
 	atomic_long_t queue_bytes;
 	atomic_long_t transit_ports;
+	atomic_long_t uring_pending;
 };
 
 extern unsigned long mojo_max_user_ring_bytes;
