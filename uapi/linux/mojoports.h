@@ -591,7 +591,13 @@ struct mojo_data_pipe_info_args {
  * -ECANCELED when the handle is closed or sent away, when the submitting
  * task exits or is killed, when it closes its last descriptor of the node,
  * or when the ring is closed (a read still parked takes nothing). A peer
- * that closes completes them with the closure result (-EPIPE). With
+ * that closes completes them with the closure result (-EPIPE). Pending
+ * commands are bounded: a command that would stay pending beyond the
+ * module parameters uring_max_pending_per_node or
+ * uring_max_pending_per_user (the node's user) completes at once with
+ * -EDQUOT. Where the module was built for a kernel whose io_uring it
+ * cannot follow (see module/uring.c), no command stays pending: one that
+ * would completes with -EOPNOTSUPP, and MOJO_URING_SYNC still works. With
  * MOJO_URING_SYNC every operation behaves exactly as the ioctl: -EAGAIN
  * when empty, WAIT blocks in io_uring_enter(). One difference: an
  * interrupted WAIT cannot be restarted in place. Woken by task work alone,
