@@ -12,41 +12,6 @@
 #include "kselftest_harness.h"
 #include "mojo_test.h"
 
-#define PARAM(name) "/sys/module/mojoports/parameters/" name
-
-static long read_long(const char *path)
-{
-	char buf[64] = { 0 };
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -errno;
-}
-
-static int write_long(const char *path, long v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%ld", v);
-	return write_str(path, buf);
-}
-
 /* Runs with a module parameter changed, and puts it back. */
 FIXTURE(param) {
 	const char *path;
@@ -64,15 +29,15 @@ FIXTURE_SETUP(param)
 FIXTURE_TEARDOWN(param)
 {
 	if (self->path)
-		write_long(self->path, self->saved);
+		mojo_test_write_long(self->path, self->saved);
 	close(self->node);
 }
 
 static void set_param(struct _test_data_param *self, const char *path, long v)
 {
 	self->path = path;
-	self->saved = read_long(path);
-	if (self->saved < 0 || write_long(path, v))
+	self->saved = mojo_test_read_long(path);
+	if (self->saved < 0 || mojo_test_write_long(path, v))
 		self->path = NULL;
 }
 
@@ -81,7 +46,7 @@ TEST_F(param, handle_limit_stops_creation_with_enospc)
 	uint32_t a, b, t;
 	int i, made = 0;
 
-	set_param(self, PARAM("max_handles"), 6);
+	set_param(self, MOJO_PARAM("max_handles"), 6);
 	ASSERT_NE(NULL, self->path);
 	for (i = 0; i < 10; i++) {
 		int ret = mojo_create_message_pipe(self->node, &a, &b);
@@ -110,7 +75,7 @@ TEST_F(param, full_table_keeps_a_message_with_handles_queued)
 	ASSERT_GE(other, 0);
 	ASSERT_EQ(0, mojo_create_message_pipe(other, &o0, &o1));
 	ASSERT_EQ(0, mojo_create_message_pipe(other, &p0, &p1));
-	set_param(self, PARAM("max_handles"), 4);
+	set_param(self, MOJO_PARAM("max_handles"), 4);
 	ASSERT_NE(NULL, self->path);
 	/* mine, x0, x1 and a trap: the table is full. */
 	ASSERT_EQ(0, mojo_test_move(other, o1, self->node, &mine));
@@ -139,7 +104,7 @@ TEST_F(param, default_queue_quota_applies_to_new_pipes)
 	uint32_t h0, h1;
 	int i;
 
-	set_param(self, PARAM("default_queue_msgs"), 3);
+	set_param(self, MOJO_PARAM("default_queue_msgs"), 3);
 	ASSERT_NE(NULL, self->path);
 	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &h0, &h1));
 	for (i = 0; i < 3; i++)
@@ -152,7 +117,7 @@ TEST_F(param, max_message_bytes_is_a_parameter)
 	uint32_t h0, h1;
 	char buf[200] = { 0 };
 
-	set_param(self, PARAM("max_message_bytes"), 100);
+	set_param(self, MOJO_PARAM("max_message_bytes"), 100);
 	ASSERT_NE(NULL, self->path);
 	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &h0, &h1));
 	EXPECT_EQ(0, mojo_write_message(self->node, h0, buf, 100, NULL, 0));
@@ -175,13 +140,13 @@ TEST(queued_messages_are_charged_to_the_writers_memcg)
 	mount("none", root, "cgroup2", 0, NULL);
 	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
 		SKIP(return, "no cgroup2 in this kernel");
-	if (write_str("/sys/fs/cgroup/cgroup.subtree_control", "+memory"))
+	if (mojo_test_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory"))
 		SKIP(return, "no memory controller in this kernel");
 	snprintf(path, sizeof(path), "%s/mojo-memcg-%d", root, getpid());
 	ASSERT_EQ(0, mkdir(path, 0755));
 	snprintf(buf, sizeof(buf), "%d", getpid());
 	strcat(path, "/cgroup.procs");
-	ASSERT_EQ(0, write_str(path, buf));
+	ASSERT_EQ(0, mojo_test_write_file(path, buf));
 	path[strlen(path) - strlen("/cgroup.procs")] = '\0';
 	strcat(path, "/memory.current");
 
@@ -190,22 +155,22 @@ TEST(queued_messages_are_charged_to_the_writers_memcg)
 	ASSERT_EQ(0, mojo_create_message_pipe(node, &h0, &h1));
 	payload = calloc(1, 64 << 10);
 	ASSERT_NE(NULL, payload);
-	before = read_long(path);
+	before = mojo_test_read_long(path);
 	for (i = 0; i < 64; i++)
 		ASSERT_EQ(0, mojo_write_message(node, h0, payload, 64 << 10, NULL, 0));
-	after = read_long(path);
+	after = mojo_test_read_long(path);
 	TH_LOG("memory.current %ld -> %ld (messages)", before, after);
 	EXPECT_GE(after - before, 4L << 20);
 	/* A data pipe's ring is charged to its creator too. */
 	before = after;
 	ASSERT_EQ(0, mojo_create_data_pipe(node, 1, 16 << 20, &h0, &h1));
-	after = read_long(path);
+	after = mojo_test_read_long(path);
 	TH_LOG("memory.current %ld -> %ld (16 MiB ring)", before, after);
 	EXPECT_GE(after - before, 16L << 20);
 	close(node);
 	free(payload);
 	/* Leave the group so it can be removed. */
-	ASSERT_EQ(0, write_str("/sys/fs/cgroup/cgroup.procs", buf));
+	ASSERT_EQ(0, mojo_test_write_file("/sys/fs/cgroup/cgroup.procs", buf));
 	path[strlen(path) - strlen("/memory.current")] = '\0';
 	EXPECT_EQ(0, rmdir(path));
 }

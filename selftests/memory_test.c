@@ -17,41 +17,7 @@
 #include "kselftest_harness.h"
 #include "mojo_test.h"
 
-#define PARAM(name) "/sys/module/mojoports/parameters/" name
 #define MiB (1UL << 20)
-
-static long read_long(const char *path)
-{
-	char buf[64] = { 0 };
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -errno;
-}
-
-static int write_ulong(const char *path, unsigned long v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%lu", v);
-	return write_str(path, buf);
-}
 
 /* The value of one line "key N" of a flat-keyed cgroup file. */
 static long read_key(const char *path, const char *key)
@@ -77,8 +43,8 @@ FIXTURE(bounds) {
 
 FIXTURE_SETUP(bounds)
 {
-	self->ring = read_long(PARAM("max_user_ring_bytes"));
-	self->queue = read_long(PARAM("max_user_queue_bytes"));
+	self->ring = mojo_test_read_long(MOJO_PARAM("max_user_ring_bytes"));
+	self->queue = mojo_test_read_long(MOJO_PARAM("max_user_queue_bytes"));
 	ASSERT_LT(0, self->ring);
 	ASSERT_LT(0, self->queue);
 	self->node = mojo_open_node();
@@ -88,8 +54,8 @@ FIXTURE_SETUP(bounds)
 FIXTURE_TEARDOWN(bounds)
 {
 	close(self->node);
-	write_ulong(PARAM("max_user_ring_bytes"), self->ring);
-	write_ulong(PARAM("max_user_queue_bytes"), self->queue);
+	mojo_test_write_long(MOJO_PARAM("max_user_ring_bytes"), self->ring);
+	mojo_test_write_long(MOJO_PARAM("max_user_queue_bytes"), self->queue);
 }
 
 /* Rings of 1 MiB until the bound; returns how many were created. */
@@ -112,7 +78,7 @@ TEST_F(bounds, rings_stop_at_the_users_bound_and_come_back_when_freed)
 	int err, status;
 	pid_t pid;
 
-	ASSERT_EQ(0, write_ulong(PARAM("max_user_ring_bytes"), 8 * MiB));
+	ASSERT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_user_ring_bytes"), 8 * MiB));
 	EXPECT_EQ(8, fill_rings(self->node, 64, &err));
 	EXPECT_EQ(-ENOSPC, err);
 	/* Another user has a budget of its own. */
@@ -144,7 +110,7 @@ TEST_F(bounds, a_mapped_ring_stays_charged_until_unmapped)
 	void *m;
 	int err;
 
-	ASSERT_EQ(0, write_ulong(PARAM("max_user_ring_bytes"), 4 * MiB));
+	ASSERT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_user_ring_bytes"), 4 * MiB));
 	ASSERT_EQ(0, mojo_create_data_pipe(self->node, 1, 4 * MiB, &p, &c));
 	ASSERT_EQ(0, mojo_map_data_pipe(self->node, c, &m, &size));
 	ASSERT_EQ(0, mojo_close(self->node, p));
@@ -167,7 +133,7 @@ TEST_F(bounds, hostile_receiver_cannot_pin_more_than_the_writers_bound)
 
 	ASSERT_NE(NULL, payload);
 	ASSERT_GE(receiver, 0);
-	ASSERT_EQ(0, write_ulong(PARAM("max_user_queue_bytes"), 8 * MiB));
+	ASSERT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_user_queue_bytes"), 8 * MiB));
 	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &w, &r));
 	ASSERT_EQ(0, mojo_test_move(self->node, r, receiver, &moved));
 	ASSERT_EQ(0, mojo_set_quota(receiver, moved, MOJO_QUOTA_MAX_MSGS,
@@ -253,21 +219,21 @@ static int in_memcg(struct __test_metadata *_metadata, unsigned long max,
 
 	mount("none", "/sys/fs/cgroup", "cgroup2", 0, NULL);
 	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) ||
-	    write_str("/sys/fs/cgroup/cgroup.subtree_control", "+memory"))
+	    mojo_test_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory"))
 		return -EOPNOTSUPP;
 	snprintf(path, sizeof(path), "/sys/fs/cgroup/mojo-oom-%d", getpid());
 	if (mkdir(path, 0755) && errno != EEXIST)
 		return -errno;
 	snprintf(file, sizeof(file), "%s/memory.max", path);
-	if (write_ulong(file, max))
+	if (mojo_test_write_long(file, max))
 		return -EOPNOTSUPP;
 	snprintf(file, sizeof(file), "%s/memory.swap.max", path);
-	write_str(file, "0");
+	mojo_test_write_file(file, "0");
 	pid = fork();
 	if (pid == 0) {
 		snprintf(buf, sizeof(buf), "%d", getpid());
 		snprintf(file, sizeof(file), "%s/cgroup.procs", path);
-		if (write_str(file, buf))
+		if (mojo_test_write_file(file, buf))
 			_exit(100);
 		node = mojo_open_node();
 		if (node < 0)
@@ -314,7 +280,7 @@ TEST_F_TIMEOUT(bounds, rings_at_a_memcg_limit_fail_with_enomem, 120)
 	long kills = -1;
 	int ret;
 
-	ASSERT_EQ(0, write_ulong(PARAM("max_user_ring_bytes"), 1UL << 40));
+	ASSERT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_user_ring_bytes"), 1UL << 40));
 	ret = in_memcg(_metadata, 48 * MiB, rings_until_enomem, &kills);
 	if (ret == -EOPNOTSUPP)
 		SKIP(return, "no memory cgroup controller");
@@ -327,7 +293,7 @@ TEST_F_TIMEOUT(bounds, messages_at_a_memcg_limit_fail_with_enomem, 120)
 	long kills = -1;
 	int ret;
 
-	ASSERT_EQ(0, write_ulong(PARAM("max_user_queue_bytes"), 1UL << 40));
+	ASSERT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_user_queue_bytes"), 1UL << 40));
 	ret = in_memcg(_metadata, 48 * MiB, messages_until_enomem, &kills);
 	if (ret == -EOPNOTSUPP)
 		SKIP(return, "no memory cgroup controller");

@@ -400,35 +400,6 @@ TEST(stalled_data_read_keeps_its_end_and_does_not_hold_up_close)
 
 /* ---- nesting and ports in transit --------------------------------------- */
 
-#define PARAM(name) "/sys/module/mojoports/parameters/" name
-
-static long read_param(const char *path)
-{
-	char buf[32] = { 0 };
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
-static int write_param(const char *path, long v)
-{
-	char buf[32];
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(buf, sizeof(buf), "%ld", v);
-	n = write(fd, buf, strlen(buf));
-	close(fd);
-	return n == (ssize_t)strlen(buf) ? 0 : -errno;
-}
-
 /*
  * Ports nested in queues, built bottom-up: each new pipe's queue gets the
  * previous pipe's end, whose queue holds the one before. The nesting stops
@@ -486,14 +457,14 @@ TEST(nesting_is_given_back_when_a_queue_drains)
  */
 TEST(ports_in_transit_are_bounded_per_user)
 {
-	long saved = read_param(PARAM("max_user_transit_ports"));
+	long saved = mojo_test_read_long(MOJO_PARAM("max_user_transit_ports"));
 	uint32_t h[MOJO_MAX_MESSAGE_HANDLES], x, q0, q1, n = 0, nh;
 	uint32_t got[MOJO_MAX_MESSAGE_HANDLES];
 	int node = mojo_open_node(), i;
 
 	ASSERT_LT(0, saved);
 	ASSERT_GE(node, 0);
-	ASSERT_EQ(0, write_param(PARAM("max_user_transit_ports"), 64));
+	ASSERT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_user_transit_ports"), 64));
 	ASSERT_EQ(0, mojo_create_message_pipe(node, &q0, &q1));
 	for (i = 0; i < MOJO_MAX_MESSAGE_HANDLES; i++)
 		ASSERT_EQ(0, mojo_create_message_pipe(node, &h[i], &x));
@@ -510,7 +481,7 @@ TEST(ports_in_transit_are_bounded_per_user)
 	EXPECT_EQ(0, mojo_create_message_pipe(node, &q0, &q1));
 	EXPECT_EQ(0, mojo_write_message(node, q0, NULL, 0, &got[63], 1));
 	close(node);
-	write_param(PARAM("max_user_transit_ports"), saved);
+	mojo_test_write_long(MOJO_PARAM("max_user_transit_ports"), saved);
 }
 
 TEST_HARNESS_MAIN

@@ -17,36 +17,8 @@
 #include "kselftest_harness.h"
 #include "mojo_test.h"
 
-#define PARAM(name) "/sys/module/mojoports/parameters/" name
-#define PER_NODE PARAM("uring_max_pending_per_node")
-#define PER_USER PARAM("uring_max_pending_per_user")
-
-static long read_long(const char *path)
-{
-	char buf[64] = { 0 };
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
-static int write_long(const char *path, long v)
-{
-	char buf[32];
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(buf, sizeof(buf), "%ld", v);
-	n = write(fd, buf, strlen(buf));
-	close(fd);
-	return n == (ssize_t)strlen(buf) ? 0 : -errno;
-}
+#define PER_NODE MOJO_PARAM("uring_max_pending_per_node")
+#define PER_USER MOJO_PARAM("uring_max_pending_per_user")
 
 static char sink[64][16];
 
@@ -60,7 +32,7 @@ static int settle(long refs)
 	int i;
 
 	for (i = 0; i < 1000; i++) {
-		if (read_long("/sys/module/mojoports/refcnt") <= refs)
+		if (mojo_test_read_long("/sys/module/mojoports/refcnt") <= refs)
 			return 0;
 		usleep(10000);
 	}
@@ -128,8 +100,8 @@ FIXTURE(bounds) {
 
 FIXTURE_SETUP(bounds)
 {
-	self->per_node = read_long(PER_NODE);
-	self->per_user = read_long(PER_USER);
+	self->per_node = mojo_test_read_long(PER_NODE);
+	self->per_user = mojo_test_read_long(PER_USER);
 	ASSERT_LT(0, self->per_node);
 	ASSERT_LT(0, self->per_user);
 	ASSERT_EQ(0, io_uring_queue_init(64, &self->ring, 0));
@@ -143,9 +115,9 @@ FIXTURE_TEARDOWN(bounds)
 	io_uring_queue_exit(&self->ring);
 	close(self->node);
 	if (self->per_node > 0)
-		write_long(PER_NODE, self->per_node);
+		mojo_test_write_long(PER_NODE, self->per_node);
 	if (self->per_user > 0)
-		write_long(PER_USER, self->per_user);
+		mojo_test_write_long(PER_USER, self->per_user);
 }
 
 TEST_F(bounds, a_node_has_at_most_its_bound_of_pending_commands)
@@ -155,7 +127,7 @@ TEST_F(bounds, a_node_has_at_most_its_bound_of_pending_commands)
 	uint64_t tag;
 	int i;
 
-	ASSERT_EQ(0, write_long(PER_NODE, 8));
+	ASSERT_EQ(0, mojo_test_write_long(PER_NODE, 8));
 	for (i = 0; i < 8; i++)
 		ASSERT_EQ(0, submit_read(&self->ring, self->node, self->h1, &a[i], i));
 	EXPECT_EQ(-ETIME, reap_ms(&self->ring, NULL, 50));
@@ -182,7 +154,7 @@ TEST_F(bounds, a_node_has_at_most_its_bound_of_pending_commands)
 	EXPECT_EQ(-EDQUOT, reap_ms(&self->ring, &tag, 1000));
 	EXPECT_EQ(10, tag);
 	/* A bound raised applies to the next command. */
-	ASSERT_EQ(0, write_long(PER_NODE, 9));
+	ASSERT_EQ(0, mojo_test_write_long(PER_NODE, 9));
 	ASSERT_EQ(0, submit_read(&self->ring, self->node, self->h1, &a[0], 11));
 	EXPECT_EQ(-ETIME, reap_ms(&self->ring, NULL, 50));
 }
@@ -226,7 +198,7 @@ TEST_F(bounds, a_user_has_at_most_its_bound_across_nodes_and_others_are_spared)
 
 	ASSERT_LE(0, other);
 	ASSERT_EQ(0, mojo_create_message_pipe(other, &o0, &o1));
-	ASSERT_EQ(0, write_long(PER_USER, 12));
+	ASSERT_EQ(0, mojo_test_write_long(PER_USER, 12));
 	for (i = 0; i < 8; i++)
 		ASSERT_EQ(0, submit_read(&self->ring, self->node, self->h1, &a[i], i));
 	for (; i < 12; i++)
@@ -289,7 +261,7 @@ static double open_close_ms(void)
  */
 TEST(other_nodes_commands_cost_nothing_to_a_close)
 {
-	long refs = read_long("/sys/module/mojoports/refcnt");
+	long refs = mojo_test_read_long("/sys/module/mojoports/refcnt");
 	double base, loaded;
 	int p[2], status, parked;
 	pid_t pid;
