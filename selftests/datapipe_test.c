@@ -564,29 +564,6 @@ TEST(consumer_whose_closed_producer_was_sent)
 	close(a);
 }
 
-static sigjmp_buf fault_jmp;
-
-static void on_fault(int sig)
-{
-	siglongjmp(fault_jmp, sig);
-}
-
-/* Write to @p: the signal it raised, or 0 when it did not fault. */
-static int touch_faults(volatile uint8_t *p)
-{
-	struct sigaction sa = { .sa_handler = on_fault }, old_bus, old_segv;
-	int sig;
-
-	sigaction(SIGBUS, &sa, &old_bus);
-	sigaction(SIGSEGV, &sa, &old_segv);
-	sig = sigsetjmp(fault_jmp, 1);
-	if (!sig)
-		p[0] = 3;
-	sigaction(SIGBUS, &old_bus, NULL);
-	sigaction(SIGSEGV, &old_segv, NULL);
-	return sig;
-}
-
 TEST_F(dp, mapping_is_revoked_when_the_end_is_sent_away)
 {
 	uint32_t q0, q1;
@@ -603,20 +580,13 @@ TEST_F(dp, mapping_is_revoked_when_the_end_is_sent_away)
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		/* MAP_DONTCOPY: the child has no such mapping at all. */
-		struct sigaction sa = { .sa_handler = on_fault };
-		int sig;
+		int sig = mojo_test_touch(pm, true);
 
-		sigaction(SIGBUS, &sa, NULL);
-		sigaction(SIGSEGV, &sa, NULL);
-		sig = sigsetjmp(fault_jmp, 1);
-		if (sig)
-			_exit(sig == SIGSEGV ? 0 : 3);
-		pm[0] = 2;
-		_exit(1);
+		_exit(sig == SIGSEGV ? 0 : sig ? 3 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	EXPECT_EQ(SIGBUS, touch_faults(pm));
+	EXPECT_EQ(SIGBUS, mojo_test_touch(pm, true));
 	munmap((void *)pm, psize);
 }
 

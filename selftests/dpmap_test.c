@@ -22,29 +22,6 @@
 #include "kselftest_harness.h"
 #include "mojo_test.h"
 
-static sigjmp_buf fault_jmp;
-
-static void on_fault(int sig)
-{
-	siglongjmp(fault_jmp, sig);
-}
-
-/* Read @p: the signal it raised, or 0 when the byte was there. */
-static int read_faults(const volatile uint8_t *p)
-{
-	struct sigaction sa = { .sa_handler = on_fault }, old_bus, old_segv;
-	int sig;
-
-	sigaction(SIGBUS, &sa, &old_bus);
-	sigaction(SIGSEGV, &sa, &old_segv);
-	sig = sigsetjmp(fault_jmp, 1);
-	if (!sig)
-		(void)p[0];
-	sigaction(SIGBUS, &old_bus, NULL);
-	sigaction(SIGSEGV, &old_segv, NULL);
-	return sig;
-}
-
 static void map_info(struct __test_metadata *_metadata, int node, uint32_t h,
 		     struct mojo_data_pipe_info_args *info)
 {
@@ -119,7 +96,7 @@ static void mmap_races_transfer(struct __test_metadata *_metadata, bool export)
 		if (m != MAP_FAILED) {
 			mapped++;
 			/* The producer has left: no byte may be reachable. */
-			if (!read_faults(m))
+			if (!mojo_test_touch(m, false))
 				survived++;
 			munmap(m, info.map_size);
 		} else {
@@ -317,7 +294,7 @@ TEST_F(ring, madv_dofork_cannot_hand_the_ring_to_a_child)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0)
-		_exit(read_faults(self->cm) == SIGSEGV ? 0 : 1);
+		_exit(mojo_test_touch(self->cm, false) == SIGSEGV ? 0 : 1);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
@@ -345,13 +322,13 @@ TEST_F(ring, exec_mappings_are_refused)
 TEST_F(ring, madv_dontneed_is_not_a_revocation)
 {
 	ASSERT_EQ(0, put(self->node, self->p, "data"));
-	ASSERT_EQ(0, read_faults(self->cm));
+	ASSERT_EQ(0, mojo_test_touch(self->cm, false));
 	if (madvise(self->cm, self->csize, MADV_DONTNEED)) {
 		if (errno == ENOSYS)
 			SKIP(return, "no madvise() in this kernel");
 		EXPECT_EQ(EINVAL, errno);
 	}
-	ASSERT_EQ(0, read_faults(self->cm));
+	ASSERT_EQ(0, mojo_test_touch(self->cm, false));
 	EXPECT_EQ(0, memcmp(self->cm, "data", 4));
 }
 
@@ -398,7 +375,7 @@ TEST_F(ring, closed_endpoint_offsets_are_not_reused)
 		ASSERT_EQ(0, mojo_test_move(self->node, c2, self->other, &moved));
 		ASSERT_EQ(0, mojo_test_move(self->node, p2, self->other, &moved));
 	}
-	EXPECT_EQ(0, read_faults(self->cm));
+	EXPECT_EQ(0, mojo_test_touch(self->cm, false));
 	EXPECT_EQ(0, memcmp(self->cm, "keep", 4));
 }
 

@@ -7,6 +7,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +97,42 @@ static inline int mojo_test_write_long(const char *path, long v)
 
 	snprintf(buf, sizeof(buf), "%ld", v);
 	return mojo_test_write_file(path, buf);
+}
+
+static inline sigjmp_buf *mojo_test_fault_jmp(void)
+{
+	static sigjmp_buf jmp;
+
+	return &jmp;
+}
+
+static inline void mojo_test_on_fault(int sig)
+{
+	siglongjmp(*mojo_test_fault_jmp(), sig);
+}
+
+/*
+ * Touch the byte at @p, writing it when @write: the signal that raised
+ * (SIGBUS, SIGSEGV), or 0 when the access went through.
+ */
+static inline int mojo_test_touch(volatile uint8_t *p, bool write)
+{
+	struct sigaction sa = { .sa_handler = mojo_test_on_fault };
+	struct sigaction old_bus, old_segv;
+	int sig;
+
+	sigaction(SIGBUS, &sa, &old_bus);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sig = sigsetjmp(*mojo_test_fault_jmp(), 1);
+	if (!sig) {
+		if (write)
+			p[0] = 3;
+		else
+			(void)p[0];
+	}
+	sigaction(SIGBUS, &old_bus, NULL);
+	sigaction(SIGSEGV, &old_segv, NULL);
+	return sig;
 }
 
 #endif /* MOJO_TEST_H */
