@@ -209,6 +209,41 @@ TEST_F_TIMEOUT(bounds, the_default_bound_spares_a_bystander, 120)
 	waitpid(by, NULL, 0);
 }
 
+/*
+ * The same with messages: a receiver with the largest quota that never
+ * reads, and a writer queueing 1 MiB messages until failure, stop at the
+ * writer's bound; nobody is killed.
+ */
+TEST_F_TIMEOUT(bounds, the_default_queue_bound_spares_a_bystander, 120)
+{
+	long queue = self->queue;
+	pid_t by = bystander(256);
+	void *payload = calloc(1, MiB);
+	uint32_t w, r;
+	int n, ret = 0;
+
+	ASSERT_GT(by, 0);
+	ASSERT_NE(NULL, payload);
+	sleep(2);
+	ASSERT_TRUE(alive(by));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &w, &r));
+	ASSERT_EQ(0, mojo_set_quota(self->node, r, MOJO_QUOTA_MAX_MSGS,
+				    MOJO_QUOTA_MAX_BYTES));
+	for (n = 0; n < 1024; n++) {
+		ret = mojo_write_message(self->node, w, payload, MiB, NULL, 0);
+		if (ret)
+			break;
+	}
+	TH_LOG("%d messages of 1 MiB under a bound of %ld MiB, then %d",
+	       n, queue >> 20, ret);
+	EXPECT_TRUE(ret == -ENOSPC || ret == -ENOMEM);
+	EXPECT_GE(queue / (long)MiB, n);
+	EXPECT_TRUE(alive(by));
+	kill(by, SIGKILL);
+	waitpid(by, NULL, 0);
+	free(payload);
+}
+
 /* A memory cgroup of @max bytes around a child running @fn. */
 static int in_memcg(struct __test_metadata *_metadata, unsigned long max,
 		    int (*fn)(int node), long *oom_kills)
