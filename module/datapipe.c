@@ -423,7 +423,7 @@ int mojo_dpipe_mmap(struct mojo_node *node, struct vm_area_struct *vma)
 
 	mutex_lock(&dp->map_mutex);
 	spin_lock(&port->lock);
-	held = port->state == MOJO_PORT_RECEIVING && port->node == node;
+	held = mojo_port_held(port, node);
 	spin_unlock(&port->lock);
 	map->gen = dp->map_gen[mojo_dp_end(port)];
 	mutex_unlock(&dp->map_mutex);
@@ -523,7 +523,7 @@ static bool mojo_dp_commit_begin(struct mojo_port *port, struct mojo_node *node)
 	bool held;
 
 	spin_lock(&port->lock);
-	held = port->state == MOJO_PORT_RECEIVING && port->node == node;
+	held = mojo_port_held(port, node);
 	spin_lock(&port->dp->lock);
 	return held;
 }
@@ -553,7 +553,7 @@ static int mojo_dp_claim(struct mojo_port *port, struct mojo_node *node,
 	mutex_lock(&node->lock);
 	spin_lock(&port->lock);
 	*peer_closed = port->peer_closed;
-	if (port->state != MOJO_PORT_RECEIVING || port->node != node) {
+	if (!mojo_port_held(port, node)) {
 		ret = -EBADF;
 	} else {
 		spin_lock(&dp->lock);
@@ -780,7 +780,7 @@ static long mojo_dpipe_begin(struct mojo_node *node, struct mojo_data_args *a,
 	mutex_lock(&node->lock);
 	spin_lock(&port->lock);
 	peer_closed = port->peer_closed;
-	if (port->state != MOJO_PORT_RECEIVING || port->node != node) {
+	if (!mojo_port_held(port, node)) {
 		spin_unlock(&port->lock);
 		mutex_unlock(&node->lock);
 		ret = -EBADF;

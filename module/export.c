@@ -76,7 +76,7 @@ long mojo_export_op_export(struct mojo_node *node, void *arg)
 	} else {
 		port = mojo_port_from(obj);
 		spin_lock(&port->lock);
-		if (port->state != MOJO_PORT_RECEIVING || port->node != node ||
+		if (!mojo_port_held(port, node) ||
 		    (port->dp && mojo_dpipe_busy(port))) {
 			ret = -EBUSY;
 		} else {

@@ -198,7 +198,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 	for (i = 0; i < n; i++) {
 		x = mojo_port_from(msg->objects[i]);
 		spin_lock(&x->lock);
-		busy = x->state != MOJO_PORT_RECEIVING || x->node != node ||
+		busy = !mojo_port_held(x, node) ||
 		       (x->dp && mojo_dpipe_busy(x));
 		spin_unlock(&x->lock);
 		if (busy) {
@@ -229,7 +229,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		mojo_port_put(q);
 	}
 
-	if (p->state != MOJO_PORT_RECEIVING || p->node != node) {
+	if (!mojo_port_held(p, node)) {
 		ret = -EBADF;
 		goto out_unlock;
 	}
@@ -446,7 +446,7 @@ long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
 again:
 	msg = NULL;
 	spin_lock(&p->lock);
-	if (p->state != MOJO_PORT_RECEIVING || p->node != node) {
+	if (!mojo_port_held(p, node)) {
 		ret = -EBADF;
 	} else if (list_empty(&p->queue)) {
 		ret = p->peer_closed ? -EPIPE : -EAGAIN;
@@ -501,7 +501,7 @@ again:
 		mutex_lock(&mojo_transit_lock);
 	}
 	spin_lock(&p->lock);
-	held = p->state == MOJO_PORT_RECEIVING && p->node == node;
+	held = mojo_port_held(p, node);
 	if (!held ||
 	    list_first_entry_or_null(&p->queue, struct mojo_message, link) != msg) {
 		/*
@@ -582,7 +582,7 @@ static bool mojo_wait_done(struct mojo_port *p, struct mojo_node *node,
 	u64 able;
 
 	spin_lock(&p->lock);
-	if (p->state != MOJO_PORT_RECEIVING || p->node != node) {
+	if (!mojo_port_held(p, node)) {
 		*ret = -ECANCELED;
 	} else {
 		a->satisfied = mojo_port_signals(p, &able);

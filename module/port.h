@@ -221,6 +221,20 @@ static inline void mojo_port_put(struct mojo_port *port)
 		mojo_object_put(&port->obj);
 }
 
+/**
+ * mojo_port_held() - does @node hold @port (RECEIVING in its table)?
+ * @port: the port, locked
+ * @node: the node
+ *
+ * Return: true while @port is RECEIVING in @node (see Ownership above).
+ */
+static inline bool mojo_port_held(const struct mojo_port *port,
+				  const struct mojo_node *node)
+{
+	lockdep_assert_held(&port->lock);
+	return port->state == MOJO_PORT_RECEIVING && port->node == node;
+}
+
 int mojo_port_create_pair(struct mojo_port **p0, struct mojo_port **p1);
 struct mojo_port *mojo_port_lookup(struct mojo_node *node, u32 handle,
 				   unsigned int kinds, int *err);

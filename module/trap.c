@@ -87,9 +87,7 @@ static bool mojo_trigger_port_left(const struct mojo_trigger *t)
 {
 	const struct mojo_port *port = t->port;
 
-	lockdep_assert_held(&port->lock);
-	return port->state != MOJO_PORT_RECEIVING ||
-	       port->node != t->trap->node;
+	return !mojo_port_held(port, t->trap->node);
 }
 
 /**

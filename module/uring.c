@@ -301,7 +301,7 @@ static bool mojo_req_ready(struct mojo_uring_req *req, struct mojo_port *port,
 {
 	struct mojo_signals_args *w = (void *)req->buf;
 
-	if (port->state != MOJO_PORT_RECEIVING || port->node != req->node)
+	if (!mojo_port_held(port, req->node))
 		return true;
 	switch (req->op->park) {
 	case MOJO_PARK_SIGNALS:
@@ -559,7 +559,7 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		ret = -ECANCELED;
 	} else {
 		spin_lock(&port->lock);
-		ret = port->state != MOJO_PORT_RECEIVING || port->node != req->node;
+		ret = !mojo_port_held(port, req->node);
 		spin_unlock(&port->lock);
 		if (ret) {
 			ret = -ECANCELED;
