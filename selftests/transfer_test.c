@@ -271,87 +271,91 @@ static bool closed_in_time(struct closer *c)
 }
 
 /*
- * A reader of node N stalls copying a message out; the port is sent to
- * node M, which closes it. M must not wait for N's page fault.
+ * The scene of the next tests: a reader of port X in node N stalls copying
+ * a message out, and N sends X to node M, which receives it as @got.
  */
+struct stalled_scene {
+	struct stalled_read r;
+	struct stall s;
+	pthread_t rt;
+	int m;
+	uint32_t got;
+};
+
+/* Set the scene up: 0, or a negative errno when userfaultfd is missing. */
+static int stalled_send_away(struct __test_metadata *_metadata,
+			     struct stalled_scene *sc)
+{
+	uint32_t x, xpeer, q0, q1, n = 0, nh = 1;
+	int ret;
+
+	ret = stall_setup(&sc->s);
+	if (ret)
+		return ret;
+	sc->r.node = mojo_open_node();
+	sc->m = mojo_open_node();
+	ASSERT_GE(sc->r.node, 0);
+	ASSERT_GE(sc->m, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(sc->r.node, &x, &xpeer));
+	ASSERT_EQ(0, mojo_create_message_pipe(sc->r.node, &q0, &q1));
+	ASSERT_EQ(0, mojo_test_move(sc->r.node, q1, sc->m, &q1));
+	ASSERT_EQ(0, mojo_test_write_str(sc->r.node, xpeer, "msg"));
+	sc->r.h = x;
+	sc->r.buf = sc->s.page;
+	ASSERT_EQ(0, pthread_create(&sc->rt, NULL, stalled_reader, &sc->r));
+	ASSERT_EQ(0, stall_wait(&sc->s));
+	/* N sends the port away while its reader is stuck in the fault. */
+	ASSERT_EQ(0, mojo_write_message(sc->r.node, q0, NULL, 0, &x, 1));
+	ASSERT_EQ(0, mojo_read_message(sc->m, q1, NULL, &n, &sc->got, &nh));
+	return 0;
+}
+
+/* Let the reader go; its result is in sc->r.ret. */
+static void stalled_scene_end(struct stalled_scene *sc)
+{
+	stall_release(&sc->s);
+	pthread_join(sc->rt, NULL);
+	close(sc->r.node);
+	close(sc->m);
+}
+
+/* M closes the port it received: it must not wait for N's page fault. */
 TEST(stalled_reader_does_not_hold_up_another_nodes_close)
 {
-	struct stalled_read r = { 0 };
+	struct stalled_scene sc = { 0 };
 	struct closer c = { 0 };
-	uint32_t x, xpeer, q0, q1, got, n = 0, nh = 1;
-	struct stall s;
-	pthread_t rt, ct;
-	int m, ret;
+	pthread_t ct;
+	int ret;
 
-	ret = stall_setup(&s);
+	ret = stalled_send_away(_metadata, &sc);
 	if (ret)
 		SKIP(return, "userfaultfd: %s", strerror(-ret));
-	r.node = mojo_open_node();
-	m = mojo_open_node();
-	ASSERT_GE(r.node, 0);
-	ASSERT_GE(m, 0);
-	ASSERT_EQ(0, mojo_create_message_pipe(r.node, &x, &xpeer));
-	ASSERT_EQ(0, mojo_create_message_pipe(r.node, &q0, &q1));
-	ASSERT_EQ(0, mojo_test_move(r.node, q1, m, &q1));
-	ASSERT_EQ(0, mojo_test_write_str(r.node, xpeer, "msg"));
-	r.h = x;
-	r.buf = s.page;
-	ASSERT_EQ(0, pthread_create(&rt, NULL, stalled_reader, &r));
-	ASSERT_EQ(0, stall_wait(&s));
-
-	/* N sends the port away while its reader is stuck in the fault. */
-	ASSERT_EQ(0, mojo_write_message(r.node, q0, NULL, 0, &x, 1));
-	ASSERT_EQ(0, mojo_read_message(m, q1, NULL, &n, &got, &nh));
-	c.node = m;
-	c.h = got;
+	c.node = sc.m;
+	c.h = sc.got;
 	ASSERT_EQ(0, pthread_create(&ct, NULL, close_it, &c));
 	EXPECT_TRUE(closed_in_time(&c));
-
-	stall_release(&s);
-	pthread_join(rt, NULL);
+	stalled_scene_end(&sc);
 	pthread_join(ct, NULL);
 	EXPECT_EQ(0, c.ret);
 	/* N's read lost the port on the way: nothing was read. */
-	EXPECT_EQ(-EBADF, r.ret);
-	close(r.node);
-	close(m);
+	EXPECT_EQ(-EBADF, sc.r.ret);
 }
 
 /* The message a stalled reader lost its port with is still there. */
 TEST(stalled_reader_loses_no_message_when_its_port_leaves)
 {
-	struct stalled_read r = { 0 };
-	uint32_t x, xpeer, q0, q1, got, n = 0, nh = 1;
+	struct stalled_scene sc = { 0 };
 	char buf[8] = { 0 };
-	struct stall s;
-	pthread_t rt;
-	int m, ret;
+	int ret;
 
-	ret = stall_setup(&s);
+	ret = stalled_send_away(_metadata, &sc);
 	if (ret)
 		SKIP(return, "userfaultfd: %s", strerror(-ret));
-	r.node = mojo_open_node();
-	m = mojo_open_node();
-	ASSERT_GE(r.node, 0);
-	ASSERT_GE(m, 0);
-	ASSERT_EQ(0, mojo_create_message_pipe(r.node, &x, &xpeer));
-	ASSERT_EQ(0, mojo_create_message_pipe(r.node, &q0, &q1));
-	ASSERT_EQ(0, mojo_test_move(r.node, q1, m, &q1));
-	ASSERT_EQ(0, mojo_test_write_str(r.node, xpeer, "msg"));
-	r.h = x;
-	r.buf = s.page;
-	ASSERT_EQ(0, pthread_create(&rt, NULL, stalled_reader, &r));
-	ASSERT_EQ(0, stall_wait(&s));
-	ASSERT_EQ(0, mojo_write_message(r.node, q0, NULL, 0, &x, 1));
-	ASSERT_EQ(0, mojo_read_message(m, q1, NULL, &n, &got, &nh));
 	/* M reads the message at once, while N's reader is still stuck. */
-	EXPECT_EQ(0, mojo_test_read_str(m, got, buf, sizeof(buf)));
+	EXPECT_EQ(0, mojo_test_read_str(sc.m, sc.got, buf, sizeof(buf)));
 	EXPECT_STREQ("msg", buf);
-	stall_release(&s);
-	pthread_join(rt, NULL);
-	EXPECT_EQ(-EBADF, r.ret);
-	close(r.node);
-	close(m);
+	stalled_scene_end(&sc);
+	EXPECT_EQ(-EBADF, sc.r.ret);
 }
 
 /*
