@@ -457,7 +457,7 @@ fail:
  * @arg:  kernel copy of a struct mojo_create_data_pipe_args
  *
  * Return: 0, -EINVAL, -ENOSPC (handle limit, or the user's ring memory
- * bound, max_user_ring_bytes) or -ENOMEM.
+ * bound, max_user_ring_bytes), -EFAULT or -ENOMEM.
  */
 long mojo_dpipe_op_create(struct mojo_node *node, void *arg)
 {
@@ -468,8 +468,7 @@ long mojo_dpipe_op_create(struct mojo_node *node, void *arg)
 	u32 es = a->element_size;
 	int ret;
 
-	if (a->flags || a->producer || a->consumer ||
-	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+	if (a->flags || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
 	if (!es || es > MOJO_DP_MAX_ELEMENT)
 		return -EINVAL;
@@ -506,7 +505,8 @@ long mojo_dpipe_op_create(struct mojo_node *node, void *arg)
 		mojo_port_put(cons);
 		return ret == -EBUSY ? -ENOSPC : ret;
 	}
-	return mojo_msgpipe_install(node, prod, cons, &a->producer, &a->consumer);
+	return mojo_msgpipe_install(node, prod, cons, &a->producer, &a->consumer,
+				    arg);
 }
 
 /*
@@ -651,6 +651,11 @@ long mojo_dpipe_op_write(struct mojo_node *node, void *arg)
 	 * the claim keeps the producer in this node until we are done.
 	 */
 	ret = mojo_dp_copy(dp, woff, u64_to_user_ptr(a->bytes), n, true);
+	/* The count goes out before the bytes are committed (ops.h). */
+	if (!ret) {
+		a->num_bytes = n;
+		ret = mojo_call_publish(arg);
+	}
 out_unclaim:
 	held = mojo_dp_commit_begin(port, node);
 	if (!ret && n && !held)
@@ -658,7 +663,6 @@ out_unclaim:
 	if (!ret && n) {
 		dp->avail += n;
 		dp->new_data = true;
-		a->num_bytes = n;
 	}
 	mojo_dp_unclaim(port);
 	mojo_dp_commit_end(port);
@@ -730,6 +734,11 @@ long mojo_dpipe_op_read(struct mojo_node *node, void *arg)
 	/* Readable bytes stay put until we consume them. */
 	if (!(a->flags & MOJO_DATA_DISCARD))
 		ret = mojo_dp_copy(dp, roff, u64_to_user_ptr(a->bytes), n, false);
+	/* The count goes out before the bytes are consumed (ops.h). */
+	if (!ret) {
+		a->num_bytes = n;
+		ret = mojo_call_publish(arg);
+	}
 out_unclaim:
 	held = mojo_dp_commit_begin(port, node);
 	if (!ret && n && !held)
@@ -740,7 +749,6 @@ out_unclaim:
 			dp->avail -= n;
 		}
 		dp->new_data = false;
-		a->num_bytes = n;
 	}
 	mojo_dp_unclaim(port);
 	mojo_dp_commit_end(port);
@@ -753,18 +761,24 @@ out_put:
 	return ret;
 }
 
-/* BEGIN_WRITE_DATA and BEGIN_READ_DATA. */
+/*
+ * BEGIN_WRITE_DATA and BEGIN_READ_DATA. The endpoint is claimed while the
+ * grant is worked out and published (ops.h), and the claim turns into the
+ * two-phase operation under the ring lock: at no moment is the endpoint
+ * free to leave the node, and an operation begins only once the caller
+ * has learnt its grant.
+ */
 static long mojo_dpipe_begin(struct mojo_node *node, struct mojo_data_args *a,
 			     enum mojo_port_kind kind)
 {
 	bool producer = kind == MOJO_PORT_DATA_PRODUCER;
 	struct mojo_port *port;
 	struct mojo_dpipe *dp;
-	bool peer_closed;
+	bool peer_closed, held;
 	u64 off, size;
 	int ret = 0;
 
-	if (a->flags || a->bytes || a->num_bytes || a->offset ||
+	if (a->flags || a->bytes ||
 	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
 	port = mojo_port_lookup(node, a->handle, BIT(kind), &ret);
@@ -772,52 +786,48 @@ static long mojo_dpipe_begin(struct mojo_node *node, struct mojo_data_args *a,
 		return ret;
 	dp = port->dp;
 	mutex_lock(&port->read_mutex);
-	/*
-	 * Checked and begun in one step under the node lock, which every
-	 * departure of the endpoint holds (port.h): an endpoint in a two-phase
-	 * operation never leaves, so only this node can end it.
-	 */
-	mutex_lock(&node->lock);
-	spin_lock(&port->lock);
-	peer_closed = port->peer_closed;
-	if (!mojo_port_held(port, node)) {
-		spin_unlock(&port->lock);
-		mutex_unlock(&node->lock);
-		ret = -EBADF;
+	ret = mojo_dp_claim(port, node, &peer_closed);
+	if (ret)
 		goto out;
-	}
+	/*
+	 * While we hold the claim and the read_mutex, only the peer moves
+	 * the ring, and only towards a larger grant: what we grant stays
+	 * valid until the operation begins.
+	 */
 	spin_lock(&dp->lock);
-	if (producer ? dp->writing : dp->reading) {
-		ret = -EBUSY;
-	} else if (producer) {
+	if (producer) {
 		off = (dp->read_off + dp->avail) % dp->capacity;
 		size = min(dp->capacity - dp->avail, dp->capacity - off);
-		if (peer_closed) {
+		if (peer_closed)
 			ret = -EPIPE;
-		} else if (!size) {
+		else if (!size)
 			ret = -EAGAIN;
-		} else {
-			dp->writing = true;
-			dp->write_granted = size;
-		}
 	} else {
 		off = dp->read_off;
 		size = min(dp->avail, dp->capacity - off);
-		if (!size) {
+		if (!size)
 			ret = peer_closed ? -EPIPE : -EAGAIN;
-		} else {
-			dp->reading = true;
-			dp->read_granted = size;
-			dp->new_data = false;
-		}
 	}
 	spin_unlock(&dp->lock);
-	spin_unlock(&port->lock);
-	mutex_unlock(&node->lock);
 	if (!ret) {
 		a->offset = off;
 		a->num_bytes = size;
+		ret = mojo_call_publish(a);
 	}
+
+	held = mojo_dp_commit_begin(port, node);
+	if (!ret && !held)
+		ret = -EBADF;	/* closed meanwhile: nothing begun */
+	if (!ret && producer) {
+		dp->writing = true;
+		dp->write_granted = size;
+	} else if (!ret) {
+		dp->reading = true;
+		dp->read_granted = size;
+		dp->new_data = false;
+	}
+	mojo_dp_unclaim(port);
+	mojo_dp_commit_end(port);
 out:
 	mutex_unlock(&port->read_mutex);
 	if (!ret && !producer)

@@ -44,7 +44,8 @@ static const struct file_operations mojo_export_fops = {
  * @node: the calling node
  * @arg:  kernel copy of a struct mojo_export_args
  *
- * Return: 0 with the fd in @arg; -EBADF, -EINVAL, -EBUSY, -EMFILE, -ENOMEM.
+ * Return: 0 with the fd in @arg; -EBADF, -EINVAL, -EBUSY, -EMFILE, -EFAULT,
+ * -ENOMEM.
  */
 long mojo_export_op_export(struct mojo_node *node, void *arg)
 {
@@ -54,7 +55,7 @@ long mojo_export_op_export(struct mojo_node *node, void *arg)
 	struct file *file;
 	int fd, ret = 0;
 
-	if (a->flags || a->fd || a->reserved0 ||
+	if (a->flags || a->reserved0 ||
 	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
 	fd = get_unused_fd_flags(O_CLOEXEC);
@@ -65,6 +66,17 @@ long mojo_export_op_export(struct mojo_node *node, void *arg)
 	if (IS_ERR(file)) {
 		put_unused_fd(fd);
 		return PTR_ERR(file);
+	}
+	/*
+	 * The number is reserved but not installed: report it before the
+	 * handle leaves, so that a failed report leaves the handle here.
+	 */
+	a->fd = fd;
+	ret = mojo_call_publish(arg);
+	if (ret) {
+		put_unused_fd(fd);
+		fput(file);
+		return ret;
 	}
 
 	mutex_lock(&node->lock);
@@ -105,7 +117,6 @@ long mojo_export_op_export(struct mojo_node *node, void *arg)
 		mojo_dpipe_zap(port);
 	mojo_port_wake(port);
 	fd_install(fd, file);
-	a->fd = fd;
 	return 0;
 }
 
@@ -115,7 +126,7 @@ long mojo_export_op_export(struct mojo_node *node, void *arg)
  * @arg:  kernel copy of a struct mojo_export_args
  *
  * Return: 0 with the handle in @arg; -EBADF, -EINVAL, -EALREADY, -ENOSPC,
- * -ENOMEM.
+ * -EFAULT, -ENOMEM.
  */
 long mojo_export_op_import(struct mojo_node *node, void *arg)
 {
@@ -126,7 +137,7 @@ long mojo_export_op_import(struct mojo_node *node, void *arg)
 	u32 handle;
 	int ret;
 
-	if (a->flags || a->handle || a->reserved0 ||
+	if (a->flags || a->reserved0 ||
 	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
 	file = fget(a->fd);
@@ -137,17 +148,24 @@ long mojo_export_op_import(struct mojo_node *node, void *arg)
 		goto out;
 	}
 
-	mutex_lock(&node->lock);
-	ret = mojo_handle_alloc(node, NULL, &handle);
-	if (ret) {
-		mutex_unlock(&node->lock);
+	if (!READ_ONCE(file->private_data)) {
+		ret = -EALREADY;
 		goto out;
 	}
-	obj = xchg(&file->private_data, NULL);
+	mutex_lock(&node->lock);
+	ret = mojo_handle_alloc(node, NULL, &handle);
+	mutex_unlock(&node->lock);
+	if (ret)
+		goto out;
+	/* Reported before the file's endpoint is taken (ops.h). */
+	a->handle = handle;
+	ret = mojo_call_publish(arg);
+	mutex_lock(&node->lock);
+	obj = ret ? NULL : xchg(&file->private_data, NULL);
 	if (!obj) {
 		mojo_handle_unreserve(node, handle);
 		mutex_unlock(&node->lock);
-		ret = -EALREADY;
+		ret = ret ?: -EALREADY;
 		goto out;
 	}
 	port = mojo_port_from(obj);
@@ -157,7 +175,6 @@ long mojo_export_op_import(struct mojo_node *node, void *arg)
 	spin_unlock(&port->lock);
 	mojo_handle_fill(node, handle, obj);
 	mutex_unlock(&node->lock);
-	a->handle = handle;
 out:
 	fput(file);
 	return ret;

@@ -34,15 +34,19 @@ static void mojo_port_install(struct mojo_port *port, struct mojo_node *node)
  * @node: the node
  * @p0:   a port from mojo_port_create_pair() (its reference is consumed)
  * @p1:   its peer (likewise)
- * @out0: out: @p0's handle
- * @out1: out: @p1's handle
+ * @out0: out: @p0's handle, a field of @arg
+ * @out1: out: @p1's handle, a field of @arg
+ * @arg:  the operation's argument (ops.h), published once the handles are
+ *        reserved and before the ports become reachable through them
  *
- * On failure both ports are closed and released.
+ * On failure both ports are closed and released, and the handle table is
+ * as it was: a caller never learns numbers it cannot use.
  *
- * Return: 0, -ENOSPC (handle limit), -EPIPE (node dying) or -ENOMEM.
+ * Return: 0, -ENOSPC (handle limit), -EPIPE (node dying), -EFAULT (the
+ * handles cannot be reported) or -ENOMEM.
  */
 int mojo_msgpipe_install(struct mojo_node *node, struct mojo_port *p0,
-			 struct mojo_port *p1, u32 *out0, u32 *out1)
+			 struct mojo_port *p1, u32 *out0, u32 *out1, void *arg)
 {
 	LIST_HEAD(reap);
 	u32 h0, h1;
@@ -55,24 +59,33 @@ int mojo_msgpipe_install(struct mojo_node *node, struct mojo_port *p0,
 		if (ret)
 			mojo_handle_unreserve(node, h0);
 	}
-	if (!ret) {
-		mojo_port_install(p0, node);
-		mojo_port_install(p1, node);
-		mojo_handle_fill(node, h0, &p0->obj);
-		mojo_handle_fill(node, h1, &p1->obj);
-	}
 	mutex_unlock(&node->lock);
+	if (!ret) {
+		*out0 = h0;
+		*out1 = h1;
+		ret = mojo_call_publish(arg);
+		mutex_lock(&node->lock);
+		if (!ret && node->dead)
+			ret = -EPIPE;
+		if (ret) {
+			mojo_handle_unreserve(node, h0);
+			mojo_handle_unreserve(node, h1);
+		} else {
+			mojo_port_install(p0, node);
+			mojo_port_install(p1, node);
+			mojo_handle_fill(node, h0, &p0->obj);
+			mojo_handle_fill(node, h1, &p1->obj);
+		}
+		mutex_unlock(&node->lock);
+	}
 
 	if (ret) {
 		mojo_port_close(p0, &reap);
 		mojo_port_close(p1, &reap);
 		mojo_port_put(p0);
 		mojo_port_put(p1);
-		return ret;
 	}
-	*out0 = h0;
-	*out1 = h1;
-	return 0;
+	return ret;
 }
 
 /**
@@ -80,7 +93,7 @@ int mojo_msgpipe_install(struct mojo_node *node, struct mojo_port *p0,
  * @node: the calling node
  * @arg:  kernel copy of a struct mojo_create_message_pipe_args
  *
- * Return: 0, -EINVAL, -ENOSPC (handle limit) or -ENOMEM.
+ * Return: 0, -EINVAL, -ENOSPC (handle limit), -EFAULT or -ENOMEM.
  */
 long mojo_msgpipe_op_create(struct mojo_node *node, void *arg)
 {
@@ -88,13 +101,13 @@ long mojo_msgpipe_op_create(struct mojo_node *node, void *arg)
 	struct mojo_port *p0, *p1;
 	int ret;
 
-	if (a->flags || a->handle0 || a->handle1 ||
-	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+	if (a->flags || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
 	ret = mojo_port_create_pair(&p0, &p1);
 	if (ret)
 		return ret;
-	return mojo_msgpipe_install(node, p0, p1, &a->handle0, &a->handle1);
+	return mojo_msgpipe_install(node, p0, p1, &a->handle0, &a->handle1,
+				    arg);
 }
 
 /* Is @port one of the first @n objects of @msg? */
@@ -422,8 +435,10 @@ static int mojo_reserve_all(struct mojo_node *node, u32 *h, u32 n)
  * and installs the carried ports. No lock anyone else can wait on is held
  * across the user copies: a close, a transfer of the port or another
  * reader goes ahead, and this read then fails (-EBADF) or starts over
- * with the new oldest message. Any failure leaves the message queued and
- * the handle table as it was; the user buffers may have been written.
+ * with the new oldest message. The sizes are published (ops.h) before the
+ * message is taken. Any failure leaves the message queued and the handle
+ * table and the struct as they were; the user buffers may have been
+ * written.
  *
  * Return: 0; -EMSGSIZE with the needed sizes in @arg; -EAGAIN; -EPIPE;
  * -EBADF, -EINVAL, -EFAULT, -ENOSPC (handle limit), -ENOMEM.
@@ -432,6 +447,7 @@ long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
 {
 	struct mojo_read_message_args *a = arg;
 	struct mojo_port *p, *x, *cont;
+	const u32 cap_bytes = a->num_bytes, cap_handles = a->num_handles;
 	struct mojo_message *msg;
 	u32 *hbuf = NULL;
 	bool held, drained;
@@ -452,8 +468,8 @@ again:
 		ret = p->peer_closed ? -EPIPE : -EAGAIN;
 	} else {
 		msg = list_first_entry(&p->queue, struct mojo_message, link);
-		if (msg->num_bytes > a->num_bytes ||
-		    msg->num_objects > a->num_handles) {
+		if (msg->num_bytes > cap_bytes ||
+		    msg->num_objects > cap_handles) {
 			a->num_bytes = msg->num_bytes;
 			a->num_handles = msg->num_objects;
 			ret = -EMSGSIZE;
@@ -488,6 +504,14 @@ again:
 			ret = -EFAULT;
 			goto out_unpin;
 		}
+	}
+	/* The report goes out before the message is taken (ops.h). */
+	a->num_bytes = msg->num_bytes;
+	a->num_handles = n;
+	if (mojo_call_publish(arg)) {
+		mojo_unreserve_all(node, hbuf, n);
+		ret = -EFAULT;
+		goto out_unpin;
 	}
 
 	/*
@@ -559,8 +583,6 @@ again:
 		mutex_unlock(&mojo_transit_lock);
 	}
 
-	a->num_bytes = msg->num_bytes;
-	a->num_handles = n;
 	/* The queue's reference, now ours, and the pin. */
 	mojo_message_put(msg);
 
@@ -573,6 +595,10 @@ out:
 	mojo_port_put(p);
 	return ret;
 }
+
+/* What MOJO_IOC_WAIT writes back when it ends (not when interrupted). */
+#define MOJO_WAIT_REPORT (MOJO_FIELD(mojo_signals_args, satisfied) |	\
+			  MOJO_FIELD(mojo_signals_args, satisfiable))
 
 /* For MOJO_IOC_WAIT: has the wait ended, and how? */
 static bool mojo_wait_done(struct mojo_port *p, struct mojo_node *node,
@@ -636,8 +662,10 @@ long mojo_msgpipe_op_query(struct mojo_node *node, void *arg)
  * -EINTR for the caller, while anything else that wakes the task with no
  * handler to run (task work, such as io_uring's TIF_NOTIFY_SIGNAL, or a
  * stop) restarts the call. A finite wait writes the time it has left into
- * @arg->timeout_ns first, so that however often it is restarted, it ends
- * when the first call would have.
+ * @arg->timeout_ns first, and nothing else, so that however often it is
+ * restarted, it ends when the first call would have (as select(2) does
+ * with its timeout). The signal sets are written only with the results
+ * that report them.
  *
  * Return: 0, -EPIPE, -ETIMEDOUT, -ERESTARTNOHAND, -ECANCELED, -EINVAL,
  * -EBADF.
@@ -656,13 +684,16 @@ long mojo_msgpipe_op_wait(struct mojo_node *node, void *arg)
 	if (!p)
 		return ret;
 
+	mojo_call_set_out(arg, MOJO_WAIT_REPORT);
 	if (a->timeout_ns == 0) {
 		if (!mojo_wait_done(p, node, a, &ret))
 			ret = -ETIMEDOUT;
 	} else if (a->timeout_ns == MOJO_TIMEOUT_INFINITE) {
 		w = wait_event_interruptible(p->wq, mojo_wait_done(p, node, a, &ret));
-		if (w)
+		if (w) {
+			mojo_call_set_out(arg, 0);
 			ret = -ERESTARTNOHAND;
+		}
 	} else {
 		ktime_t t = ns_to_ktime(min_t(u64, a->timeout_ns, KTIME_MAX));
 		ktime_t end = ktime_add_safe(ktime_get(), t);
@@ -677,6 +708,8 @@ long mojo_msgpipe_op_wait(struct mojo_node *node, void *arg)
 			t = ktime_sub(end, ktime_get());
 			if (t > 0) {
 				a->timeout_ns = ktime_to_ns(t);
+				mojo_call_set_out(arg, MOJO_FIELD(mojo_signals_args,
+								  timeout_ns));
 				ret = -ERESTARTNOHAND;
 			} else {
 				ret = -ETIMEDOUT;
@@ -709,6 +742,7 @@ long mojo_msgpipe_op_wait_try(struct mojo_node *node, void *arg)
 	p = mojo_port_lookup(node, a->handle, MOJO_KINDS_ANY, &ret);
 	if (!p)
 		return ret;
+	mojo_call_set_out(arg, MOJO_WAIT_REPORT);
 	if (!mojo_wait_done(p, node, a, &ret))
 		ret = a->timeout_ns ? -EAGAIN : -ETIMEDOUT;
 	mojo_port_put(p);

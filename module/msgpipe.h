@@ -18,7 +18,7 @@ struct mojo_node;
 struct mojo_port;
 
 int mojo_msgpipe_install(struct mojo_node *node, struct mojo_port *p0,
-			 struct mojo_port *p1, u32 *out0, u32 *out1);
+			 struct mojo_port *p1, u32 *out0, u32 *out1, void *arg);
 
 long mojo_msgpipe_op_create(struct mojo_node *node, void *arg);
 long mojo_msgpipe_op_write(struct mojo_node *node, void *arg);

@@ -267,7 +267,7 @@ static struct mojo_trap *mojo_trap_get(struct mojo_node *node, u32 handle,
  * @node: the calling node
  * @arg:  kernel copy of a struct mojo_trap_args
  *
- * Return: 0 with the handle in @arg, -EINVAL, -ENOSPC or -ENOMEM.
+ * Return: 0 with the handle in @arg, -EINVAL, -ENOSPC, -EFAULT or -ENOMEM.
  */
 long mojo_trap_op_create(struct mojo_node *node, void *arg)
 {
@@ -276,7 +276,7 @@ long mojo_trap_op_create(struct mojo_node *node, void *arg)
 	u32 handle;
 	int ret;
 
-	if (a->trap || a->handle || a->signals || a->condition || a->flags ||
+	if (a->handle || a->signals || a->condition || a->flags ||
 	    a->context || a->satisfied || a->satisfiable || a->result ||
 	    a->reserved0)
 		return -EINVAL;
@@ -290,14 +290,24 @@ long mojo_trap_op_create(struct mojo_node *node, void *arg)
 	INIT_LIST_HEAD(&trap->triggers);
 
 	mutex_lock(&node->lock);
-	ret = mojo_handle_alloc(node, &trap->obj, &handle);
+	ret = mojo_handle_alloc(node, NULL, &handle);
 	mutex_unlock(&node->lock);
-	if (ret) {
-		mojo_object_put(&trap->obj);
-		return ret;
+	if (!ret) {
+		/* Reported before the trap becomes reachable (ops.h). */
+		a->trap = handle;
+		ret = mojo_call_publish(arg);
+		mutex_lock(&node->lock);
+		if (!ret && node->dead)
+			ret = -EPIPE;
+		if (ret)
+			mojo_handle_unreserve(node, handle);
+		else
+			mojo_handle_fill(node, handle, &trap->obj);
+		mutex_unlock(&node->lock);
 	}
-	a->trap = handle;
-	return 0;
+	if (ret)
+		mojo_object_put(&trap->obj);
+	return ret;
 }
 
 /**
@@ -432,6 +442,12 @@ long mojo_trap_op_remove(struct mojo_node *node, void *arg)
 	return ret;
 }
 
+/* What MOJO_IOC_ARM_TRAP reports with -EALREADY. */
+#define MOJO_TRAP_ARM_REPORT (MOJO_FIELD(mojo_trap_args, context) |	\
+			      MOJO_FIELD(mojo_trap_args, satisfied) |	\
+			      MOJO_FIELD(mojo_trap_args, satisfiable) |	\
+			      MOJO_FIELD(mojo_trap_args, result))
+
 /**
  * mojo_trap_op_arm() - MOJO_IOC_ARM_TRAP
  * @node: the calling node
@@ -455,9 +471,10 @@ long mojo_trap_op_arm(struct mojo_node *node, void *arg)
 	int ret = 0, result = 0;
 
 	if (a->handle || a->signals || a->condition || a->flags ||
-	    a->context || a->satisfied || a->satisfiable || a->result ||
 	    a->reserved0)
 		return -EINVAL;
+	/* Arming reports nothing; only -EALREADY writes the struct. */
+	mojo_call_set_out(arg, 0);
 	trap = mojo_trap_get(node, a->trap, &ret);
 	if (!trap)
 		return ret;
@@ -483,6 +500,7 @@ long mojo_trap_op_arm(struct mojo_node *node, void *arg)
 			a->satisfied = sat;
 			a->satisfiable = able;
 			a->result = result;
+			mojo_call_set_out(arg, MOJO_TRAP_ARM_REPORT);
 			ret = -EALREADY;
 		}
 		break;
@@ -546,6 +564,12 @@ long mojo_trap_op_read_events(struct mojo_node *node, void *arg)
 		ret = -EFAULT;
 		goto out_unlock;
 	}
+	/* The count goes out before the events are taken (ops.h). */
+	a->num_events = n;
+	if (mojo_call_publish(arg)) {
+		ret = -EFAULT;
+		goto out_unlock;
+	}
 	spin_lock(&node->events_lock);
 	for (i = 0; i < n; i++) {
 		if (trig[i]->ev_gen == gen[i])
@@ -557,7 +581,6 @@ long mojo_trap_op_read_events(struct mojo_node *node, void *arg)
 	for (i = 0; i < n; i++)
 		if (trig[i])
 			mojo_trigger_put(trig[i]);
-	a->num_events = n;
 out_unlock:
 	mutex_unlock(&node->events_mutex);
 out_free:

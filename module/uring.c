@@ -90,12 +90,11 @@ enum {
  *             alive until completion); NULL where the kernel has the
  *             cancellation hook
  * @files:     the submitter's files_struct, compared with flush()'s owner
- * @uarg:      the user's argument struct
  * @state:     MOJO_REQ_*; PARKED -> FIRED by cmpxchg decides who fires
  * @cancelled: to be completed with -ECANCELED when next fired
  * @timed_out: fired by the WAIT timeout
  * @timer:     the WAIT timeout, when finite
- * @buf:       kernel copy of the argument struct
+ * @call:      the operation's run on the argument struct (ops.h)
  */
 struct mojo_uring_req {
 	struct list_head link;
@@ -107,12 +106,11 @@ struct mojo_uring_req {
 	struct mojo_port *port;
 	struct task_struct *task;
 	void *files;
-	void __user *uarg;
 	atomic_t state;
 	bool cancelled;
 	bool timed_out;
 	struct hrtimer timer;
-	u64 buf[MOJO_OP_ARG_MAX / sizeof(u64)];
+	struct mojo_call call;
 };
 
 /**
@@ -299,7 +297,7 @@ static enum hrtimer_restart mojo_uring_timeout(struct hrtimer *timer)
 static bool mojo_req_ready(struct mojo_uring_req *req, struct mojo_port *port,
 			   u64 sat, u64 able, u32 *budget)
 {
-	struct mojo_signals_args *w = (void *)req->buf;
+	struct mojo_signals_args *w = (void *)req->call.arg;
 
 	if (!mojo_port_held(port, req->node))
 		return true;
@@ -375,14 +373,13 @@ void mojo_uring_port_changed(struct mojo_port *port)
  */
 static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 {
-	const struct mojo_op *op = req->op;
 	struct mojo_port *port, *old;
 	u64 sat, able;
 	u32 budget;
 	long ret;
 
 	for (;;) {
-		ret = (op->try_handler ?: op->handler)(req->node, req->buf);
+		ret = mojo_call_run(req->node, &req->call, true);
 		if (ret != -EAGAIN)
 			break;
 		if (!may_park) {
@@ -390,7 +387,7 @@ static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 			break;
 		}
 		/* Nothing yet: park on the handle's port. */
-		port = mojo_port_lookup(req->node, *(u32 *)req->buf,
+		port = mojo_port_lookup(req->node, *(u32 *)req->call.arg,
 					MOJO_KINDS_ANY, (int *)&ret);
 		if (!port)
 			break;
@@ -428,7 +425,7 @@ static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 		mojo_port_put(old);
 		return -EIOCBQUEUED;
 	}
-	return mojo_op_copy_out(op, req->uarg, req->buf, ret);
+	return mojo_call_finish(&req->call, ret);
 }
 
 static struct mojo_uring_group *mojo_group_find(struct mojo_node *node)
@@ -535,6 +532,30 @@ static void mojo_req_untrack(struct mojo_uring_req *req)
 }
 
 /* The task work of a fired command: cancel, time out, or run again. */
+/*
+ * Is the port the command parked on still its node's, under the handle the
+ * command names? A port that left the node and came back has another
+ * number (numbers are not reused), so the command is cancelled, as for a
+ * port that left: it never moves to another port.
+ */
+static bool mojo_req_bound(struct mojo_uring_req *req)
+{
+	struct mojo_port *port;
+	bool bound;
+	int err;
+
+	port = mojo_port_lookup(req->node, *(u32 *)req->call.arg,
+				MOJO_KINDS_ANY, &err);
+	if (!port)
+		return false;
+	spin_lock(&port->lock);
+	bound = port == req->port && mojo_port_held(port, req->node);
+	spin_unlock(&port->lock);
+	/* Not the last reference when it is ours; else no lock is held. */
+	mojo_port_put(port);
+	return bound;
+}
+
 static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct mojo_uring_req *req = *mojo_req_slot(cmd);
@@ -558,10 +579,7 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	    mojo_task_cancelling(current) || mojo_req_ring_dying(req)) {
 		ret = -ECANCELED;
 	} else {
-		spin_lock(&port->lock);
-		ret = !mojo_port_held(port, req->node);
-		spin_unlock(&port->lock);
-		if (ret) {
+		if (!mojo_req_bound(req)) {
 			ret = -ECANCELED;
 		} else {
 			ret = mojo_req_run(req, !req->timed_out);
@@ -615,6 +633,7 @@ static int mojo_uring_result(struct io_uring_cmd *cmd, int ret,
 int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct mojo_node *node = cmd->file->private_data;
+	struct mojo_call call;
 	struct mojo_uring_cmd c;
 	const struct mojo_op *op;
 	struct mojo_uring_req *req;
@@ -640,17 +659,20 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	op = mojo_op_find(cmd->cmd_op);
 	if (!op)
 		return -ENOTTY;
+	ret = mojo_call_init(&call, op, u64_to_user_ptr(c.arg));
+	if (ret)
+		return ret;
 	if ((c.flags & MOJO_URING_SYNC) || op->park == MOJO_PARK_NONE)
-		return mojo_uring_result(cmd, mojo_op_call(node, op,
-							   u64_to_user_ptr(c.arg),
-							   false),
+		return mojo_uring_result(cmd,
+					 mojo_call_finish(&call,
+							  mojo_call_run(node, &call, false)),
 					 issue_flags);
 
 	/*
 	 * Most asynchronous commands find their message, data or signal at
 	 * once: try without allocating, and set up a request only to park.
 	 */
-	ret = mojo_op_call(node, op, u64_to_user_ptr(c.arg), true);
+	ret = mojo_call_finish(&call, mojo_call_run(node, &call, true));
 	if (ret != -EAGAIN)
 		return ret;
 	if (!MOJO_URING_CAN_PARK)
@@ -668,17 +690,14 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	req->node = mojo_node_get(node);
 	req->task = mojo_cmd_task(cmd);
 	req->files = current->files;
-	req->uarg = u64_to_user_ptr(c.arg);
 	atomic_set(&req->state, MOJO_REQ_RUNNING);
 	*mojo_req_slot(cmd) = req;
-	if (copy_from_user(req->buf, req->uarg, _IOC_SIZE(op->cmd))) {
-		mojo_req_free(req);
-		return -EFAULT;
-	}
+	/* Parked, it runs again from the same input (mojo_call_run()). */
+	req->call = call;
 
 	/* A finite WAIT gets a timer (a WAIT of 0 never gets here). */
 	if (op->park == MOJO_PARK_SIGNALS) {
-		struct mojo_signals_args *w = (void *)req->buf;
+		struct mojo_signals_args *w = (void *)req->call.arg;
 
 		timeout = ns_to_ktime(min_t(u64, w->timeout_ns, KTIME_MAX));
 	}
@@ -694,7 +713,7 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		return ret;
 	}
 	if (op->park == MOJO_PARK_SIGNALS &&
-	    ((struct mojo_signals_args *)req->buf)->timeout_ns != MOJO_TIMEOUT_INFINITE)
+	    ((struct mojo_signals_args *)req->call.arg)->timeout_ns != MOJO_TIMEOUT_INFINITE)
 		hrtimer_start(&req->timer, timeout, HRTIMER_MODE_REL);
 #ifdef MOJO_HAVE_URING_CMD_CANCEL
 	io_uring_cmd_mark_cancelable(cmd, issue_flags);

@@ -338,12 +338,12 @@ TEST_F(dp, two_phase_invalid_arguments)
 	EXPECT_EQ(-EINVAL, mojo_end_read_data(self->node, self->c, 12));
 	ASSERT_EQ(0, rd(self->node, self->c, NULL, 0, MOJO_DATA_QUERY, &size));
 	EXPECT_EQ(8, size);
-	/* Nonzero fields a begin does not take. */
+	/* Nonzero fields a begin does not take (its out fields it ignores). */
 	memset(&a, 0, sizeof(a));
 	a.handle = self->p;
-	a.num_bytes = 4;
+	a.bytes = 4;
 	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_BEGIN_WRITE_DATA, &a));
-	a.num_bytes = 0;
+	a.bytes = 0;
 	a.reserved[0] = 1;
 	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_BEGIN_WRITE_DATA, &a));
 	/* Wrong end. */

@@ -135,7 +135,6 @@ static inline int mojo_test_touch(volatile uint8_t *p, bool write)
 	return sig;
 }
 
-#endif /* MOJO_TEST_H */
 
 /* Signals satisfied now, or 0xdead... on error so comparisons fail. */
 static inline uint64_t mojo_test_signals(int node, uint32_t h)
@@ -176,3 +175,5 @@ static inline int mojo_test_move(int from, uint32_t h, int to, uint32_t *out)
 	close(fd);
 	return ret;
 }
+
+#endif /* MOJO_TEST_H */
