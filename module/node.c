@@ -34,6 +34,8 @@ struct mojo_node *mojo_node_create(void)
 	}
 	kref_init(&node->ref);
 	get_random_bytes(node->name, sizeof(node->name));
+	/* Numbers start anywhere, so one node's numbers mean nothing in another. */
+	node->next_handle = 1 + get_random_u32_below(MOJO_HANDLE_START_MAX);
 	mutex_init(&node->lock);
 	xa_init_flags(&node->handles, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	spin_lock_init(&node->events_lock);
@@ -107,6 +109,11 @@ void mojo_node_release(struct mojo_node *node)
  *          NULL to reserve a number to fill later with mojo_handle_fill()
  * @handle: out: the new handle
  *
+ * Numbers are handed out cyclically from MOJO_HANDLE_MIN to
+ * MOJO_HANDLE_MAX: a closed number comes back only after about two billion
+ * more handles of this node, so a stale number fails with -EBADF instead
+ * of naming a newer object.
+ *
  * Return: 0; -ENOSPC at the node's handle limit; -EPIPE when the node is
  * dying; -ENOMEM.
  */
@@ -120,9 +127,10 @@ int mojo_handle_alloc(struct mojo_node *node, struct mojo_object *obj,
 		return -EPIPE;
 	if (node->num_handles >= READ_ONCE(mojo_max_handles))
 		return -ENOSPC;
-	ret = xa_alloc(&node->handles, handle, obj, xa_limit_32b,
-		       GFP_KERNEL_ACCOUNT);
-	if (ret)
+	ret = xa_alloc_cyclic(&node->handles, handle, obj,
+			      XA_LIMIT(MOJO_HANDLE_MIN, MOJO_HANDLE_MAX),
+			      &node->next_handle, GFP_KERNEL_ACCOUNT);
+	if (ret < 0)
 		return ret == -EBUSY ? -ENOSPC : ret;
 	node->num_handles++;
 	return 0;

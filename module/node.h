@@ -18,6 +18,10 @@
  * objects (object.h), one reference per entry. Numbers are looked up only
  * in the calling node's table, so one node can never reach another's
  * objects by number. The table holds at most mojo_max_handles entries.
+ * Numbers are allocated cyclically from a random start, as Zircon and
+ * Mojo avoid reusing them: a number that was closed stays unknown
+ * (-EBADF) for about 2^31 allocations, so a thread holding a stale number
+ * cannot reach whatever was created after it.
  *
  * Lifetime: mojo_node_create() runs in open() and the node is stored in
  * file->private_data; mojo_node_release() runs in release(), when the last
@@ -52,9 +56,10 @@ struct mojo_user;
  * struct mojo_node - one participant (one open of /dev/mojoports)
  * @ref:         references: the file's, plus one per RECEIVING port
  * @name:        random 128-bit name, immutable after creation
- * @lock:        protects @handles, @num_handles and @dead
+ * @lock:        protects @handles, @num_handles, @next_handle and @dead
  * @handles:     the handle table: u32 -> struct mojo_object *
  * @num_handles: entries in @handles, reserved ones included
+ * @next_handle: where the cyclic search for a free number starts
  * @dead:        the file was released; nothing may be added any more
  * @events_lock: protects @events and the event records of triggers
  * @events:      trap events waiting to be read (trap.h), oldest first
@@ -70,6 +75,7 @@ struct mojo_node {
 	struct mutex lock;	/* handle table; outside every port lock */
 	struct xarray handles;
 	unsigned int num_handles;
+	u32 next_handle;
 	bool dead;
 	spinlock_t events_lock;		/* a leaf: see trap.h */
 	struct list_head events;
@@ -77,6 +83,12 @@ struct mojo_node {
 	wait_queue_head_t wq;
 	struct mojo_user *user;
 };
+
+/* Handle numbers: positive ints, so that no program has to store them wider. */
+#define MOJO_HANDLE_MIN		1U
+#define MOJO_HANDLE_MAX		((u32)INT_MAX)
+/* A node's first number is below this. */
+#define MOJO_HANDLE_START_MAX	BIT(24)
 
 extern unsigned int mojo_max_handles;
 
