@@ -197,24 +197,21 @@ void mojo_port_unlock_four(struct mojo_port **pp)
 }
 
 /**
- * mojo_port_can_receive() - would a message of @num_bytes fit the quota?
- * @port:      the receiving port (its lock held, or a snapshot will do)
- * @num_bytes: the message's payload size
+ * mojo_port_full() - is the port's receive queue at its quota?
+ * @port: the receiving port (its lock held, or a snapshot will do)
  *
- * A port takes messages while it holds fewer than its message quota and
- * the bytes fit its byte quota; one message always fits an empty queue, so
- * the bound is the larger of the quota and the largest message.
+ * The one predicate behind the quota: a full queue refuses every message
+ * (-ENOSPC), raises the port's QUOTA_EXCEEDED and clears its peer's
+ * WRITABLE. A queue below both quotas takes any message, so the message
+ * that crosses the byte quota is accepted whole: a queue holds at most
+ * max_msgs messages and less than max_bytes plus one message of bytes.
  *
- * Return: true when the message would be accepted.
+ * Return: true when the queue holds max_msgs messages or max_bytes bytes.
  */
-bool mojo_port_can_receive(struct mojo_port *port, u32 num_bytes)
+bool mojo_port_full(struct mojo_port *port)
 {
-	u32 msgs = READ_ONCE(port->queued_msgs);
-	u64 bytes = READ_ONCE(port->queued_bytes);
-
-	if (msgs >= READ_ONCE(port->max_msgs))
-		return false;
-	return msgs == 0 || bytes + num_bytes <= READ_ONCE(port->max_bytes);
+	return READ_ONCE(port->queued_msgs) >= READ_ONCE(port->max_msgs) ||
+	       READ_ONCE(port->queued_bytes) >= READ_ONCE(port->max_bytes);
 }
 
 /* The peer closed and every message it sent has been queued here. */
@@ -234,8 +231,8 @@ static bool mojo_port_peer_done(const struct mojo_port *port)
  * applies the event. On failure nothing changed and the caller still owns
  * what the event carries.
  *
- * Return: 0; -EPIPE when @to is closed; -ENOSPC when a user message does
- * not fit @to's quota; -EPROTO for an event that is not from @to's peer, out
+ * Return: 0; -EPIPE when @to is closed; -ENOSPC when @to's queue is full
+ * (mojo_port_full()); -EPROTO for an event that is not from @to's peer, out
  * of sequence, oversized, or after the peer's closure.
  */
 int mojo_port_deliver(struct mojo_port *to, struct mojo_event *ev)
@@ -256,7 +253,7 @@ int mojo_port_deliver(struct mojo_port *to, struct mojo_event *ev)
 		if (msg->num_bytes > READ_ONCE(mojo_max_message_bytes) ||
 		    msg->num_objects > MOJO_MAX_MESSAGE_HANDLES)
 			return -EPROTO;
-		if (!mojo_port_can_receive(to, msg->num_bytes))
+		if (mojo_port_full(to))
 			return -ENOSPC;
 		msg->seq = ev->seq;
 		list_add_tail(&msg->link, &to->queue);
@@ -416,11 +413,10 @@ u64 mojo_port_signals(struct mojo_port *port, u64 *satisfiable)
 		sat |= MOJO_SIGNAL_READABLE;
 	if (done && !port->queued_msgs)
 		sat |= MOJO_SIGNAL_PEER_CLOSED;
-	if (port->queued_msgs >= port->max_msgs ||
-	    port->queued_bytes >= port->max_bytes)
+	if (mojo_port_full(port))
 		sat |= MOJO_SIGNAL_QUOTA_EXCEEDED;
 	if (!done && port->state != MOJO_PORT_CLOSED && port->peer &&
-	    mojo_port_can_receive(port->peer, 0))
+	    !mojo_port_full(port->peer))
 		sat |= MOJO_SIGNAL_WRITABLE;
 
 	able = sat | MOJO_SIGNAL_PEER_CLOSED;

@@ -144,7 +144,8 @@ enum mojo_port_state {
  * @queued_msgs:    number of messages in @queue
  * @queued_bytes:   payload bytes in @queue
  * @max_msgs:       quota: most messages @queue may hold
- * @max_bytes:      quota: most payload bytes @queue may hold
+ * @max_bytes:      quota: @queue takes messages while it holds fewer payload
+ *                  bytes (mojo_port_full())
  * @wq:             waiters for this port's signals (MOJO_IOC_WAIT); woken on
  *                  every signal change and when the port leaves its node
  * @triggers:       trap triggers watching this port (trap.h)
@@ -246,7 +247,7 @@ void mojo_port_unlock_four(struct mojo_port **pp);
 int mojo_port_deliver(struct mojo_port *to, struct mojo_event *ev);
 void mojo_port_close(struct mojo_port *port, struct list_head *reap);
 u64 mojo_port_signals(struct mojo_port *port, u64 *satisfiable);
-bool mojo_port_can_receive(struct mojo_port *port, u32 num_bytes);
+bool mojo_port_full(struct mojo_port *port);
 void mojo_port_wake(struct mojo_port *port);
 void mojo_port_wake_pair(struct mojo_port *port);
 
