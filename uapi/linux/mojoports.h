@@ -17,11 +17,22 @@
  *   implicit padding.
  * - Fields named reserved* must be zero; otherwise the call fails with
  *   -EINVAL and changes nothing. They are where later versions grow.
- * - Fields documented as "out" are ignored on input and written on success.
- *   On failure the argument struct is not written back, except where an
- *   operation reports something with the error: MOJO_IOC_READ_MESSAGE on
- *   -EMSGSIZE, MOJO_IOC_WAIT on -EPIPE, -ETIMEDOUT and (the time left of a
- *   finite wait) -EINTR, MOJO_IOC_ARM_TRAP on -EALREADY.
+ * - Fields documented as "out" are ignored on input (whatever they hold,
+ *   say the report of an earlier call with the same struct) and written on
+ *   success; "in/out" fields are read, then written on success. No other
+ *   field is ever written: an operation with nothing to report (write,
+ *   close, fuse, set quota, add/remove trigger, end of a two-phase
+ *   operation, set threshold) never writes its struct, which may then be
+ *   read-only. On failure the argument struct is not written back, except
+ *   where an operation reports something with the error:
+ *   MOJO_IOC_READ_MESSAGE on -EMSGSIZE, MOJO_IOC_WAIT on -EPIPE and
+ *   -ETIMEDOUT, and @timeout_ns of a finite MOJO_IOC_WAIT that was
+ *   interrupted (see struct mojo_signals_args), MOJO_IOC_ARM_TRAP on
+ *   -EALREADY.
+ * - All or nothing: a call that fails changed nothing. Writing the report
+ *   is part of the call: when an operation that creates, moves or commits
+ *   something cannot write its out fields (-EFAULT), nothing was created,
+ *   moved or committed, so the call can simply be retried.
  * - A bad user pointer (the argument itself, or one carried inside it)
  *   fails with -EFAULT.
  * - New operations and behaviours are announced by MOJO_API_VERSION and by
@@ -64,7 +75,12 @@
  * pipe endpoints now). A handle is never 0, and a number means nothing in
  * another node: it is looked up only in the table of the node the call is
  * made on. An unknown handle fails with -EBADF; a handle of the wrong kind
- * for the operation with -EINVAL.
+ * for the operation with -EINVAL. Numbers are positive ints (1 ..
+ * 2^31 - 1), handed out cyclically from a random start in each node: a
+ * closed (or sent, or exported) number is not given out again until some
+ * two billion more handles of that node, so a thread still holding it gets
+ * -EBADF rather than another object. An endpoint that leaves and comes
+ * back gets a new number.
  */
 #define MOJO_HANDLE_INVALID	0
 
@@ -73,11 +89,14 @@
  *
  * READABLE:       a message is queued.
  * WRITABLE:       a write can succeed now: the peer is open and its receive
- *                 queue is below its quota.
+ *                 queue is not full (below both its quotas).
  * PEER_CLOSED:    the peer is closed and everything it sent has been read:
  *                 it is reported only after the queue is drained.
- * QUOTA_EXCEEDED: this endpoint's own receive queue is at its quota, so
- *                 writes to it fail with -ENOSPC until it is read.
+ * QUOTA_EXCEEDED: this endpoint's own receive queue is full: it holds
+ *                 max_msgs messages or max_bytes payload bytes (struct
+ *                 mojo_quota_args), so writes to it, of any size, fail
+ *                 with -ENOSPC until it is read. The same test clears the
+ *                 peer's WRITABLE: the two never disagree.
  */
 #define MOJO_SIGNAL_READABLE		_BITULL(0)
 #define MOJO_SIGNAL_WRITABLE		_BITULL(1)
@@ -200,10 +219,11 @@ struct mojo_write_message_args {
  * other failure) the struct is written back with @num_bytes and
  * @num_handles set to what the message needs. Fails with -EAGAIN when
  * nothing is queued and -EPIPE when the peer is closed and the queue
- * drained. The message is consumed only after it was copied out: a failed
- * copy (-EFAULT), or the endpoint being closed or sent away by another
- * thread meanwhile (-EBADF), leaves it queued, though @bytes and @handles
- * may have been written. A reader never holds up other nodes: a close,
+ * drained. The message is consumed only after it was copied out and
+ * @num_bytes and @num_handles were written: a failed copy of any of them
+ * (-EFAULT), or the endpoint being closed or sent away by another thread
+ * meanwhile (-EBADF), leaves it queued and installs none of its handles,
+ * though @bytes and @handles may have been written. A reader never holds up other nodes: a close,
  * or a read by the node the endpoint was sent to, does not wait for a
  * copy that is slow to fault in.
  */
@@ -238,9 +258,9 @@ struct mojo_handle_args {
  * @flags:       must be zero
  * @signals:     MOJO_IOC_WAIT: the MOJO_SIGNAL_* bits to wait for (any of
  *               them); must be zero for MOJO_IOC_QUERY_SIGNALS
- * @timeout_ns:  MOJO_IOC_WAIT: relative timeout in nanoseconds; 0 polls,
- *               MOJO_TIMEOUT_INFINITE waits forever; must be zero for
- *               MOJO_IOC_QUERY_SIGNALS
+ * @timeout_ns:  MOJO_IOC_WAIT: in/out: relative timeout in nanoseconds; 0
+ *               polls, MOJO_TIMEOUT_INFINITE waits forever; must be zero
+ *               for MOJO_IOC_QUERY_SIGNALS
  * @satisfied:   out: the signals satisfied now
  * @satisfiable: out: the signals that can still become satisfied
  * @reserved:    must be zero
@@ -250,11 +270,18 @@ struct mojo_handle_args {
  * queue drained), -ETIMEDOUT, -EINTR when a signal handler ran (with or
  * without SA_RESTART), and -ECANCELED when the handle is closed or sent
  * away meanwhile. A wait woken by anything else (task work, a stop and
- * continue) is restarted by the kernel. The out fields are written on 0,
- * -EPIPE and -ETIMEDOUT; an interrupted finite wait also writes the time
- * it had left into @timeout_ns (before -EINTR too), so that a restart ends
- * when the first call would have (time spent stopped before the restart is
- * not counted).
+ * continue) is restarted by the kernel. @satisfied and @satisfiable are
+ * written on 0, -EPIPE and -ETIMEDOUT only. A finite wait that is
+ * interrupted writes the time it had left into @timeout_ns, and nothing
+ * else, as select(2) does with its timeout: a restart, by the kernel or by
+ * the caller after -EINTR, then ends when the first call would have (time
+ * spent stopped is not counted). That write stays whatever the call
+ * finally returns, even an error such as -EBADF from a restarted wait
+ * whose handle was closed meanwhile.
+ *
+ * MOJO_IOC_QUERY_SIGNALS only observes: it clears nothing
+ * (NEW_DATA_READABLE included), so two observers never take a signal
+ * from each other.
  */
 struct mojo_signals_args {
 	__u32 handle;
@@ -279,8 +306,9 @@ struct mojo_signals_args {
  * (Mojo's MojoFuseMessagePipes). Both must be message pipe endpoints of this
  * node, not each other's peer, and neither may have written a message or
  * have one queued, else -EINVAL (not peers) or -EBUSY (written, queued)
- * and nothing changes. A peer already closed passes on: the fused pipe's
- * other end sees PEER_CLOSED.
+ * and nothing changes. An endpoint that has read messages may be fused.
+ * A peer already closed passes on: the fused pipe's other end sees
+ * PEER_CLOSED.
  */
 struct mojo_fuse_args {
 	__u32 handle0;
@@ -320,12 +348,16 @@ struct mojo_export_args {
  * @flags:     must be zero
  * @max_msgs:  most messages its receive queue may hold (1 ..
  *             MOJO_QUOTA_MAX_MSGS); writes beyond it fail with -ENOSPC
- * @max_bytes: most payload bytes it may hold (1 .. MOJO_QUOTA_MAX_BYTES);
- *             one message always fits an empty queue
+ * @max_bytes: payload bytes at which it is full (1 ..
+ *             MOJO_QUOTA_MAX_BYTES): a queue holding fewer takes any
+ *             message whole, so the message that crosses the quota is
+ *             accepted and the queue may go over it by less than one
+ *             message; a queue holding max_bytes or more takes none
  * @reserved:  must be zero
  *
  * Lowering a quota below what is queued loses nothing: writes fail until
- * the reader has drained below it.
+ * the reader has drained below it. The quota belongs to the endpoint and
+ * travels with it when it is sent or exported.
  */
 struct mojo_quota_args {
 	__u32 handle;
@@ -446,9 +478,17 @@ struct mojo_read_events_args {
  * Signals. Producer: WRITABLE while the consumer is open and at least
  * write_threshold bytes (default: one element) are free; PEER_CLOSED when
  * the consumer is closed. Consumer: READABLE while at least read_threshold
- * bytes (default: one element) are readable; NEW_DATA_READABLE once data
- * arrived that no read has seen yet (any read, peek or begin-read clears
- * it); PEER_CLOSED once the producer is closed and the ring is drained.
+ * bytes (default: one element) are readable, and also, once the producer
+ * is closed, while any byte is: no more will come, and PEER_CLOSED waits
+ * for the drain, so a reader waiting for READABLE or PEER_CLOSED would
+ * otherwise never learn of the last bytes. NEW_DATA_READABLE: once data
+ * arrived that no read has seen yet (a read, peek or begin-read that
+ * returns data clears it; QUERY_SIGNALS and MOJO_DATA_QUERY only look);
+ * PEER_CLOSED once the producer is closed and the ring is drained.
+ * READABLE and WRITABLE stay set while a two-phase operation is open,
+ * though a one-shot read or write then fails with -EBUSY: they say what
+ * the ring holds, and the node that opened the operation knows it is
+ * open.
  *
  * Mapping. MOJO_IOC_DATA_PIPE_INFO gives the endpoint's map_offset and
  * map_size; mmap(NULL, map_size, prot, MAP_SHARED, node_fd, map_offset)
@@ -514,10 +554,11 @@ struct mojo_create_data_pipe_args {
  * @flags:     WRITE_DATA/READ_DATA: MOJO_DATA_*; otherwise must be zero
  * @bytes:     WRITE_DATA/READ_DATA: user buffer (not used with DISCARD or
  *             QUERY)
- * @num_bytes: WRITE_DATA/READ_DATA: in: bytes wanted; out: bytes moved
- *             (QUERY: bytes readable). END_*: bytes committed.
+ * @num_bytes: WRITE_DATA/READ_DATA: in/out: bytes wanted, then bytes
+ *             moved (QUERY: bytes readable). END_*: bytes committed.
  *             BEGIN_*: out: the contiguous bytes granted
- * @offset:    BEGIN_*: out: where the granted bytes start in the mapping
+ * @offset:    BEGIN_*: out: where the granted bytes start in the mapping;
+ *             must be zero for the other operations
  * @reserved:  must be zero
  *
  * One-shot: -EAGAIN when nothing can be moved now; -ERANGE when
