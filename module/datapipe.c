@@ -4,13 +4,14 @@
  * signals and the mapping. See datapipe.h.
  */
 
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/overflow.h>
 #include <linux/pseudo_fs.h>
-#include <linux/refcount.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -32,7 +33,7 @@
 /* Endpoint ids -> ports (no reference: a port erases its id on release). */
 static DEFINE_XARRAY_ALLOC1(mojo_dp_ends);
 
-/* The pseudo-inode whose address_space every node file uses. */
+/* The pseudo-inode behind every mapping's file (struct mojo_dp_map). */
 #define MOJO_FS_MAGIC	0x6d6f6a6f
 static struct vfsmount *mojo_mnt;
 static struct inode *mojo_inode;
@@ -73,18 +74,6 @@ void mojo_dpipe_exit(void)
 {
 	iput(mojo_inode);
 	kern_unmount(mojo_mnt);
-}
-
-/**
- * mojo_dpipe_file_init() - point a node file's mappings at the pseudo-inode
- * @file: a newly opened node file
- *
- * Whatever device node the file was opened through, its mappings land in
- * one address_space, so revocation finds them all.
- */
-void mojo_dpipe_file_init(struct file *file)
-{
-	file->f_mapping = mojo_inode->i_mapping;
 }
 
 /* vm_flags became read-only behind vm_flags_mod() in 6.3 (probed by Kbuild). */
@@ -303,33 +292,99 @@ void mojo_dpipe_zap(struct mojo_port *port)
 }
 
 /**
+ * mojo_dpipe_node_revoke() - revoke the mappings of a dying node's endpoints
+ * @node: the node, whose file is being released: nothing can add a handle
+ *        to its table or take one out any more, until mojo_node_release()
+ *
+ * The endpoints die with the node, so every mapping of one it holds is
+ * revoked as if the endpoint had been sent away. Runs before the handles
+ * are closed: a closed endpoint is no longer found here, and a mapping of
+ * it would stay. One endpoint at a time, each zapped with no lock held.
+ * Context: may sleep.
+ */
+void mojo_dpipe_node_revoke(struct mojo_node *node)
+{
+	struct mojo_object *obj;
+	struct mojo_port *port;
+	unsigned long index = 0;
+
+	for (;;) {
+		port = NULL;
+		mutex_lock(&node->lock);
+		xa_for_each_start(&node->handles, index, obj, index) {
+			if (obj->type == MOJO_OBJ_PORT && mojo_port_from(obj)->dp) {
+				port = mojo_port_get(mojo_port_from(obj));
+				/* Under the node lock, as for a departure. */
+				mojo_dpipe_revoke(port);
+				break;
+			}
+		}
+		mutex_unlock(&node->lock);
+		if (!port)
+			return;
+		mojo_dpipe_zap(port);
+		mojo_port_put(port);
+		index++;
+	}
+}
+
+/**
  * struct mojo_dp_map - what the mappings made by one mmap() call hold
- * @ref:  one per vma: splitting or moving a mapping adds one
  * @port: the endpoint mapped (a reference is held, so the ring lives on)
  * @gen:  the endpoint's map generation when mmap() found it held by the
  *        caller's node; the mapping is revoked once they differ
+ *
+ * Owned by the mapping's file (mojo_dp_map_file()), which every vma made
+ * from the mmap() call holds in vm_file: splitting or moving a vma takes
+ * a file reference, unmapping the last one releases the file, and with
+ * it this.
  */
 struct mojo_dp_map {
-	refcount_t ref;
 	struct mojo_port *port;
 	u64 gen;
 };
 
-static void mojo_dpipe_vm_open(struct vm_area_struct *vma)
+static int mojo_dp_map_release(struct inode *inode, struct file *file)
 {
-	struct mojo_dp_map *map = vma->vm_private_data;
+	struct mojo_dp_map *map = file->private_data;
 
-	refcount_inc(&map->ref);
+	mojo_port_put(map->port);
+	kfree(map);
+	return 0;
 }
 
-static void mojo_dpipe_vm_close(struct vm_area_struct *vma)
-{
-	struct mojo_dp_map *map = vma->vm_private_data;
+/*
+ * The file of a mapping has no other operation: it cannot be opened again
+ * (the pseudo-inode has no open), read, written or mapped anew.
+ */
+static const struct file_operations mojo_dp_map_fops = {
+	.owner		= THIS_MODULE,
+	.release	= mojo_dp_map_release,
+	.llseek		= noop_llseek,
+};
 
-	if (refcount_dec_and_test(&map->ref)) {
-		mojo_port_put(map->port);
-		kfree(map);
+/*
+ * The file a new mapping's vma points at instead of the node file, so
+ * that a mapping keeps the ring alive and not the node: closing the node's
+ * last fd is its death whatever it mapped. Its address_space is the
+ * pseudo-inode's, where mojo_dpipe_zap() looks. It holds the module, as
+ * the node file did, for the vma's operations live here.
+ */
+static struct file *mojo_dp_map_file(struct mojo_dp_map *map, bool writable)
+{
+	struct file *file;
+
+	__module_get(THIS_MODULE);	/* the node file being mapped holds it */
+	ihold(mojo_inode);
+	file = alloc_file_pseudo(mojo_inode, mojo_mnt, "mojoports:[data_pipe]",
+				 writable ? O_RDWR : O_RDONLY, &mojo_dp_map_fops);
+	if (IS_ERR(file)) {
+		iput(mojo_inode);
+		module_put(THIS_MODULE);
+		return file;
 	}
+	file->private_data = map;
+	return file;
 }
 
 /*
@@ -361,8 +416,6 @@ static vm_fault_t mojo_dpipe_fault(struct vm_fault *vmf)
 }
 
 static const struct vm_operations_struct mojo_dpipe_vm_ops = {
-	.open	= mojo_dpipe_vm_open,
-	.close	= mojo_dpipe_vm_close,
 	.fault	= mojo_dpipe_fault,
 };
 
@@ -374,7 +427,8 @@ static const struct vm_operations_struct mojo_dpipe_vm_ops = {
  * Inserts nothing: pages come in through mojo_dpipe_fault(), which
  * re-checks the generation recorded here. The kernel links @vma where a
  * revocation can find it only after this returns, so anything inserted
- * here could escape one.
+ * here could escape one. @vma ends up holding a file of its own, which
+ * holds the endpoint, instead of the node file (mojo_dp_map_file()).
  *
  * Return: 0; -EINVAL (no such endpoint, wrong size, MAP_PRIVATE); -EACCES
  * (not held by @node, a writable consumer mapping, an executable one);
@@ -388,6 +442,7 @@ int mojo_dpipe_mmap(struct mojo_node *node, struct vm_area_struct *vma)
 	struct mojo_dp_map *map;
 	struct mojo_port *port;
 	struct mojo_dpipe *dp;
+	struct file *file;
 	bool held;
 	int ret = 0;
 
@@ -418,7 +473,6 @@ int mojo_dpipe_mmap(struct mojo_node *node, struct vm_area_struct *vma)
 		ret = -ENOMEM;
 		goto fail;
 	}
-	refcount_set(&map->ref, 1);
 	map->port = port;
 
 	mutex_lock(&dp->map_mutex);
@@ -428,9 +482,13 @@ int mojo_dpipe_mmap(struct mojo_node *node, struct vm_area_struct *vma)
 	map->gen = dp->map_gen[mojo_dp_end(port)];
 	mutex_unlock(&dp->map_mutex);
 	if (!held) {
-		kfree(map);
 		ret = -EACCES;
-		goto fail;
+		goto fail_map;
+	}
+	file = mojo_dp_map_file(map, port->kind == MOJO_PORT_DATA_PRODUCER);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto fail_map;
 	}
 
 	/*
@@ -444,8 +502,13 @@ int mojo_dpipe_mmap(struct mojo_node *node, struct vm_area_struct *vma)
 			   VM_DONTDUMP, clear);
 	vma->vm_private_data = map;
 	vma->vm_ops = &mojo_dpipe_vm_ops;
+	/* The vma now holds the mapping's file (and @map), not the node's. */
+	vma_set_file(vma, file);
+	fput(file);
 	return 0;
 
+fail_map:
+	kfree(map);
 fail:
 	mojo_port_put(port);
 	return ret;

@@ -55,18 +55,24 @@
  *   mapping outlives the endpoint's handles (and, revoked, keeps the
  *   ring's memory until it is unmapped), and an endpoint's id, which names
  *   it in the mmap offset, is not reused while anything maps it.
+ * - A mapping keeps the ring alive, never the node: mmap() points the vma
+ *   at a file of its own (struct mojo_dp_map), not at the node file it
+ *   was made through, so closing a node's last fd is its death whatever
+ *   it mapped. The endpoints die with the node, and their mappings are
+ *   revoked as if the endpoints had left (mojo_dpipe_node_revoke(), before
+ *   the handles are closed). Closing one handle revokes nothing.
  *
  * Mapping offsets: each endpoint gets a global id at creation; its mmap
- * offset is id << 32. Mappings go through the module's own pseudo-inode
- * (every node file shares its address_space), so zapping an endpoint's
+ * offset is id << 32. Every mapping's file is on the module's own
+ * pseudo-inode and shares its address_space, so zapping an endpoint's
  * mappings is one unmap_mapping_range() over its offset range.
  *
  * Locking, outermost first: &mojo_port.read_mutex serializes the
  * operations of one endpoint (one-shot copies run under it with no
  * spinlock held) -> &mojo_dpipe.map_mutex (the map generations; taken
  * under mmap_lock in mmap and in the fault handler, and under the node and
- * transit locks when an endpoint leaves its node; held only for short,
- * bounded work) -> &mojo_port.lock -> &mojo_dpipe.lock, a spinlock
+ * transit locks when an endpoint leaves its node or the node dies; held
+ * only for short, bounded work) -> &mojo_port.lock -> &mojo_dpipe.lock, a spinlock
  * protecting the ring state and the two-phase state.
  */
 
@@ -136,13 +142,13 @@ extern unsigned int mojo_max_data_pipe_capacity;
 
 int mojo_dpipe_init(void);
 void mojo_dpipe_exit(void);
-void mojo_dpipe_file_init(struct file *file);
 void mojo_dpipe_put(struct mojo_dpipe *dp);
 void mojo_dpipe_port_release(struct mojo_port *port);
 u64 mojo_dpipe_signals(struct mojo_port *port, u64 *satisfiable);
 bool mojo_dpipe_busy(struct mojo_port *port);
 void mojo_dpipe_revoke(struct mojo_port *port);
 void mojo_dpipe_zap(struct mojo_port *port);
+void mojo_dpipe_node_revoke(struct mojo_node *node);
 int mojo_dpipe_mmap(struct mojo_node *node, struct vm_area_struct *vma);
 
 long mojo_dpipe_op_create(struct mojo_node *node, void *arg);

@@ -66,12 +66,17 @@ static int mojo_open(struct inode *inode, struct file *file)
 	if (!node)
 		return -ENOMEM;
 	file->private_data = node;
-	mojo_dpipe_file_init(file);
 	return 0;
 }
 
+/*
+ * The node's death. Its mappings hold their own files (datapipe.h), not
+ * this one, so this runs when the last fd is closed, whatever is mapped;
+ * the mappings of the endpoints it held are revoked first.
+ */
 static int mojo_release(struct inode *inode, struct file *file)
 {
+	mojo_dpipe_node_revoke(file->private_data);
 	mojo_node_release(file->private_data);
 	return 0;
 }

@@ -379,4 +379,82 @@ TEST_F(ring, closed_endpoint_offsets_are_not_reused)
 	EXPECT_EQ(0, memcmp(self->cm, "keep", 4));
 }
 
+/*
+ * A node whose last fd is closed dies at once, whatever mappings it made:
+ * a mapping keeps the ring alive, not the node. Node A holds a message
+ * pipe to node B and the consumer of a data pipe whose producer B holds;
+ * A maps its consumer, then closes its fd and keeps the mapping.
+ */
+FIXTURE(death) {
+	int a, b;
+	uint32_t am, bm, bp, ac;
+	uint8_t *map;
+	size_t size;
+};
+
+FIXTURE_SETUP(death)
+{
+	uint32_t p;
+
+	self->a = mojo_open_node();
+	self->b = mojo_open_node();
+	ASSERT_GE(self->a, 0);
+	ASSERT_GE(self->b, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(self->a, &self->am, &p));
+	ASSERT_EQ(0, mojo_test_move(self->a, p, self->b, &self->bm));
+	ASSERT_EQ(0, mojo_create_data_pipe(self->a, 1, 4096, &p, &self->ac));
+	ASSERT_EQ(0, mojo_test_move(self->a, p, self->b, &self->bp));
+	ASSERT_EQ(0, mojo_map_data_pipe(self->a, self->ac, (void **)&self->map,
+					&self->size));
+	ASSERT_EQ(0, put(self->b, self->bp, "data"));
+	/* The page is in A's page tables before A dies. */
+	ASSERT_EQ(0, mojo_test_touch(self->map, false));
+	ASSERT_EQ(0, memcmp(self->map, "data", 4));
+}
+
+FIXTURE_TEARDOWN(death)
+{
+	if (self->a >= 0)
+		close(self->a);
+	close(self->b);
+}
+
+/* B sees A's death when A closes its fd, not when A unmaps. */
+TEST_F(death, peers_see_peer_closed_while_the_mapping_lives)
+{
+	ASSERT_EQ(0, close(self->a));
+	self->a = -1;
+	EXPECT_TRUE(mojo_test_signals(self->b, self->bm) & MOJO_SIGNAL_PEER_CLOSED);
+	EXPECT_TRUE(mojo_test_signals(self->b, self->bp) & MOJO_SIGNAL_PEER_CLOSED);
+	EXPECT_EQ(-EPIPE, put(self->b, self->bp, "more"));
+	EXPECT_EQ(0, munmap(self->map, self->size));
+}
+
+/*
+ * The endpoint died with its node, so its mappings are revoked as if it
+ * had been sent away: SIGBUS on touch, even for a page already mapped.
+ * Unmapping stays safe.
+ */
+TEST_F(death, node_death_revokes_the_mapping)
+{
+	ASSERT_EQ(0, close(self->a));
+	self->a = -1;
+	EXPECT_EQ(SIGBUS, mojo_test_touch(self->map, false));
+	EXPECT_EQ(0, munmap(self->map, self->size));
+}
+
+/* A node shared by another fd (dup, fork) is not dead: nothing changes. */
+TEST_F(death, a_node_with_another_fd_keeps_its_mapping)
+{
+	int other = dup(self->a);
+
+	ASSERT_GE(other, 0);
+	ASSERT_EQ(0, close(self->a));
+	self->a = other;
+	EXPECT_EQ(0, mojo_test_touch(self->map, false));
+	EXPECT_EQ(0, memcmp(self->map, "data", 4));
+	EXPECT_FALSE(mojo_test_signals(self->b, self->bm) & MOJO_SIGNAL_PEER_CLOSED);
+	EXPECT_EQ(0, munmap(self->map, self->size));
+}
+
 TEST_HARNESS_MAIN

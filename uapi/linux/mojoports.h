@@ -505,7 +505,11 @@ struct mojo_read_events_args {
  * fails with -EINVAL. Pages are mapped on first touch. When the endpoint
  * leaves the node (sent in a message, exported), every mapping made while
  * the node held it is revoked, including one whose mmap() raced the
- * transfer: touching it afterwards raises SIGBUS. Unmapping is always
+ * transfer: touching it afterwards raises SIGBUS. A mapping does not keep
+ * the node alive: closing the node's last descriptor is its death while
+ * mappings remain (its peers see PEER_CLOSED at once), and the endpoints
+ * it held die with it, so their mappings are revoked as by a transfer.
+ * Closing an endpoint's handle alone revokes nothing. Unmapping is always
  * safe, and the ring lives as long as any handle or mapping does (a
  * revoked mapping too, until it is unmapped).
  */
