@@ -151,6 +151,9 @@ static struct mojo_dpipe *mojo_dpipe_alloc(struct mojo_user *user,
 	dp->nr_pages = DIV_ROUND_UP(capacity, PAGE_SIZE);
 	mutex_init(&dp->map_mutex);
 	spin_lock_init(&dp->lock);
+	/* kvmalloc()'s bound; max_data_pipe_capacity keeps far below it. */
+	if (dp->nr_pages > INT_MAX / sizeof(*dp->pages))
+		goto fail;
 	dp->pages = kvcalloc(dp->nr_pages, sizeof(*dp->pages), MOJO_GFP_RING);
 	if (!dp->pages)
 		goto fail;

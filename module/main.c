@@ -13,8 +13,10 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/poll.h>
+#include <linux/sizes.h>
 
 #include "datapipe.h"
+#include "message.h"
 #include "node.h"
 #include "ops.h"
 #include "port.h"
@@ -24,39 +26,63 @@
 /*
  * Limits. Each is read when it applies (a write, a new port, a new handle),
  * so a change through /sys/module/mojoports/parameters/ takes effect for
- * what comes after it.
+ * what comes after it. Each has a range (struct mojo_param, user.h): a
+ * value outside it is refused with -EINVAL, at load and later.
  */
+
+/*
+ * The largest max_message_bytes: a message is one kvmalloc() of header,
+ * object pointers and payload, and kvmalloc() refuses more than INT_MAX.
+ */
+#define MOJO_MESSAGE_BYTES_MAX	SZ_1G
+static_assert(sizeof(struct mojo_message) +
+	      MOJO_MAX_MESSAGE_HANDLES * sizeof(struct mojo_object *) +
+	      MOJO_MESSAGE_BYTES_MAX <= INT_MAX);
+
+/* Handles of one node, endpoints in one user's messages: at most 2^24. */
+#define MOJO_HANDLES_MAX	SZ_16M
+
+/* The largest data pipe ring: 1 GiB. */
+#define MOJO_DP_CAPACITY_MAX	SZ_1G
+
 unsigned int mojo_max_message_bytes = 1 << 20;
-module_param_named(max_message_bytes, mojo_max_message_bytes, uint, 0644);
-MODULE_PARM_DESC(max_message_bytes, "Largest message payload in bytes (default 1 MiB)");
+mojo_param_uint(max_message_bytes, mojo_max_message_bytes,
+		0, MOJO_MESSAGE_BYTES_MAX);
+MODULE_PARM_DESC(max_message_bytes, "Largest message payload in bytes, 0 .. 2^30 (default 1 MiB)");
 
 unsigned int mojo_default_queue_msgs = 1024;
-module_param_named(default_queue_msgs, mojo_default_queue_msgs, uint, 0644);
-MODULE_PARM_DESC(default_queue_msgs, "Receive queue quota of a new port, in messages (default 1024)");
+mojo_param_uint(default_queue_msgs, mojo_default_queue_msgs,
+		1, MOJO_QUOTA_MAX_MSGS);
+MODULE_PARM_DESC(default_queue_msgs, "Receive queue quota of a new port, in messages, 1 .. 2^20 (default 1024)");
 
 unsigned int mojo_default_queue_bytes = 8 << 20;
-module_param_named(default_queue_bytes, mojo_default_queue_bytes, uint, 0644);
-MODULE_PARM_DESC(default_queue_bytes, "Receive queue quota of a new port, in payload bytes (default 8 MiB)");
+mojo_param_uint(default_queue_bytes, mojo_default_queue_bytes,
+		1, MOJO_QUOTA_MAX_BYTES);
+MODULE_PARM_DESC(default_queue_bytes, "Receive queue quota of a new port, in payload bytes, 1 .. 2^30 (default 8 MiB)");
 
 unsigned int mojo_max_handles = 65536;
-module_param_named(max_handles, mojo_max_handles, uint, 0644);
-MODULE_PARM_DESC(max_handles, "Most handles one node may hold (default 65536)");
+mojo_param_uint(max_handles, mojo_max_handles, 1, MOJO_HANDLES_MAX);
+MODULE_PARM_DESC(max_handles, "Most handles one node may hold, 1 .. 2^24 (default 65536)");
 
 unsigned int mojo_max_data_pipe_capacity = 64 << 20;
-module_param_named(max_data_pipe_capacity, mojo_max_data_pipe_capacity, uint, 0644);
-MODULE_PARM_DESC(max_data_pipe_capacity, "Largest data pipe ring in bytes (default 64 MiB)");
+mojo_param_uint(max_data_pipe_capacity, mojo_max_data_pipe_capacity,
+		1, MOJO_DP_CAPACITY_MAX);
+MODULE_PARM_DESC(max_data_pipe_capacity, "Largest data pipe ring in bytes, 1 .. 2^30 (default 64 MiB)");
 
 unsigned long mojo_max_user_ring_bytes;
-module_param_named(max_user_ring_bytes, mojo_max_user_ring_bytes, ulong, 0644);
-MODULE_PARM_DESC(max_user_ring_bytes, "Data pipe ring memory one user may hold, in bytes (0 at load: an eighth of RAM, at least 64 MiB)");
+mojo_param_ulong(max_user_ring_bytes, mojo_max_user_ring_bytes,
+		 1, LONG_MAX, true);
+MODULE_PARM_DESC(max_user_ring_bytes, "Data pipe ring memory one user may hold, in bytes, 1 .. 2^63-1 (default, or 0: an eighth of RAM, at least 64 MiB)");
 
 unsigned long mojo_max_user_queue_bytes;
-module_param_named(max_user_queue_bytes, mojo_max_user_queue_bytes, ulong, 0644);
-MODULE_PARM_DESC(max_user_queue_bytes, "Memory of unread messages one user may have written, in bytes (0 at load: an eighth of RAM, at least 64 MiB)");
+mojo_param_ulong(max_user_queue_bytes, mojo_max_user_queue_bytes,
+		 1, LONG_MAX, true);
+MODULE_PARM_DESC(max_user_queue_bytes, "Memory of unread messages one user may have written, in bytes, 1 .. 2^63-1 (default, or 0: an eighth of RAM, at least 64 MiB)");
 
 unsigned int mojo_max_user_transit_ports = 65536;
-module_param_named(max_user_transit_ports, mojo_max_user_transit_ports, uint, 0644);
-MODULE_PARM_DESC(max_user_transit_ports, "Endpoints one user's unread messages may carry (default 65536)");
+mojo_param_uint(max_user_transit_ports, mojo_max_user_transit_ports,
+		0, MOJO_HANDLES_MAX);
+MODULE_PARM_DESC(max_user_transit_ports, "Endpoints one user's unread messages may carry, 0 .. 2^24 (default 65536)");
 
 static int mojo_open(struct inode *inode, struct file *file)
 {

@@ -37,7 +37,8 @@ struct mojo_message *mojo_message_alloc(struct mojo_user *user, u32 num_bytes,
 
 	if (check_mul_overflow((size_t)num_objects, sizeof(*msg->objects), &objs) ||
 	    check_add_overflow(sizeof(*msg), objs, &size) ||
-	    check_add_overflow(size, (size_t)num_bytes, &size))
+	    check_add_overflow(size, (size_t)num_bytes, &size) ||
+	    size > INT_MAX)	/* kvmalloc()'s bound; max_message_bytes keeps below */
 		return ERR_PTR(-ENOMEM);
 	if (mojo_user_charge(&user->transit_ports,
 			     READ_ONCE(mojo_max_user_transit_ports), num_objects))

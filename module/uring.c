@@ -33,14 +33,14 @@
 
 /* The bounds of DOC: io_uring; read when a command first parks. */
 static unsigned int mojo_uring_max_per_node = 4096;
-module_param_named(uring_max_pending_per_node, mojo_uring_max_per_node, uint, 0644);
+mojo_param_uint(uring_max_pending_per_node, mojo_uring_max_per_node, 0, SZ_1M);
 MODULE_PARM_DESC(uring_max_pending_per_node,
-		 "Most pending io_uring commands of one node (default 4096)");
+		 "Most pending io_uring commands of one node, 0 .. 2^20 (default 4096)");
 
 static unsigned int mojo_uring_max_per_user = 16384;
-module_param_named(uring_max_pending_per_user, mojo_uring_max_per_user, uint, 0644);
+mojo_param_uint(uring_max_pending_per_user, mojo_uring_max_per_user, 0, SZ_1M);
 MODULE_PARM_DESC(uring_max_pending_per_user,
-		 "Most pending io_uring commands of one user (default 16384)");
+		 "Most pending io_uring commands of one user, 0 .. 2^20 (default 16384)");
 
 /*
  * From 6.7, io_uring calls ->uring_cmd() with IO_URING_F_CANCEL for every

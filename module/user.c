@@ -4,6 +4,7 @@
  */
 
 #include <linux/cred.h>
+#include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -16,21 +17,82 @@ static DEFINE_XARRAY(mojo_users);
 static DEFINE_MUTEX(mojo_users_mutex);
 
 /**
- * mojo_user_init() - settle the bounds left at 0 ("automatic")
+ * mojo_user_auto_bytes() - the automatic value of a per-user memory bound
  *
- * An eighth of the machine's memory each, at least 64 MiB.
+ * Return: an eighth of the machine's memory, at least 64 MiB.
+ */
+unsigned long mojo_user_auto_bytes(void)
+{
+	return max_t(unsigned long, (totalram_pages() / 8) << PAGE_SHIFT,
+		     64UL << 20);
+}
+
+/**
+ * mojo_user_init() - settle the bounds left at 0 ("automatic")
  */
 void mojo_user_init(void)
 {
-	unsigned long auto_bytes = max_t(unsigned long,
-					 (totalram_pages() / 8) << PAGE_SHIFT,
-					 64UL << 20);
-
 	if (!mojo_max_user_ring_bytes)
-		mojo_max_user_ring_bytes = auto_bytes;
+		mojo_max_user_ring_bytes = mojo_user_auto_bytes();
 	if (!mojo_max_user_queue_bytes)
-		mojo_max_user_queue_bytes = auto_bytes;
+		mojo_max_user_queue_bytes = mojo_user_auto_bytes();
 }
+
+/*
+ * Parameter operations (struct mojo_param). Numbers are parsed as the
+ * kernel's own uint and ulong parameters parse them (decimal, 0x hex, 0
+ * octal); anything else, including a number too big for the type, is
+ * -EINVAL, as is a value out of range.
+ */
+static int mojo_param_set_uint(const char *val, const struct kernel_param *kp)
+{
+	const struct mojo_param *p = kp->arg;
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v < p->min || v > p->max)
+		return -EINVAL;
+	WRITE_ONCE(*p->uint, v);
+	return 0;
+}
+
+static int mojo_param_get_uint(char *buf, const struct kernel_param *kp)
+{
+	const struct mojo_param *p = kp->arg;
+
+	return scnprintf(buf, PAGE_SIZE, "%u\n", READ_ONCE(*p->uint));
+}
+
+static int mojo_param_set_ulong(const char *val, const struct kernel_param *kp)
+{
+	const struct mojo_param *p = kp->arg;
+	unsigned long v;
+
+	if (kstrtoul(val, 0, &v))
+		return -EINVAL;
+	if (!v && p->zero_auto)
+		v = mojo_user_auto_bytes();
+	if (v < p->min || v > p->max)
+		return -EINVAL;
+	WRITE_ONCE(*p->ulong, v);
+	return 0;
+}
+
+static int mojo_param_get_ulong(char *buf, const struct kernel_param *kp)
+{
+	const struct mojo_param *p = kp->arg;
+
+	return scnprintf(buf, PAGE_SIZE, "%lu\n", READ_ONCE(*p->ulong));
+}
+
+const struct kernel_param_ops mojo_param_uint_ops = {
+	.set	= mojo_param_set_uint,
+	.get	= mojo_param_get_uint,
+};
+
+const struct kernel_param_ops mojo_param_ulong_ops = {
+	.set	= mojo_param_set_ulong,
+	.get	= mojo_param_get_ulong,
+};
 
 /**
  * mojo_user_current() - the user of the calling task, with a reference

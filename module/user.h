@@ -31,7 +31,8 @@
  * - Asynchronous io_uring commands parked on a user's nodes, up to
  *   uring_max_pending_per_user (uring.h; -EDQUOT).
  *
- * The two memory bounds default to an eighth of the machine's memory, so that one user
+ * The two memory bounds default to an eighth of the machine's memory (at
+ * least 64 MiB; setting 0 asks for this again), so that one user
  * alone cannot exhaust it: the memory is the kernel's, counted in no
  * process's RSS, so the OOM killer would pick a bystander. The
  * allocations themselves use __GFP_RETRY_MAYFAIL: under pressure, or at
@@ -46,6 +47,7 @@
 
 #include <linux/atomic.h>
 #include <linux/kref.h>
+#include <linux/moduleparam.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 
@@ -67,10 +69,53 @@ struct mojo_user {
 	atomic_long_t uring_pending;
 };
 
+/**
+ * struct mojo_param - a module parameter and the range it accepts
+ * @uint:      the variable, for mojo_param_uint_ops
+ * @ulong:     the variable, for mojo_param_ulong_ops
+ * @min:       the smallest value accepted
+ * @max:       the largest value accepted
+ * @zero_auto: 0 is accepted too, and stands for mojo_user_auto_bytes()
+ *
+ * Every parameter of the module is one of these (declared with
+ * mojo_param_uint() or mojo_param_ulong()): a value outside [@min, @max],
+ * or not a number, is refused with -EINVAL at load (the module does not
+ * load) and through /sys/module/mojoports/parameters/ (the old value
+ * stays). Writes are serialized by the module's parameter lock
+ * (kernel_param_lock()); readers use READ_ONCE() and see the old value
+ * or the new one.
+ */
+struct mojo_param {
+	unsigned int *uint;
+	unsigned long *ulong;
+	unsigned long min;
+	unsigned long max;
+	bool zero_auto;
+};
+
+extern const struct kernel_param_ops mojo_param_uint_ops;
+extern const struct kernel_param_ops mojo_param_ulong_ops;
+
+/* A root-writable unsigned int parameter @name in [@lo, @hi]. */
+#define mojo_param_uint(name, var, lo, hi)				\
+	static struct mojo_param mojo_param_##name = {			\
+		.uint = &(var), .min = (lo), .max = (hi),		\
+	};								\
+	module_param_cb(name, &mojo_param_uint_ops, &mojo_param_##name, 0644)
+
+/* The same for an unsigned long; @zero_auto as in struct mojo_param. */
+#define mojo_param_ulong(name, var, lo, hi, zero_auto_)			\
+	static struct mojo_param mojo_param_##name = {			\
+		.ulong = &(var), .min = (lo), .max = (hi),		\
+		.zero_auto = (zero_auto_),				\
+	};								\
+	module_param_cb(name, &mojo_param_ulong_ops, &mojo_param_##name, 0644)
+
 extern unsigned long mojo_max_user_ring_bytes;
 extern unsigned long mojo_max_user_queue_bytes;
 extern unsigned int mojo_max_user_transit_ports;
 
+unsigned long mojo_user_auto_bytes(void);
 void mojo_user_init(void);
 struct mojo_user *mojo_user_current(void);
 void mojo_user_put(struct mojo_user *user);

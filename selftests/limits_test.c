@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Limits and accounting: the per-node handle limit, the module's default
- * quota, and memory charged to the writer's memory cgroup.
+ * quota, the ranges every module parameter keeps to, and memory charged
+ * to the writer's memory cgroup.
  */
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "mojo_test.h"
@@ -122,6 +125,153 @@ TEST_F(param, max_message_bytes_is_a_parameter)
 	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &h0, &h1));
 	EXPECT_EQ(0, mojo_write_message(self->node, h0, buf, 100, NULL, 0));
 	EXPECT_EQ(-EMSGSIZE, mojo_write_message(self->node, h0, buf, 101, NULL, 0));
+}
+
+/*
+ * Every module parameter has a range (README, MODULE_PARM_DESC). A write
+ * outside it fails with EINVAL and leaves the old value; both ends of the
+ * range are accepted.
+ */
+FIXTURE(range) {
+	char path[128];
+	long saved;
+};
+
+FIXTURE_VARIANT(range) {
+	const char *name;
+	unsigned long min, max;
+};
+
+#define RANGE(n, lo, hi) \
+	FIXTURE_VARIANT_ADD(range, n) { .name = #n, .min = (lo), .max = (hi) }
+
+RANGE(max_message_bytes, 0, 1UL << 30);
+RANGE(default_queue_msgs, 1, 1UL << 20);
+RANGE(default_queue_bytes, 1, 1UL << 30);
+RANGE(max_handles, 1, 1UL << 24);
+RANGE(max_data_pipe_capacity, 1, 1UL << 30);
+RANGE(max_user_ring_bytes, 0, LONG_MAX);
+RANGE(max_user_queue_bytes, 0, LONG_MAX);
+RANGE(max_user_transit_ports, 0, 1UL << 24);
+RANGE(uring_max_pending_per_node, 0, 1UL << 20);
+RANGE(uring_max_pending_per_user, 0, 1UL << 20);
+
+FIXTURE_SETUP(range)
+{
+	snprintf(self->path, sizeof(self->path), MOJO_PARAM("%s"), variant->name);
+	self->saved = mojo_test_read_long(self->path);
+	ASSERT_LE(0, self->saved);
+}
+
+FIXTURE_TEARDOWN(range)
+{
+	mojo_test_write_long(self->path, self->saved);
+}
+
+static int write_ulong(const char *path, unsigned long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lu", v);
+	return mojo_test_write_file(path, buf);
+}
+
+TEST_F(range, out_of_range_writes_fail_and_keep_the_value)
+{
+	EXPECT_EQ(-EINVAL, write_ulong(self->path, variant->max + 1));
+	EXPECT_EQ(self->saved, mojo_test_read_long(self->path));
+	EXPECT_EQ(-EINVAL, write_ulong(self->path, ULONG_MAX));
+	EXPECT_EQ(self->saved, mojo_test_read_long(self->path));
+	EXPECT_EQ(-EINVAL, mojo_test_write_file(self->path, "-1"));
+	EXPECT_EQ(self->saved, mojo_test_read_long(self->path));
+	EXPECT_EQ(-EINVAL, mojo_test_write_file(self->path, "12abc"));
+	EXPECT_EQ(self->saved, mojo_test_read_long(self->path));
+	if (variant->min > 0) {
+		EXPECT_EQ(-EINVAL, write_ulong(self->path, variant->min - 1));
+		EXPECT_EQ(self->saved, mojo_test_read_long(self->path));
+	}
+}
+
+TEST_F(range, both_ends_of_the_range_are_accepted)
+{
+	ASSERT_EQ(0, write_ulong(self->path, variant->max));
+	EXPECT_EQ((long)variant->max, mojo_test_read_long(self->path));
+	ASSERT_EQ(0, write_ulong(self->path, variant->min));
+	/* For the per-user memory bounds, 0 asks for the automatic value. */
+	if (strncmp(variant->name, "max_user_", 9) ||
+	    !strstr(variant->name, "_bytes")) {
+		EXPECT_EQ((long)variant->min, mojo_test_read_long(self->path));
+	} else {
+		EXPECT_LT(0, mojo_test_read_long(self->path));
+	}
+}
+
+/*
+ * The largest message size the parameter accepts, and a write of exactly
+ * that size, in a memory cgroup too small for it: a clean errno, no kernel
+ * warning (the VM runner fails the run on any), no OOM kill. Returns the
+ * write's result as the child's exit status.
+ */
+static int write_largest(unsigned long size)
+{
+	int node = mojo_open_node();
+	uint32_t h0, h1;
+	void *src;
+	int ret;
+
+	/* Never touched: reads of it would see the zero page. */
+	src = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		   -1, 0);
+	if (node < 0 || src == MAP_FAILED || mojo_create_message_pipe(node, &h0, &h1))
+		return 100;
+	ret = mojo_write_message(node, h0, src, size, NULL, 0);
+	return ret == 0 ? 0 : ret == -ENOMEM ? 1 : 101;
+}
+
+TEST_F_TIMEOUT(param, largest_message_size_fails_cleanly, 120)
+{
+	const char *queue = MOJO_PARAM("max_user_queue_bytes");
+	long saved_queue = mojo_test_read_long(queue);
+	char cg[128], file[160], buf[32];
+	unsigned long largest;
+	int status;
+	pid_t pid;
+
+	/* Whatever this module accepts: the documented bound, or more. */
+	set_param(self, MOJO_PARAM("max_message_bytes"), 4294967295L);
+	if (!self->path)
+		set_param(self, MOJO_PARAM("max_message_bytes"), 1L << 30);
+	ASSERT_NE(NULL, self->path);
+	largest = mojo_test_read_long(self->path);
+	TH_LOG("largest max_message_bytes accepted: %lu", largest);
+	/* The user bound is not what stops it. */
+	ASSERT_EQ(0, mojo_test_write_long(queue, 1L << 40));
+
+	mount("none", "/sys/fs/cgroup", "cgroup2", 0, NULL);
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) ||
+	    mojo_test_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory")) {
+		mojo_test_write_long(queue, saved_queue);
+		SKIP(return, "no memory cgroup controller");
+	}
+	snprintf(cg, sizeof(cg), "/sys/fs/cgroup/mojo-largest-%d", getpid());
+	ASSERT_EQ(0, mkdir(cg, 0755));
+	snprintf(file, sizeof(file), "%s/memory.max", cg);
+	ASSERT_EQ(0, mojo_test_write_long(file, 48L << 20));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		snprintf(buf, sizeof(buf), "%d", getpid());
+		snprintf(file, sizeof(file), "%s/cgroup.procs", cg);
+		if (mojo_test_write_file(file, buf))
+			_exit(102);
+		_exit(write_largest(largest));
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	mojo_test_write_long(queue, saved_queue);
+	rmdir(cg);
+	ASSERT_TRUE(WIFEXITED(status));
+	/* 0: it fit; 1: -ENOMEM at the cgroup's limit. */
+	EXPECT_GE(1, WEXITSTATUS(status));
 }
 
 /*

@@ -38,6 +38,13 @@
  * - New operations and behaviours are announced by MOJO_API_VERSION and by
  *   bits in mojo_version_args.features; a feature bit, once published, keeps
  *   its meaning.
+ * - Limits named below as module parameters are set by the administrator
+ *   in /sys/module/mojoports/parameters/, each within a fixed range (the
+ *   kernel refuses others): max_message_bytes 0 .. 2^30,
+ *   max_data_pipe_capacity 1 .. 2^30, max_user_ring_bytes and
+ *   max_user_queue_bytes 1 .. 2^63-1 (default an eighth of RAM, at least
+ *   64 MiB), max_user_transit_ports 0 .. 2^24, uring_max_pending_per_node
+ *   and uring_max_pending_per_user 0 .. 2^20. README lists them all.
  */
 #ifndef _UAPI_LINUX_MOJOPORTS_H
 #define _UAPI_LINUX_MOJOPORTS_H
@@ -165,7 +172,8 @@ struct mojo_create_message_pipe_args {
  * @flags:       must be zero
  * @bytes:       user pointer to @num_bytes bytes of payload
  * @num_bytes:   payload size, at most the module parameter
- *               max_message_bytes (default 1 MiB), else -EMSGSIZE
+ *               max_message_bytes (default 1 MiB; an administrator may
+ *               set 0 .. 2^30), else -EMSGSIZE
  * @num_handles: number of handles in @handles, at most
  *               MOJO_MAX_MESSAGE_HANDLES, else -EINVAL
  * @handles:     user pointer to an array of __u32 handles of this node to
@@ -529,6 +537,7 @@ struct mojo_read_events_args {
  * @flags:        must be zero
  * @capacity:     ring size in bytes: a positive multiple of @element_size
  *                and at most the module parameter max_data_pipe_capacity
+ *                (default 64 MiB; an administrator may set 1 .. 2^30)
  *                (-EINVAL otherwise); 0 picks
  *                MOJO_DATA_PIPE_DEFAULT_CAPACITY rounded up to a multiple
  *                of @element_size
@@ -639,7 +648,8 @@ struct mojo_data_pipe_info_args {
  * that closes completes them with the closure result (-EPIPE). Pending
  * commands are bounded: a command that would stay pending beyond the
  * module parameters uring_max_pending_per_node or
- * uring_max_pending_per_user (the node's user) completes at once with
+ * uring_max_pending_per_user (the node's user; defaults 4096 and 16384, an
+ * administrator may set each 0 .. 2^20) completes at once with
  * -EDQUOT. Where the module was built for a kernel whose io_uring it
  * cannot follow (see module/uring.c), no command stays pending: one that
  * would completes with -EOPNOTSUPP, and MOJO_URING_SYNC still works. With
