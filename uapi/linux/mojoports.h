@@ -182,9 +182,10 @@ struct mojo_create_message_pipe_args {
  *
  * All or nothing: either the whole message is queued at the peer and every
  * attached handle has left this node's table, or the call fails and nothing
- * changed. Attached handles must be distinct message pipe endpoints, not
- * @handle itself nor its peer (-EINVAL), and not attached to a message that
- * would end up inside its own queue (-ELOOP). Nor may the message nest
+ * changed. Attached handles must be distinct endpoints (of message or
+ * data pipes; a trap cannot be sent), not @handle itself nor its peer
+ * (-EINVAL), and not attached to a message that would end up inside its
+ * own queue (-ELOOP). Nor may the message nest
  * endpoints deeper than MOJO_MAX_NESTING (-ELOOP): the depth counts the
  * endpoints @handle's peer sits inside, plus the deepest nesting the
  * attached endpoints' queues have held since each was last empty.
@@ -226,14 +227,16 @@ struct mojo_write_message_args {
  * the call fails with -EMSGSIZE, the message stays queued, and (unlike every
  * other failure) the struct is written back with @num_bytes and
  * @num_handles set to what the message needs. Fails with -EAGAIN when
- * nothing is queued and -EPIPE when the peer is closed and the queue
- * drained. The message is consumed only after it was copied out and
- * @num_bytes and @num_handles were written: a failed copy of any of them
- * (-EFAULT), or the endpoint being closed or sent away by another thread
- * meanwhile (-EBADF), leaves it queued and installs none of its handles,
- * though @bytes and @handles may have been written. A reader never holds up other nodes: a close,
- * or a read by the node the endpoint was sent to, does not wait for a
- * copy that is slow to fault in.
+ * nothing is queued, -EPIPE when the peer is closed and the queue
+ * drained, and -ENOSPC when the handles it carries would pass the node's
+ * handle limit (the message stays queued). The message is consumed only
+ * after it was copied out and @num_bytes and @num_handles were written: a
+ * failed copy of any of them (-EFAULT), or the endpoint being closed or
+ * sent away by another thread meanwhile (-EBADF), leaves it queued and
+ * installs none of its handles, though @bytes and @handles may have been
+ * written. A reader never holds up other nodes: a close, or a read by the
+ * node the endpoint was sent to, does not wait for a copy that is slow to
+ * fault in.
  */
 struct mojo_read_message_args {
 	__u32 handle;
@@ -340,7 +343,8 @@ struct mojo_fuse_args {
  * be imported once (-EALREADY afterwards); closing the last descriptor of a
  * file that was never imported closes the endpoint, and its peer sees
  * PEER_CLOSED. IMPORT of a descriptor that is not an exported handle fails
- * with -EINVAL; EXPORT of a busy handle with -EBUSY.
+ * with -EINVAL; EXPORT of a busy handle with -EBUSY, and of a trap with
+ * -EINVAL.
  */
 struct mojo_export_args {
 	__u32 handle;
@@ -395,7 +399,10 @@ struct mojo_quota_args {
 #define MOJO_TRIGGER_SATISFIED		0
 #define MOJO_TRIGGER_NOT_SATISFIED	1
 
-/* Most triggers one trap may hold. */
+/*
+ * Most triggers one trap may hold: ADD_TRIGGER beyond it fails with
+ * -ENOSPC.
+ */
 #define MOJO_MAX_TRIGGERS		4096
 
 /*
@@ -421,7 +428,8 @@ struct mojo_quota_args {
  * @reserved0:   must be zero
  * @reserved:    must be zero
  *
- * ARM_TRAP with no triggers fails with -ENOENT.
+ * Fields an operation does not use must be zero (-EINVAL). ARM_TRAP with
+ * no triggers fails with -ENOENT.
  */
 struct mojo_trap_args {
 	__u32 trap;
@@ -566,7 +574,7 @@ struct mojo_create_data_pipe_args {
  *             begin/end read)
  * @flags:     WRITE_DATA/READ_DATA: MOJO_DATA_*; otherwise must be zero
  * @bytes:     WRITE_DATA/READ_DATA: user buffer (not used with DISCARD or
- *             QUERY)
+ *             QUERY); must be zero for BEGIN_* and END_*
  * @num_bytes: WRITE_DATA/READ_DATA: in/out: bytes wanted, then bytes
  *             moved (QUERY: bytes readable). END_*: bytes committed.
  *             BEGIN_*: out: the contiguous bytes granted
@@ -715,5 +723,102 @@ struct mojo_uring_cmd {
 #define MOJO_IOC_DATA_PIPE_INFO	_IOWR(MOJO_IOC_MAGIC, 0x47, struct mojo_data_pipe_info_args)
 #define MOJO_IOC_DATA_PIPE_SET_THRESHOLD \
 	_IOWR(MOJO_IOC_MAGIC, 0x48, struct mojo_data_pipe_info_args)
+
+/*
+ * Errors. Every errno each operation can return, with its cause in a few
+ * words (the text above has the details). A call returns these negated:
+ * ioctl(2) sets errno, a CQE's res holds -errno. These apply everywhere:
+ *
+ * - ENOTTY: not an operation number above (ioctl request, uring cmd_op).
+ * - EFAULT: the argument struct cannot be read, or its out fields cannot
+ *   be written (the call then changed nothing); also a buffer it points
+ *   to, where the operation says so below.
+ * - EINVAL: flags, a reserved field, or a field the operation says must
+ *   be zero, not zero; a handle of the wrong kind for the operation.
+ * - EBADF: a handle the node does not hold (0, closed, sent away,
+ *   exported, never given out), in an operation that takes one.
+ * - io_uring: EINVAL when the command area's @reserved, unknown @flags or
+ *   (SQE128) last 64 bytes are not zero. READ_MESSAGE, READ_DATA and WAIT
+ *   without MOJO_URING_SYNC never return EAGAIN (nor WAIT EINTR); a
+ *   command of theirs that waits may complete with ECANCELED (handle
+ *   closed or sent away, task exits, ring or the task's last node fd
+ *   closed), EDQUOT (too many pending), ENOMEM, or EOPNOTSUPP (this
+ *   kernel's io_uring cannot be followed). With MOJO_URING_SYNC, WAIT may
+ *   return EAGAIN (woken by task work: submit it again) and EINTR (a
+ *   signal pending, a stop too). io_uring itself may fail an SQE before
+ *   the module sees it (e.g. ECANCELED for a broken link).
+ *
+ * Per operation, the common errnos again without their cause:
+ *
+ * VERSION, NODE_NAME: EFAULT, EINVAL.
+ * CLOSE: EBADF, EFAULT, EINVAL. Any handle.
+ * QUERY_SIGNALS: EBADF, EFAULT, EINVAL (@signals or @timeout_ns set; a
+ *   trap).
+ * WAIT: EBADF, EFAULT, EINVAL (@signals zero or unknown bits; a trap),
+ *   EPIPE (none of @signals can be satisfied), ETIMEDOUT, EINTR (a signal
+ *   handler ran), ECANCELED (handle closed or sent away meanwhile).
+ * EXPORT: EBADF, EFAULT, EINVAL (a trap), EBUSY (a data pipe endpoint in
+ *   an operation), EMFILE (no free fd: RLIMIT_NOFILE), ENFILE (system file
+ *   limit), ENOMEM.
+ * IMPORT: EBADF (@fd not open), EFAULT, EINVAL (@fd not an exported
+ *   handle), EALREADY (imported already), ENOSPC (handle limit), ENOMEM.
+ * SET_QUOTA: EBADF, EFAULT, EINVAL (a limit 0 or above its maximum; not a
+ *   message pipe endpoint).
+ * CREATE_TRAP: EFAULT, EINVAL, ENOSPC (handle limit), ENOMEM.
+ * ADD_TRIGGER: EBADF (@trap or @handle, also closed meanwhile), EFAULT,
+ *   EINVAL (@signals zero or unknown bits; unknown @condition; @trap not a
+ *   trap; @handle a trap), EEXIST (@context in use), ENOSPC
+ *   (MOJO_MAX_TRIGGERS, MOJO_MAX_PORT_TRIGGERS), ENOMEM.
+ * REMOVE_TRIGGER: EBADF, EFAULT, EINVAL, ENOENT (no such @context).
+ * ARM_TRAP: EBADF, EFAULT, EINVAL, ENOENT (no triggers), EALREADY (a
+ *   trigger is met; reported).
+ * READ_TRAP_EVENTS: EFAULT (also @events), EINVAL (@num_events 0 or above
+ *   MOJO_MAX_READ_EVENTS), EAGAIN (no event), ENOMEM.
+ * CREATE_MESSAGE_PIPE: EFAULT, EINVAL, ENOSPC (handle limit), ENOMEM.
+ * WRITE_MESSAGE: EBADF (@handle or an attached handle), EFAULT (also
+ *   @bytes, @handles), EINVAL (@num_handles above MOJO_MAX_MESSAGE_HANDLES;
+ *   not a message pipe endpoint; attached: a trap, @handle, its peer, a
+ *   handle twice), EMSGSIZE (@num_bytes above max_message_bytes), EPIPE
+ *   (peer closed), ENOSPC (peer's queue full; the user's
+ *   max_user_queue_bytes), ETOOMANYREFS (max_user_transit_ports), ELOOP
+ *   (into its own queue; nesting), EBUSY (an attached data pipe endpoint
+ *   in an operation), ENOMEM.
+ * READ_MESSAGE: EBADF (also closed or sent away meanwhile), EFAULT (also
+ *   @bytes, @handles), EINVAL (not a message pipe endpoint), EAGAIN
+ *   (empty), EPIPE (peer closed, queue drained), EMSGSIZE (a buffer too
+ *   small; sizes reported), ENOSPC (handle limit for carried handles),
+ *   ENOMEM.
+ * FUSE: EBADF, EFAULT, EINVAL (one handle twice; not message pipe
+ *   endpoints; each other's peer), EBUSY (one has written, or has a
+ *   message queued).
+ * CREATE_DATA_PIPE: EFAULT, EINVAL (@element_size, @capacity), ENOSPC
+ *   (handle limit; max_user_ring_bytes), ENOMEM.
+ * WRITE_DATA: EBADF (also closed meanwhile), EFAULT (also @bytes), EINVAL
+ *   (a flag other than ALL_OR_NONE; @num_bytes not a multiple of the
+ *   element size; not a producer), EBUSY (two-phase write open), EPIPE
+ *   (consumer closed), ERANGE (ALL_OR_NONE not met), EAGAIN (ring full).
+ * READ_DATA: EBADF (also closed meanwhile), EFAULT (also @bytes), EINVAL
+ *   (DISCARD with PEEK; @num_bytes not a multiple, unless QUERY; not a
+ *   consumer), EBUSY (two-phase read open), EPIPE (producer closed, ring
+ *   drained), ERANGE (ALL_OR_NONE not met), EAGAIN (nothing readable).
+ * BEGIN_WRITE_DATA, BEGIN_READ_DATA: EBADF (also closed meanwhile),
+ *   EFAULT, EINVAL (@bytes set; not a producer, consumer), EBUSY (begun
+ *   already), EPIPE (as WRITE_DATA, READ_DATA), EAGAIN (no room, nothing
+ *   readable).
+ * END_WRITE_DATA, END_READ_DATA: EBADF (also closed during the operation,
+ *   which ends), EFAULT, EINVAL (@bytes or @offset set; not a producer,
+ *   consumer; @num_bytes above the grant or not a multiple: the operation
+ *   ends), ENOENT (no operation begun).
+ * DATA_PIPE_INFO: EBADF, EFAULT, EINVAL (not a data pipe endpoint).
+ * DATA_PIPE_SET_THRESHOLD: EBADF, EFAULT, EINVAL (an out field of INFO or
+ *   the other end's threshold set; threshold not a multiple or above the
+ *   capacity; not a data pipe endpoint).
+ * mmap() of a ring: EINVAL (@map_offset naming no endpoint, a length
+ *   other than @map_size, MAP_PRIVATE), EACCES (endpoint not held by the
+ *   node; PROT_EXEC; PROT_WRITE on a consumer, or on a node fd opened
+ *   read-only), ENOMEM. On a mapping: mprotect() to what mmap() refuses
+ *   fails with EACCES, madvise(MADV_DOFORK) with EINVAL, a growing
+ *   mremap() with EFAULT.
+ */
 
 #endif /* _UAPI_LINUX_MOJOPORTS_H */
