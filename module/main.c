@@ -31,10 +31,10 @@
  */
 
 /*
- * The largest max_message_bytes: a message is one kvmalloc() of header,
- * object pointers and payload, and kvmalloc() refuses more than INT_MAX.
+ * The largest max_message_bytes (port.h): a message is one kvmalloc() of
+ * header, object pointers and payload, and kvmalloc() refuses more than
+ * INT_MAX.
  */
-#define MOJO_MESSAGE_BYTES_MAX	SZ_1G
 static_assert(sizeof(struct mojo_message) +
 	      MOJO_MAX_MESSAGE_HANDLES * sizeof(struct mojo_object *) +
 	      MOJO_MESSAGE_BYTES_MAX <= INT_MAX);

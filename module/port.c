@@ -250,7 +250,12 @@ int mojo_port_deliver(struct mojo_port *to, struct mojo_event *ev)
 	case MOJO_EVENT_USER_MESSAGE:
 		if (!msg || ev->seq != to->next_recv_seq)
 			return -EPROTO;
-		if (msg->num_bytes > READ_ONCE(mojo_max_message_bytes) ||
+		/*
+		 * The writer checked the parameter; root may have lowered it
+		 * since, which must not fail a write that was accepted. What
+		 * no writer can pass is the parameter's own bound.
+		 */
+		if (msg->num_bytes > MOJO_MESSAGE_BYTES_MAX ||
 		    msg->num_objects > MOJO_MAX_MESSAGE_HANDLES)
 			return -EPROTO;
 		if (mojo_port_full(to))

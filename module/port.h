@@ -69,6 +69,7 @@
 #include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -185,6 +186,9 @@ struct mojo_port {
 };
 
 extern struct mutex mojo_transit_lock;
+/* The largest value max_message_bytes accepts (1 GiB). */
+#define MOJO_MESSAGE_BYTES_MAX	SZ_1G
+
 extern unsigned int mojo_max_message_bytes;
 extern unsigned int mojo_default_queue_msgs;
 extern unsigned int mojo_default_queue_bytes;

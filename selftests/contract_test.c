@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -639,6 +640,59 @@ TEST_F(contract, the_quota_travels_with_the_endpoint)
 	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "1"));
 	EXPECT_EQ(-ENOSPC, mojo_test_write_str(self->node, self->h0, "2"));
 	close(other);
+}
+
+/* ---- 12. No errno the header does not list ------------------------------ */
+
+struct toggler {
+	atomic_int stop;
+	long saved;
+};
+
+static void *toggle_max_message_bytes(void *arg)
+{
+	struct toggler *t = arg;
+	int i;
+
+	for (i = 0; !atomic_load(&t->stop); i++)
+		mojo_test_write_long(MOJO_PARAM("max_message_bytes"),
+				     i & 1 ? t->saved : 16);
+	return NULL;
+}
+
+/*
+ * The write checks the parameter, and delivery used to check it again:
+ * root lowering it in between failed an accepted write with -EPROTO.
+ */
+TEST_F(contract, lowering_max_message_bytes_never_fails_a_write_with_eproto)
+{
+	struct toggler t = { .saved = mojo_test_read_long(MOJO_PARAM("max_message_bytes")) };
+	char msg[512] = { 0 }, buf[512];
+	int i, ret, sent = 0, refused = 0;
+	uint32_t n, nh;
+	pthread_t th;
+
+	ASSERT_GT(t.saved, (long)sizeof(msg));
+	self->param = MOJO_PARAM("max_message_bytes");
+	self->saved = t.saved;
+	ASSERT_EQ(0, pthread_create(&th, NULL, toggle_max_message_bytes, &t));
+	for (i = 0; i < 20000; i++) {
+		ret = mojo_write_message(self->node, self->h0, msg, sizeof(msg),
+					 NULL, 0);
+		if (ret == -EMSGSIZE) {
+			refused++;
+			continue;
+		}
+		ASSERT_EQ(0, ret);
+		sent++;
+		n = sizeof(buf);
+		nh = 0;
+		ASSERT_EQ(0, mojo_read_message(self->node, self->h1, buf, &n,
+					       NULL, &nh));
+	}
+	atomic_store(&t.stop, 1);
+	pthread_join(th, NULL);
+	ksft_print_msg("%d sent, %d refused with EMSGSIZE\n", sent, refused);
 }
 
 TEST_HARNESS_MAIN
