@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * io_uring: reads parked on one handle take what arrives in the order
+ * they were submitted, whatever order the kernel runs their task work in
+ * (6.1 runs a task's task work newest first).
+ */
+#include <liburing.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "mojo_test.h"
+
+#define NR_READS 64
+
+/* Wait for one CQE (up to 10 s): its res and tag; -ETIME when none came. */
+static int reap(struct io_uring *ring, uint64_t *tag)
+{
+	struct __kernel_timespec ts = { .tv_sec = 10 };
+	struct io_uring_cqe *cqe;
+	int ret, res;
+
+	ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+	if (ret)
+		return ret;
+	res = cqe->res;
+	if (tag)
+		*tag = io_uring_cqe_get_data64(cqe);
+	io_uring_cqe_seen(ring, cqe);
+	return res;
+}
+
+/* No CQE is ready now. */
+static int nothing_yet(struct io_uring *ring)
+{
+	struct io_uring_cqe *cqe;
+
+	return io_uring_peek_cqe(ring, &cqe) == -EAGAIN;
+}
+
+static void prep_read(struct io_uring *ring, int node,
+		      struct mojo_read_message_args *a, uint32_t h, void *buf,
+		      uint32_t size, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	memset(a, 0, sizeof(*a));
+	a->handle = h;
+	a->bytes = (uintptr_t)buf;
+	a->num_bytes = size;
+	mojo_uring_prep_read_message(sqe, node, a);
+	io_uring_sqe_set_data64(sqe, tag);
+}
+
+/*
+ * Another process writes @n messages, message i holding the 32-bit number
+ * i: every wakeup comes from outside, so each fired read's task work is
+ * queued while the others' still wait.
+ */
+static pid_t write_numbers(int node, uint32_t h, int n)
+{
+	pid_t pid = fork();
+	uint32_t i;
+
+	if (pid)
+		return pid;
+	for (i = 0; i < (uint32_t)n; i++)
+		if (mojo_write_message(node, h, &i, sizeof(i), NULL, 0))
+			_exit(1);
+	_exit(0);
+}
+
+/* Another process writes the bytes 0 .. @n - 1 to a data pipe, one by one. */
+static pid_t write_bytes(int node, uint32_t producer, int n)
+{
+	pid_t pid = fork();
+	uint64_t one;
+	uint8_t b;
+
+	if (pid)
+		return pid;
+	for (b = 0; b < n; b++) {
+		one = 1;
+		if (mojo_write_data(node, producer, &b, &one, 0))
+			_exit(1);
+	}
+	_exit(0);
+}
+
+static int child_ok(pid_t pid)
+{
+	int status;
+
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+TEST(parked_message_reads_take_messages_in_submission_order)
+{
+	static struct mojo_read_message_args a[NR_READS];
+	uint32_t got[NR_READS], h0, h1;
+	struct io_uring ring;
+	int node, i, res, ok = 0, first_bad = -1;
+	uint64_t tag;
+	pid_t pid;
+
+	node = mojo_open_node();
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, io_uring_queue_init(2 * NR_READS, &ring, 0));
+	ASSERT_EQ(0, mojo_create_message_pipe(node, &h0, &h1));
+	for (i = 0; i < NR_READS; i++) {
+		got[i] = 0xffffffff;
+		prep_read(&ring, node, &a[i], h1, &got[i], sizeof(got[i]), i);
+	}
+	ASSERT_EQ(NR_READS, io_uring_submit(&ring));
+	usleep(20000);
+	ASSERT_TRUE(nothing_yet(&ring));
+	pid = write_numbers(node, h0, NR_READS);
+	ASSERT_GE(pid, 0);
+	for (i = 0; i < NR_READS; i++) {
+		res = reap(&ring, &tag);
+		ASSERT_EQ(0, res);
+		ASSERT_LT(tag, NR_READS);
+	}
+	ASSERT_TRUE(child_ok(pid));
+	for (i = 0; i < NR_READS; i++) {
+		if (got[i] == (uint32_t)i)
+			ok++;
+		else if (first_bad < 0)
+			first_bad = i;
+	}
+	if (first_bad >= 0)
+		ksft_print_msg("read %d got message %u\n", first_bad, got[first_bad]);
+	EXPECT_EQ(NR_READS, ok);
+	io_uring_queue_exit(&ring);
+	close(node);
+}
+
+TEST(parked_data_reads_take_the_stream_in_submission_order)
+{
+	static struct mojo_data_args a[NR_READS];
+	uint8_t got[NR_READS];
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	uint32_t p, c;
+	int node, i, res, ok = 0, first_bad = -1;
+	uint64_t tag;
+	pid_t pid;
+
+	node = mojo_open_node();
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, io_uring_queue_init(2 * NR_READS, &ring, 0));
+	ASSERT_EQ(0, mojo_create_data_pipe(node, 1, 4096, &p, &c));
+	for (i = 0; i < NR_READS; i++) {
+		got[i] = 0xff;
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].handle = c;
+		a[i].bytes = (uintptr_t)&got[i];
+		a[i].num_bytes = 1;
+		sqe = io_uring_get_sqe(&ring);
+		mojo_uring_prep_read_data(sqe, node, &a[i]);
+		io_uring_sqe_set_data64(sqe, i);
+	}
+	ASSERT_EQ(NR_READS, io_uring_submit(&ring));
+	usleep(20000);
+	ASSERT_TRUE(nothing_yet(&ring));
+	pid = write_bytes(node, p, NR_READS);
+	ASSERT_GE(pid, 0);
+	for (i = 0; i < NR_READS; i++) {
+		res = reap(&ring, &tag);
+		ASSERT_EQ(0, res);
+		ASSERT_LT(tag, NR_READS);
+		EXPECT_EQ(1, a[tag].num_bytes);
+	}
+	ASSERT_TRUE(child_ok(pid));
+	for (i = 0; i < NR_READS; i++) {
+		if (got[i] == i)
+			ok++;
+		else if (first_bad < 0)
+			first_bad = i;
+	}
+	if (first_bad >= 0)
+		ksft_print_msg("read %d got byte %u\n", first_bad, got[first_bad]);
+	EXPECT_EQ(NR_READS, ok);
+	io_uring_queue_exit(&ring);
+	close(node);
+}
+
+TEST_HARNESS_MAIN
