@@ -44,8 +44,13 @@ MODULE_PARM_DESC(uring_max_pending_per_user,
 
 /*
  * From 6.7, io_uring calls ->uring_cmd() with IO_URING_F_CANCEL for every
- * command marked cancelable when its task exits or its ring goes away, and
- * no polling is needed. 6.1 has no such hook: the reaper polls.
+ * command marked cancelable when its ring goes away or when the process
+ * exits or calls execve(). 6.1 has no such hook, and the hook is not called
+ * when only the submitting thread exits (io_uring then cancels only the
+ * requests it tracks, and leaves the others to fail when they next run):
+ * the reaper polls, on every kernel where it can tell which task submitted
+ * a command (MOJO_HAVE_KIOCB_TASK), and on 6.1 for ring closes and
+ * execve() too.
  *
  * A command may park only where we can tell when io_uring waits for it
  * (see "io_uring internals" below): MOJO_URING_CAN_PARK. Elsewhere an
@@ -55,12 +60,10 @@ MODULE_PARM_DESC(uring_max_pending_per_user,
  * up its task's exit or execve() forever.
  */
 #ifdef MOJO_HAVE_URING_CMD_CANCEL
-#define MOJO_URING_REAPER	0
 #ifdef MOJO_HAVE_RING_REFS
 #define MOJO_URING_CAN_PARK	1
 #endif
 #else
-#define MOJO_URING_REAPER	1
 #if defined(MOJO_HAVE_RING_REFS) && defined(MOJO_HAVE_KIOCB_TASK) && \
 	defined(MOJO_HAVE_TCTX_IN_IDLE)
 #define MOJO_URING_CAN_PARK	1
@@ -68,6 +71,11 @@ MODULE_PARM_DESC(uring_max_pending_per_user,
 #endif
 #ifndef MOJO_URING_CAN_PARK
 #define MOJO_URING_CAN_PARK	0
+#endif
+#if !defined(MOJO_HAVE_URING_CMD_CANCEL) || defined(MOJO_HAVE_KIOCB_TASK)
+#define MOJO_URING_REAPER	1
+#else
+#define MOJO_URING_REAPER	0
 #endif
 
 enum {
@@ -86,9 +94,8 @@ enum {
  * @op:        the operation
  * @node:      the node the command was submitted on (a reference is held)
  * @port:      while parked: the port it waits on (a reference is held)
- * @task:      6.1: the submitting task, for the reaper (io_uring keeps it
- *             alive until completion); NULL where the kernel has the
- *             cancellation hook
+ * @task:      the submitting task, for the reaper (io_uring keeps it
+ *             alive until completion); NULL where we cannot tell
  * @files:     the submitter's files_struct, compared with flush()'s owner
  * @state:     MOJO_REQ_*; PARKED -> FIRED by cmpxchg decides who fires
  * @cancelled: to be completed with -ECANCELED when next fired
@@ -221,16 +228,17 @@ static bool mojo_req_ring_dying(struct mojo_uring_req *req)
 }
 
 /*
- * The task that submitted @cmd, for 6.1's reaper (NULL elsewhere).
+ * The task that submitted @cmd, for the reaper (NULL where we cannot tell).
  *
  * Reads cmd_to_io_kiocb(cmd)->task (probe MOJO_HAVE_KIOCB_TASK), the task
- * whose exit or execve() io_uring makes wait for the command, and which
- * the request keeps alive until it completes. current at issue time is
- * not always that task: with IOSQE_ASYNC it is an io-wq worker.
+ * whose exit or execve() io_uring makes wait for the command (6.1), and
+ * which the request keeps alive until it completes (6.1, 6.12). current
+ * at issue time is not always that task: with IOSQE_ASYNC it is an io-wq
+ * worker.
  */
 static struct task_struct *mojo_cmd_task(struct io_uring_cmd *cmd)
 {
-#if MOJO_URING_REAPER && defined(MOJO_HAVE_KIOCB_TASK)
+#ifdef MOJO_HAVE_KIOCB_TASK
 	return cmd_to_io_kiocb(cmd)->task;
 #else
 	return NULL;
@@ -248,8 +256,63 @@ static struct task_struct *mojo_cmd_task(struct io_uring_cmd *cmd)
  */
 static bool mojo_task_cancelling(struct task_struct *task)
 {
-#if MOJO_URING_REAPER && defined(MOJO_HAVE_TCTX_IN_IDLE)
+#if !defined(MOJO_HAVE_URING_CMD_CANCEL) && defined(MOJO_HAVE_TCTX_IN_IDLE)
 	return task->io_uring && atomic_read(&task->io_uring->in_idle);
+#else
+	return false;
+#endif
+}
+
+/*
+ * May the command area have been handed back to userspace, and hold
+ * another command by now?
+ *
+ * io_uring reads an SQE in its ring when it submits it and gives the slot
+ * back to userspace (advances the ring's head) at the end of that
+ * submission. An operation that needs its SQE later must copy it at prep
+ * time. For uring_cmd, 6.1 copies the command area of every request it
+ * defers (links, drain, IOSQE_ASYNC, punts to io-wq); 6.12 copies it only
+ * for IOSQE_ASYNC and leaves cmd->sqe pointing into the ring for a
+ * command linked behind another or otherwise issued after its submission,
+ * when the slot may already hold a newer SQE. Nothing we could read then
+ * tells the two apart, so such a command is refused.
+ *
+ * Reads, through cmd_to_io_kiocb(cmd)->ctx (probe MOJO_HAVE_SQ_RING), the
+ * ring's SQE array (sq_sqes, sq_entries), io_uring's private count of
+ * SQEs it has fetched (cached_sq_head) and the head it publishes to
+ * userspace (rings->sq.head). The area is safe when it is not in the SQE
+ * array (io_uring's own copy), or when we are issued, under the ring's
+ * submission lock, inside the submission that fetched it: io_uring
+ * publishes the head only at the end of a submission, so while they
+ * differ a submission is running, under that lock, and only its own
+ * SQEs are issued inline (deferred requests run from task work, after
+ * it). From an io-wq worker (IO_URING_F_UNLOCKED) a submission may run
+ * concurrently: an area in the ring is refused there.
+ */
+static bool mojo_cmd_area_stale(struct io_uring_cmd *cmd, const void *area,
+				unsigned int issue_flags)
+{
+#ifdef MOJO_HAVE_SQ_RING
+	struct io_ring_ctx *ctx = cmd_to_io_kiocb(cmd)->ctx;
+	unsigned long first = (unsigned long)ctx->sq_sqes;
+	unsigned long n = ctx->sq_entries;
+
+	if (issue_flags & IO_URING_F_SQE128)
+		n *= 2;
+	if ((unsigned long)area < first ||
+	    (unsigned long)area >= first + n * sizeof(struct io_uring_sqe))
+		return false;
+	if (issue_flags & IO_URING_F_UNLOCKED)
+		return true;
+#ifdef __CHECKER__
+	/*
+	 * sparse warns about io_uring's struct io_rings (an array of CQEs,
+	 * which end in a flexible array) wherever it is used: not for it.
+	 */
+	return false;
+#else
+	return ctx->cached_sq_head == READ_ONCE(ctx->rings->sq.head);
+#endif
 #else
 	return false;
 #endif
@@ -293,31 +356,15 @@ static enum hrtimer_restart mojo_uring_timeout(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
-/* Can the parked @req make progress on @port? Port lock held. */
-static bool mojo_req_ready(struct mojo_uring_req *req, struct mojo_port *port,
-			   u64 sat, u64 able, u32 *budget)
+/* Does @req read (a message or data) rather than wait for signals? */
+static bool mojo_req_reads(const struct mojo_uring_req *req)
 {
-	struct mojo_signals_args *w = (void *)req->call.arg;
-
-	if (!mojo_port_held(port, req->node))
-		return true;
-	switch (req->op->park) {
-	case MOJO_PARK_SIGNALS:
-		return (sat & w->signals) || !(able & w->signals);
-	case MOJO_PARK_MESSAGE:
-	case MOJO_PARK_DATA:
-		if (sat & MOJO_SIGNAL_PEER_CLOSED)
-			return true;
-		if (!*budget)
-			return false;
-		(*budget)--;
-		return true;
-	}
-	return true;
+	return req->op->park == MOJO_PARK_MESSAGE ||
+	       req->op->park == MOJO_PARK_DATA;
 }
 
-/* Readable units for reads: messages queued, or 1 while data is readable. */
-static u32 mojo_port_read_budget(struct mojo_port *port)
+/* Is there something to read: a queued message, or readable data? */
+static bool mojo_port_readable(struct mojo_port *port)
 {
 	u64 n;
 
@@ -326,18 +373,61 @@ static u32 mojo_port_read_budget(struct mojo_port *port)
 	spin_lock(&port->dp->lock);
 	n = port->dp->avail;
 	spin_unlock(&port->dp->lock);
-	return n ? 1 : 0;
+	return n;
+}
+
+/*
+ * Could @req make progress on @port if it ran now? Port lock held. For a
+ * read this says nothing about its turn (mojo_req_turn()).
+ */
+static bool mojo_req_ready(struct mojo_uring_req *req, struct mojo_port *port,
+			   u64 sat, u64 able, bool readable)
+{
+	struct mojo_signals_args *w = (void *)req->call.arg;
+
+	if (!mojo_port_held(port, req->node))
+		return true;
+	if (req->op->park == MOJO_PARK_SIGNALS)
+		return (sat & w->signals) || !(able & w->signals);
+	return readable || (sat & MOJO_SIGNAL_PEER_CLOSED);
+}
+
+/*
+ * Is it @req's turn to read from @port? Port lock held. Reads take what
+ * arrives in the order they were submitted: a read may run only when no
+ * read ahead of it on the port's list (older, parked or in flight) is
+ * left. A read that is not on the list yet comes after all of them.
+ */
+static bool mojo_req_turn(struct mojo_uring_req *req, struct mojo_port *port)
+{
+	struct mojo_uring_req *r;
+
+	list_for_each_entry(r, &port->uring_pending, link) {
+		if (r == req)
+			return true;
+		if (mojo_req_reads(r))
+			return false;
+	}
+	return true;
 }
 
 /**
  * mojo_uring_port_changed() - kick the commands parked on a port
  * @port: the port, whose signals may have changed; no lock held
+ *
+ * Fires every parked wait that can now complete, and the oldest read
+ * when it can make progress and no older read is in flight: one read at
+ * a time per port, so that each takes the next message or bytes in
+ * submission order whatever order the kernel runs task work in. A read
+ * leaving the list kicks the port again for the next one. Commands that
+ * are to be cancelled (the port left the node, the ring was closed) are
+ * all fired, and take nothing.
  */
 void mojo_uring_port_changed(struct mojo_port *port)
 {
 	struct mojo_uring_req *req;
+	bool readable, turn = true;
 	u64 sat, able;
-	u32 budget;
 
 	/*
 	 * Unlocked peek: a command parks under the port lock, and whoever
@@ -348,34 +438,76 @@ void mojo_uring_port_changed(struct mojo_port *port)
 		return;
 	/*
 	 * Fired under the lock and left on the list, which their task work
-	 * leaves under the lock: another firer (the timeout, a cancel) may
-	 * race with us, and a command that is fired may be gone as soon as
-	 * the lock drops.
+	 * leaves under the lock when they complete: another firer (the
+	 * timeout, a cancel) may race with us, and a command that is fired
+	 * may be gone as soon as the lock drops.
 	 */
 	spin_lock(&port->lock);
 	sat = mojo_port_signals(port, &able);
-	budget = mojo_port_read_budget(port);
+	readable = mojo_port_readable(port);
 	list_for_each_entry(req, &port->uring_pending, link) {
-		if (atomic_read(&req->state) != MOJO_REQ_PARKED)
+		bool reads = mojo_req_reads(req);
+
+		if (atomic_read(&req->state) != MOJO_REQ_PARKED) {
+			/* In flight: a read blocks the reads behind it. */
+			turn &= !reads;
 			continue;
+		}
 		if (mojo_req_ring_dying(req) ||
-		    mojo_req_ready(req, port, sat, able, &budget))
+		    !mojo_port_held(port, req->node)) {
 			mojo_req_fire(req);
+		} else if (!reads) {
+			if (mojo_req_ready(req, port, sat, able, readable))
+				mojo_req_fire(req);
+		} else if (turn) {
+			turn = false;
+			if (mojo_req_ready(req, port, sat, able, readable))
+				mojo_req_fire(req);
+		}
 	}
 	spin_unlock(&port->lock);
 }
 
+/* Take @req off its port's list, where it is parked or in flight. */
+static void mojo_req_unlink(struct mojo_uring_req *req)
+{
+	struct mojo_port *port = req->port;
+
+	if (!port)
+		return;
+	spin_lock(&port->lock);
+	list_del_init(&req->link);
+	spin_unlock(&port->lock);
+}
+
+/*
+ * A command parked on @port after it was on @old (NULL when it was on no
+ * port, @port when it stayed). Called with no lock held: drops the
+ * command's reference to @old, when it has moved after a rebind of its
+ * handle, after kicking @old, where a read behind it may now have its
+ * turn.
+ */
+static void mojo_req_moved(struct mojo_port *old, struct mojo_port *port)
+{
+	if (old && old != port)
+		mojo_uring_port_changed(old);
+	mojo_port_put(old);
+}
+
 /*
  * Run the operation. Returns -EIOCBQUEUED when the command is parked (it
- * completes later), else the result to complete it with. Without
- * @may_park (a WAIT whose time is up) a command that would park fails
- * with -ETIMEDOUT instead.
+ * completes later), else the result to complete it with; the command is
+ * then on no port's list. Without @may_park (a WAIT whose time is up) a
+ * command that would park fails with -ETIMEDOUT instead.
+ *
+ * A parked command stays on its port's list, in its place, while it is
+ * fired and run again; it moves to the end of another port's list only
+ * when its handle now names that port.
  */
 static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 {
 	struct mojo_port *port, *old;
 	u64 sat, able;
-	u32 budget;
 	long ret;
 
 	for (;;) {
@@ -391,18 +523,22 @@ static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 					MOJO_KINDS_ANY, (int *)&ret);
 		if (!port)
 			break;
+		if (req->port != port)
+			mojo_req_unlink(req);
 		spin_lock(&port->lock);
 		sat = mojo_port_signals(port, &able);
-		budget = mojo_port_read_budget(port);
-		if (mojo_req_ready(req, port, sat, able, &budget)) {
+		if (mojo_req_ready(req, port, sat, able,
+				   mojo_port_readable(port)) &&
+		    (!mojo_req_reads(req) || mojo_req_turn(req, port))) {
 			/* It changed since the handler looked: run again. */
 			spin_unlock(&port->lock);
 			mojo_port_put(port);
 			continue;
 		}
+		if (list_empty(&req->link))
+			list_add_tail(&req->link, &port->uring_pending);
 		old = req->port;
 		req->port = port;
-		list_add_tail(&req->link, &port->uring_pending);
 		atomic_set(&req->state, MOJO_REQ_PARKED);
 		/*
 		 * A timeout that expired or a cancel that came while we ran
@@ -417,14 +553,16 @@ static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 			mojo_req_fire(req);
 		spin_unlock(&port->lock);
 		/*
-		 * The port we were parked on before, when the handle now names
-		 * another one: ours may be its last reference, and freeing a
-		 * port may free its data pipe ring (vunmap(), which sleeps).
-		 * Never under a port lock.
+		 * The port we were parked on before, or a second reference to
+		 * the same one. When the handle now names another port, ours
+		 * may be the old one's last reference, and freeing a port may
+		 * free its data pipe ring (vunmap(), which sleeps). Never
+		 * under a port lock.
 		 */
-		mojo_port_put(old);
+		mojo_req_moved(old, port);
 		return -EIOCBQUEUED;
 	}
+	mojo_req_unlink(req);
 	return mojo_call_finish(&req->call, ret);
 }
 
@@ -562,9 +700,7 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	struct mojo_port *port = req->port;
 	int ret;
 
-	spin_lock(&port->lock);
-	list_del_init(&req->link);
-	spin_unlock(&port->lock);
+	/* Still on the port's list: no read behind it may go meanwhile. */
 	atomic_set(&req->state, MOJO_REQ_RUNNING);
 
 	/*
@@ -578,24 +714,24 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	    (current->flags & (PF_EXITING | PF_KTHREAD)) ||
 	    mojo_task_cancelling(current) || mojo_req_ring_dying(req)) {
 		ret = -ECANCELED;
+	} else if (!mojo_req_bound(req)) {
+		ret = -ECANCELED;
 	} else {
-		if (!mojo_req_bound(req)) {
-			ret = -ECANCELED;
-		} else {
-			ret = mojo_req_run(req, !req->timed_out);
-			if (ret == -EIOCBQUEUED)
-				return;
-		}
+		ret = mojo_req_run(req, !req->timed_out);
+		if (ret == -EIOCBQUEUED)
+			return;
 	}
+	/* mojo_req_run() may have moved it to another port. */
+	port = req->port;
+	mojo_req_unlink(req);
 	mojo_req_untrack(req);
 	io_uring_cmd_done(cmd, ret, 0, issue_flags);
 	/*
-	 * A kick may have given this command the unit of read budget of a
-	 * queued message: failed or cancelled, it did not take the message,
-	 * so the next command parked on the port gets its turn.
+	 * Done with the port: the next read parked there gets its turn
+	 * (and, when this one failed or was cancelled, the message or data
+	 * it would have read). @req keeps @port alive until it is freed.
 	 */
-	if (ret < 0)
-		mojo_uring_port_changed(port);
+	mojo_uring_port_changed(port);
 	mojo_req_free(req);
 }
 
@@ -649,6 +785,8 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	}
 #endif
 	area = mojo_cmd_area(cmd);
+	if (mojo_cmd_area_stale(cmd, area, issue_flags))
+		return -ESTALE;
 	memcpy(&c, area, sizeof(c));
 	if (c.reserved || (c.flags & ~MOJO_URING_SYNC))
 		return -EINVAL;
@@ -737,22 +875,27 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 }
 
 /*
- * The reaper's choice: the ring was closed, or io_uring is cancelling the
- * submitter's commands and waiting for them to go (the task exits or
- * calls execve()). The reaper runs only where the kernel has no
- * cancellation hook (6.1).
+ * The reaper's choice: the submitting thread exits (or has exited), or,
+ * where the kernel has no cancellation hook (6.1), the ring was closed or
+ * io_uring is cancelling the submitter's commands and waiting for them to
+ * go (execve()).
  */
 static bool mojo_req_orphaned(struct mojo_uring_req *req)
 {
-	if (!MOJO_URING_REAPER)
+	if (!MOJO_URING_REAPER || !req->task)
 		return false;
-	return mojo_req_ring_dying(req) || (req->task->flags & PF_EXITING) ||
-	       mojo_task_cancelling(req->task);
+	if (req->task->flags & PF_EXITING)
+		return true;
+#ifdef MOJO_HAVE_URING_CMD_CANCEL
+	return false;
+#else
+	return mojo_req_ring_dying(req) || mojo_task_cancelling(req->task);
+#endif
 }
 
 /*
- * Every MOJO_URING_REAP_MS while any command is tracked (only where the
- * kernel has no cancellation hook): cancel the orphaned ones. One group
+ * Every MOJO_URING_REAP_MS while any command is tracked: cancel the
+ * orphaned ones. One group
  * at a time under its own lock, at most the groups there were when the
  * pass began; mojo_uring_lock only to step from one group to the next.
  */

@@ -14,11 +14,21 @@
  * data, wait) whose handler finds nothing to do parks the command on the
  * port's @uring_pending list, a struct mojo_uring_req holding the kernel
  * copy of its argument struct. mojo_port_wake(), called after every change
- * of a port's signals, kicks the parked commands that can now make progress
- * (for reads, at most one per queued message, oldest first, so commands
- * complete in submission order). A kicked command runs again in its
- * submitter's task through io_uring_cmd_complete_in_task(), where user
- * memory can be reached, and either completes or parks again.
+ * of a port's signals, kicks the parked commands that can now make
+ * progress. A kicked command runs again in its submitter's task through
+ * io_uring_cmd_complete_in_task(), where user memory can be reached, and
+ * either completes or parks again.
+ *
+ * Order of reads: the reads parked on a port take what arrives in the
+ * order they were submitted, whatever order the kernel runs their task
+ * work in (6.1 runs a task's task work newest first). Reads of a port are
+ * fired one at a time: the oldest parked read, once no read ahead of it
+ * is in flight (fired or running). A command stays on the port's list, in
+ * its place, until it completes, and a read leaving the list kicks the
+ * port for the next one. Nothing is taken early: a read still parked when
+ * cancelled takes nothing, and a read that fails leaves the message or
+ * data queued for the next. A new submission that finds something to read
+ * at once is not ordered with reads already parked (not yet fired).
  *
  * Exactly one party fires a parked command: @state goes PARKED -> FIRED by
  * cmpxchg, whether the firer is a kick, the WAIT timeout (an hrtimer), or
@@ -30,10 +40,13 @@
  * which has none, a delayed work (the reaper) looks every
  * MOJO_URING_REAP_MS, while any command is pending, for commands whose ring
  * was closed or whose task io_uring is cancelling (exit, execve()). Either
- * way they are fired with -ECANCELED. A parked command whose ring is found
- * closed is not run again, so it cannot take a message or data that nobody
- * would see. flush() of a task's last descriptor of the node cancels that
- * task's commands on the node.
+ * way they are fired with -ECANCELED. io_uring does not ask when only the
+ * submitting thread exits (its process lives on): wherever the submitter
+ * can be learnt (6.1, 6.12), the reaper also runs, and cancels the
+ * commands of a submitter that is exiting or gone. A parked command whose
+ * ring is found closed is not run again, so it cannot take a message or
+ * data that nobody would see. flush() of a task's last descriptor of the
+ * node cancels that task's commands on the node.
  *
  * Knowing when io_uring waits for a command takes a few reads of io_uring's
  * own structures (uring.c, "io_uring internals"), each enabled by a Kbuild
@@ -41,7 +54,15 @@
  * command that finds nothing to do completes at once with -EOPNOTSUPP.
  *
  * A kick fires commands under the port lock and leaves them on the list;
- * their task work takes them off, under the lock, before anything else.
+ * their task work takes them off, under the lock, when they complete (or
+ * move to another port, when their handle was rebound).
+ *
+ * Command areas: a command reads its command area (the SQE's) once, when
+ * io_uring issues it. Where io_uring left that area in the SQ ring and the
+ * submission that consumed the SQE is over (6.12, for a command linked
+ * behind another: userspace may have reused the slot), the command is
+ * refused with -ESTALE (uring.c, mojo_cmd_area_stale()); IOSQE_ASYNC makes
+ * io_uring copy the area at submission.
  *
  * Who owns a pending command: from its first parking to its completion it
  * is "tracked": on its port's @uring_pending list while parked or fired
@@ -65,7 +86,7 @@
  *   uring_max_pending_per_node, under that node's lock. A close() of a
  *   node with no pending command costs one hash lookup, whatever other
  *   nodes have pending.
- * - The reaper (6.1 only) visits each pending command once per pass,
+ * - The reaper visits each pending command once per pass,
  *   one node at a time under that node's lock (at most
  *   uring_max_pending_per_node commands, then cond_resched()); the global
  *   lock is held only to step from one node to the next. A user can make

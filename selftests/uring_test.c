@@ -376,7 +376,14 @@ TEST_F(ur, linked_commands_run_in_order_and_a_failure_breaks_the_chain)
 	sqe = sqe_for(&self->ring, 1);
 	mojo_uring_prep_write_message(sqe, self->node, &w);
 	sqe->flags |= IOSQE_IO_LINK;
+	/*
+	 * The read is issued after io_uring consumed its SQE: IOSQE_ASYNC
+	 * makes every kernel keep a copy of its command area (see
+	 * uring_link_test).
+	 */
 	prep_read(&self->ring, self->node, &r, self->h1, buf, 8, 2);
+	sqe = &self->ring.sq.sqes[(self->ring.sq.sqe_tail - 1) & *self->ring.sq.kring_mask];
+	sqe->flags |= IOSQE_ASYNC;
 	ASSERT_EQ(2, io_uring_submit(&self->ring));
 	for (i = 0; i < 2; i++)
 		EXPECT_EQ(0, reap(&self->ring, &tag));

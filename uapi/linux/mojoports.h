@@ -647,12 +647,13 @@ struct mojo_data_pipe_info_args {
  * Asynchronous operations: without MOJO_URING_SYNC, MOJO_IOC_READ_MESSAGE
  * and MOJO_IOC_READ_DATA on an endpoint with nothing to read, and
  * MOJO_IOC_WAIT, neither return -EAGAIN nor block. The command stays
- * pending and completes when a message, data or the signal arrives (the
- * commands pending on one handle complete in the order they were
- * submitted), when a WAIT's timeout expires (-ETIMEDOUT), or with
- * -ECANCELED when the handle is closed or sent away, when the submitting
- * task exits or is killed, when it closes its last descriptor of the node,
- * or when the ring is closed (a read still parked takes nothing). A peer
+ * pending and completes when a message, data or the signal arrives, when
+ * a WAIT's timeout expires (-ETIMEDOUT), or with -ECANCELED when the
+ * handle is closed or sent away, when the submitting task (a thread, or
+ * its whole process) exits or is killed, when it closes its last
+ * descriptor of the node, or when the ring is closed (a read still
+ * pending takes nothing). Reads pending on one handle take the messages
+ * or bytes in the order the reads were submitted. A peer
  * that closes completes them with the closure result (-EPIPE). Pending
  * commands are bounded: a command that would stay pending beyond the
  * module parameters uring_max_pending_per_node or
@@ -668,6 +669,16 @@ struct mojo_data_pipe_info_args {
  * the same struct again (it holds the time left); with a signal pending it
  * completes with -EINTR, also for a stop signal or a freeze, after which
  * the ioctl would restart by itself.
+ *
+ * Deferred commands: a command issued after io_uring consumed its SQE
+ * (linked behind another with IOSQE_IO_LINK or IOSQE_IO_HARDLINK, or
+ * deferred by IOSQE_IO_DRAIN) must find its command area where io_uring
+ * copied it. Some kernels (6.12) copy it only for IOSQE_ASYNC and leave
+ * the others pointing at the SQ ring slot, which userspace may already
+ * have filled with another SQE. Such a command completes with -ESTALE and
+ * does nothing (a linked chain breaks there as on any error). Set
+ * IOSQE_ASYNC on mojoports commands that are not first in a chain: every
+ * kernel then keeps their command area.
  */
 #define MOJO_URING_SYNC		_BITUL(0)
 
