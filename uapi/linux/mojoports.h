@@ -756,8 +756,11 @@ struct mojo_uring_cmd {
  *   closed), EDQUOT (too many pending), ENOMEM, or EOPNOTSUPP (this
  *   kernel's io_uring cannot be followed). With MOJO_URING_SYNC, WAIT may
  *   return EAGAIN (woken by task work: submit it again) and EINTR (a
- *   signal pending, a stop too). io_uring itself may fail an SQE before
- *   the module sees it (e.g. ECANCELED for a broken link).
+ *   signal pending, a stop too). Any command may complete with ESTALE
+ *   where the kernel left its command area in the SQ ring past the
+ *   submission (a linked command without IOSQE_ASYNC, see the io_uring
+ *   paragraph above). io_uring itself may fail an SQE before the module
+ *   sees it (e.g. ECANCELED for a broken link).
  *
  * Per operation, the common errnos again without their cause:
  *
