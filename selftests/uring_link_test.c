@@ -7,12 +7,11 @@
  * kernel kept none, complete with -ESTALE having done nothing; never on
  * the SQE that took its slot.
  */
-#include <liburing.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "kselftest_harness.h"
-#include "mojo_test.h"
+#include "mojo_uring_test.h"
 
 #define RING_ENTRIES 4
 
@@ -39,23 +38,6 @@ FIXTURE_TEARDOWN(link)
 {
 	io_uring_queue_exit(&self->ring);
 	close(self->node);
-}
-
-/* Wait for one CQE (up to 10 s): its res and tag; -ETIME when none came. */
-static int reap(struct io_uring *ring, uint64_t *tag)
-{
-	struct __kernel_timespec ts = { .tv_sec = 10 };
-	struct io_uring_cqe *cqe;
-	int ret, res;
-
-	ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
-	if (ret)
-		return ret;
-	res = cqe->res;
-	if (tag)
-		*tag = io_uring_cqe_get_data64(cqe);
-	io_uring_cqe_seen(ring, cqe);
-	return res;
 }
 
 static struct io_uring_sqe *prep(struct io_uring *ring, int node,
@@ -101,7 +83,7 @@ static void reuse_every_slot(struct __test_metadata *_metadata,
 	if (!run)
 		return;
 	for (i = 0; i < RING_ENTRIES; i++) {
-		ASSERT_EQ(0, reap(&self->ring, &tag));
+		ASSERT_EQ(0, mojo_test_reap(&self->ring, &tag));
 		ASSERT_GE(tag, 100);
 	}
 	for (i = 0; i < RING_ENTRIES; i++)
@@ -123,7 +105,7 @@ static void finish(struct __test_metadata *_metadata, FIXTURE_DATA(link) *self,
 
 	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, "go", 2, NULL, 0));
 	for (i = 0; i < n; i++) {
-		res = reap(&self->ring, &tag);
+		res = mojo_test_reap(&self->ring, &tag);
 		ASSERT_NE(-ETIME, res);
 		if (tag == 1)
 			head_res = res;
@@ -199,9 +181,9 @@ TEST_F(link, async_command_runs_on_its_own_area)
 		sqe = prep(&self->ring, self->node, MOJO_IOC_VERSION, &self->decoy[0], 3);
 		ASSERT_NE(NULL, sqe);
 		ASSERT_EQ(1, io_uring_submit(&self->ring));
-		res = reap(&self->ring, &tag);
+		res = mojo_test_reap(&self->ring, &tag);
 		EXPECT_EQ(0, res);
-		res = reap(&self->ring, &tag);
+		res = mojo_test_reap(&self->ring, &tag);
 		EXPECT_EQ(0, res);
 		EXPECT_EQ(MOJO_API_VERSION, self->mine.version);
 		self->mine.version = 0;
@@ -240,7 +222,7 @@ TEST_F(link, random_chains_never_act_on_a_reused_slot)
 		ASSERT_EQ(0, mojo_write_message(self->node, self->h0, "go", 2,
 						NULL, 0));
 		for (i = 0; i < n + 1; i++) {
-			res = reap(&self->ring, &tag);
+			res = mojo_test_reap(&self->ring, &tag);
 			ASSERT_NE(-ETIME, res);
 			if (tag < 10 || tag >= 10 + (uint64_t)n)
 				continue;

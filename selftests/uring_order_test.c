@@ -4,54 +4,14 @@
  * they were submitted, whatever order the kernel runs their task work in
  * (6.1 runs a task's task work newest first).
  */
-#include <liburing.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
-#include "mojo_test.h"
+#include "mojo_uring_test.h"
 
 #define NR_READS 64
-
-/* Wait for one CQE (up to 10 s): its res and tag; -ETIME when none came. */
-static int reap(struct io_uring *ring, uint64_t *tag)
-{
-	struct __kernel_timespec ts = { .tv_sec = 10 };
-	struct io_uring_cqe *cqe;
-	int ret, res;
-
-	ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
-	if (ret)
-		return ret;
-	res = cqe->res;
-	if (tag)
-		*tag = io_uring_cqe_get_data64(cqe);
-	io_uring_cqe_seen(ring, cqe);
-	return res;
-}
-
-/* No CQE is ready now. */
-static int nothing_yet(struct io_uring *ring)
-{
-	struct io_uring_cqe *cqe;
-
-	return io_uring_peek_cqe(ring, &cqe) == -EAGAIN;
-}
-
-static void prep_read(struct io_uring *ring, int node,
-		      struct mojo_read_message_args *a, uint32_t h, void *buf,
-		      uint32_t size, uint64_t tag)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-
-	memset(a, 0, sizeof(*a));
-	a->handle = h;
-	a->bytes = (uintptr_t)buf;
-	a->num_bytes = size;
-	mojo_uring_prep_read_message(sqe, node, a);
-	io_uring_sqe_set_data64(sqe, tag);
-}
 
 /*
  * Another process writes @n messages, message i holding the 32-bit number
@@ -111,15 +71,15 @@ TEST(parked_message_reads_take_messages_in_submission_order)
 	ASSERT_EQ(0, mojo_create_message_pipe(node, &h0, &h1));
 	for (i = 0; i < NR_READS; i++) {
 		got[i] = 0xffffffff;
-		prep_read(&ring, node, &a[i], h1, &got[i], sizeof(got[i]), i);
+		mojo_test_prep_read(&ring, node, &a[i], h1, &got[i], sizeof(got[i]), i);
 	}
 	ASSERT_EQ(NR_READS, io_uring_submit(&ring));
 	usleep(20000);
-	ASSERT_TRUE(nothing_yet(&ring));
+	ASSERT_TRUE(mojo_test_no_cqe(&ring));
 	pid = write_numbers(node, h0, NR_READS);
 	ASSERT_GE(pid, 0);
 	for (i = 0; i < NR_READS; i++) {
-		res = reap(&ring, &tag);
+		res = mojo_test_reap(&ring, &tag);
 		ASSERT_EQ(0, res);
 		ASSERT_LT(tag, NR_READS);
 	}
@@ -164,11 +124,11 @@ TEST(parked_data_reads_take_the_stream_in_submission_order)
 	}
 	ASSERT_EQ(NR_READS, io_uring_submit(&ring));
 	usleep(20000);
-	ASSERT_TRUE(nothing_yet(&ring));
+	ASSERT_TRUE(mojo_test_no_cqe(&ring));
 	pid = write_bytes(node, p, NR_READS);
 	ASSERT_GE(pid, 0);
 	for (i = 0; i < NR_READS; i++) {
-		res = reap(&ring, &tag);
+		res = mojo_test_reap(&ring, &tag);
 		ASSERT_EQ(0, res);
 		ASSERT_LT(tag, NR_READS);
 		EXPECT_EQ(1, a[tag].num_bytes);

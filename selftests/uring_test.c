@@ -6,7 +6,6 @@
  * tables through io_uring; this one covers what only io_uring has.
  */
 #include <dirent.h>
-#include <liburing.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -18,7 +17,7 @@
 #include <time.h>
 
 #include "kselftest_harness.h"
-#include "mojo_test.h"
+#include "mojo_uring_test.h"
 
 #define R MOJO_SIGNAL_READABLE
 #define W MOJO_SIGNAL_WRITABLE
@@ -44,26 +43,6 @@ FIXTURE_TEARDOWN(ur)
 	close(self->node);
 }
 
-static struct io_uring_sqe *sqe_for(struct io_uring *ring, uint64_t tag)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-
-	if (sqe)
-		io_uring_sqe_set_data64(sqe, tag);
-	return sqe;
-}
-
-static void prep_read(struct io_uring *ring, int node,
-		      struct mojo_read_message_args *a, uint32_t h, void *buf,
-		      uint32_t size, uint64_t tag)
-{
-	memset(a, 0, sizeof(*a));
-	a->handle = h;
-	a->bytes = (uintptr_t)buf;
-	a->num_bytes = size;
-	mojo_uring_prep_read_message(sqe_for(ring, tag), node, a);
-}
-
 static void prep_wait(struct io_uring *ring, int node,
 		      struct mojo_signals_args *a, uint32_t h, uint64_t signals,
 		      uint64_t timeout_ns, uint64_t tag)
@@ -72,32 +51,7 @@ static void prep_wait(struct io_uring *ring, int node,
 	a->handle = h;
 	a->signals = signals;
 	a->timeout_ns = timeout_ns;
-	mojo_uring_prep_wait(sqe_for(ring, tag), node, a);
-}
-
-/* Wait for one CQE (up to 10 s): its res and tag; -ETIME when none came. */
-static int reap(struct io_uring *ring, uint64_t *tag)
-{
-	struct __kernel_timespec ts = { .tv_sec = 10 };
-	struct io_uring_cqe *cqe;
-	int ret, res;
-
-	ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
-	if (ret)
-		return ret == -ETIME ? -ETIME : ret;
-	res = cqe->res;
-	if (tag)
-		*tag = io_uring_cqe_get_data64(cqe);
-	io_uring_cqe_seen(ring, cqe);
-	return res;
-}
-
-/* No CQE is ready now. */
-static int nothing_yet(struct io_uring *ring)
-{
-	struct io_uring_cqe *cqe;
-
-	return io_uring_peek_cqe(ring, &cqe) == -EAGAIN;
+	mojo_uring_prep_wait(mojo_test_sqe(ring, tag), node, a);
 }
 
 TEST_F(ur, read_on_empty_pipe_stays_pending_until_a_message)
@@ -107,16 +61,16 @@ TEST_F(ur, read_on_empty_pipe_stays_pending_until_a_message)
 	int status;
 	pid_t pid;
 
-	prep_read(&self->ring, self->node, &a, self->h1, buf, sizeof(buf), 1);
+	mojo_test_prep_read(&self->ring, self->node, &a, self->h1, buf, sizeof(buf), 1);
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
 	usleep(50000);
-	EXPECT_TRUE(nothing_yet(&self->ring));
+	EXPECT_TRUE(mojo_test_no_cqe(&self->ring));
 	/* Another process writes. */
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0)
 		_exit(mojo_test_write_str(self->node, self->h0, "late") ? 1 : 0);
-	ASSERT_EQ(0, reap(&self->ring, NULL));
+	ASSERT_EQ(0, mojo_test_reap(&self->ring, NULL));
 	EXPECT_EQ(4, a.num_bytes);
 	EXPECT_EQ(0, memcmp(buf, "late", 4));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -131,17 +85,17 @@ TEST_F(ur, pending_reads_complete_in_submission_order)
 	int i;
 
 	for (i = 0; i < 4; i++)
-		prep_read(&self->ring, self->node, &a[i], self->h1, buf[i], 8, i);
+		mojo_test_prep_read(&self->ring, self->node, &a[i], self->h1, buf[i], 8, i);
 	ASSERT_EQ(4, io_uring_submit(&self->ring));
 	usleep(20000);
-	EXPECT_TRUE(nothing_yet(&self->ring));
+	EXPECT_TRUE(mojo_test_no_cqe(&self->ring));
 	for (i = 0; i < 4; i++) {
 		char msg[2] = { (char)('a' + i), 0 };
 
 		ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, msg));
 	}
 	for (i = 0; i < 4; i++) {
-		ASSERT_EQ(0, reap(&self->ring, &tag));
+		ASSERT_EQ(0, mojo_test_reap(&self->ring, &tag));
 		EXPECT_EQ(1, a[tag].num_bytes);
 		EXPECT_EQ('a' + (int)tag, buf[tag][0]);
 	}
@@ -157,16 +111,16 @@ TEST_F(ur, a_failed_pending_read_passes_the_message_on)
 	char one[1], buf[8] = { 0 };
 	uint64_t tag;
 
-	prep_read(&self->ring, self->node, &small, self->h1, one, 1, 1);
-	prep_read(&self->ring, self->node, &big, self->h1, buf, 8, 2);
+	mojo_test_prep_read(&self->ring, self->node, &small, self->h1, one, 1, 1);
+	mojo_test_prep_read(&self->ring, self->node, &big, self->h1, buf, 8, 2);
 	ASSERT_EQ(2, io_uring_submit(&self->ring));
 	usleep(20000);
-	EXPECT_TRUE(nothing_yet(&self->ring));
+	EXPECT_TRUE(mojo_test_no_cqe(&self->ring));
 	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "four"));
-	EXPECT_EQ(-EMSGSIZE, reap(&self->ring, &tag));
+	EXPECT_EQ(-EMSGSIZE, mojo_test_reap(&self->ring, &tag));
 	EXPECT_EQ(1, tag);
 	EXPECT_EQ(4, small.num_bytes);
-	EXPECT_EQ(0, reap(&self->ring, &tag));
+	EXPECT_EQ(0, mojo_test_reap(&self->ring, &tag));
 	EXPECT_EQ(2, tag);
 	EXPECT_EQ(0, memcmp(buf, "four", 4));
 }
@@ -181,10 +135,10 @@ TEST_F(ur, pending_waits_are_woken_by_peer_closed)
 	prep_wait(&self->ring, self->node, &rd, self->h1, R, MOJO_TIMEOUT_INFINITE, 2);
 	ASSERT_EQ(2, io_uring_submit(&self->ring));
 	usleep(20000);
-	EXPECT_TRUE(nothing_yet(&self->ring));
+	EXPECT_TRUE(mojo_test_no_cqe(&self->ring));
 	ASSERT_EQ(0, mojo_close(self->node, self->h0));
 	for (i = 0; i < 2; i++) {
-		res = reap(&self->ring, &tag);
+		res = mojo_test_reap(&self->ring, &tag);
 		if (tag == 1) {
 			EXPECT_EQ(0, res);
 			EXPECT_EQ(PC, pc.satisfied);
@@ -200,10 +154,10 @@ TEST_F(ur, pending_read_gets_epipe_when_the_peer_closes)
 	struct mojo_read_message_args a;
 	char buf[8];
 
-	prep_read(&self->ring, self->node, &a, self->h1, buf, 8, 1);
+	mojo_test_prep_read(&self->ring, self->node, &a, self->h1, buf, 8, 1);
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
 	ASSERT_EQ(0, mojo_close(self->node, self->h0));
-	EXPECT_EQ(-EPIPE, reap(&self->ring, NULL));
+	EXPECT_EQ(-EPIPE, mojo_test_reap(&self->ring, NULL));
 }
 
 TEST_F(ur, wait_times_out)
@@ -215,7 +169,7 @@ TEST_F(ur, wait_times_out)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	prep_wait(&self->ring, self->node, &w, self->h1, R, 50000000, 1);
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
-	EXPECT_EQ(-ETIMEDOUT, reap(&self->ring, NULL));
+	EXPECT_EQ(-ETIMEDOUT, mojo_test_reap(&self->ring, NULL));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	EXPECT_GE(ms, 45);
@@ -229,12 +183,12 @@ TEST_F(ur, closing_the_handle_cancels_pending_commands)
 	char buf[8];
 	int i;
 
-	prep_read(&self->ring, self->node, &a, self->h1, buf, 8, 1);
+	mojo_test_prep_read(&self->ring, self->node, &a, self->h1, buf, 8, 1);
 	prep_wait(&self->ring, self->node, &w, self->h1, R, MOJO_TIMEOUT_INFINITE, 2);
 	ASSERT_EQ(2, io_uring_submit(&self->ring));
 	ASSERT_EQ(0, mojo_close(self->node, self->h1));
 	for (i = 0; i < 2; i++)
-		EXPECT_EQ(-ECANCELED, reap(&self->ring, NULL));
+		EXPECT_EQ(-ECANCELED, mojo_test_reap(&self->ring, NULL));
 }
 
 TEST_F(ur, sending_the_handle_away_cancels_pending_commands)
@@ -244,10 +198,10 @@ TEST_F(ur, sending_the_handle_away_cancels_pending_commands)
 	char buf[8];
 
 	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &q0, &q1));
-	prep_read(&self->ring, self->node, &a, q1, buf, 8, 1);
+	mojo_test_prep_read(&self->ring, self->node, &a, q1, buf, 8, 1);
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
 	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &q1, 1));
-	EXPECT_EQ(-ECANCELED, reap(&self->ring, NULL));
+	EXPECT_EQ(-ECANCELED, mojo_test_reap(&self->ring, NULL));
 }
 
 TEST_F(ur, pending_read_data_completes_when_data_arrives)
@@ -262,12 +216,12 @@ TEST_F(ur, pending_read_data_completes_when_data_arrives)
 	a.handle = c;
 	a.bytes = (uintptr_t)buf;
 	a.num_bytes = sizeof(buf);
-	mojo_uring_prep_read_data(sqe_for(&self->ring, 1), self->node, &a);
+	mojo_uring_prep_read_data(mojo_test_sqe(&self->ring, 1), self->node, &a);
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
 	usleep(20000);
-	EXPECT_TRUE(nothing_yet(&self->ring));
+	EXPECT_TRUE(mojo_test_no_cqe(&self->ring));
 	ASSERT_EQ(0, mojo_write_data(self->node, p, "bytes", &n, 0));
-	ASSERT_EQ(0, reap(&self->ring, NULL));
+	ASSERT_EQ(0, mojo_test_reap(&self->ring, NULL));
 	EXPECT_EQ(5, a.num_bytes);
 	EXPECT_EQ(0, memcmp(buf, "bytes", 5));
 }
@@ -318,18 +272,18 @@ TEST_F(ur, eagain_results_complete_without_an_io_wq_worker)
 	for (i = 0; i < 50; i++) {
 		memset(&a, 0, sizeof(a));
 		a.handle = c;
-		mojo_uring_prep_cmd(sqe_for(&self->ring, 1), self->node,
+		mojo_uring_prep_cmd(mojo_test_sqe(&self->ring, 1), self->node,
 				    MOJO_IOC_BEGIN_READ_DATA, &a, i & 1 ? MOJO_URING_SYNC : 0);
 		ASSERT_EQ(1, io_uring_submit(&self->ring));
-		ASSERT_EQ(-EAGAIN, reap(&self->ring, NULL));
+		ASSERT_EQ(-EAGAIN, mojo_test_reap(&self->ring, NULL));
 		memset(&w, 0, sizeof(w));
 		w.handle = c;
 		w.signals = R;
 		w.timeout_ns = 1000000;
-		mojo_uring_prep_cmd(sqe_for(&self->ring, 2), self->node,
+		mojo_uring_prep_cmd(mojo_test_sqe(&self->ring, 2), self->node,
 				    MOJO_IOC_WAIT, &w, MOJO_URING_SYNC);
 		ASSERT_EQ(1, io_uring_submit(&self->ring));
-		ASSERT_EQ(-ETIMEDOUT, reap(&self->ring, NULL));
+		ASSERT_EQ(-ETIMEDOUT, mojo_test_reap(&self->ring, NULL));
 	}
 	EXPECT_EQ(0, threads_named("iou-wrk"));
 	/* Nothing was consumed or changed. */
@@ -349,12 +303,12 @@ TEST_F(ur, many_commands_per_enter)
 		w[i].handle = self->h0;
 		w[i].bytes = (uintptr_t)&v[i];
 		w[i].num_bytes = 4;
-		mojo_uring_prep_write_message(sqe_for(&self->ring, i), self->node, &w[i]);
-		prep_read(&self->ring, self->node, &r[i], self->h1, &got[i], 4, 100 + i);
+		mojo_uring_prep_write_message(mojo_test_sqe(&self->ring, i), self->node, &w[i]);
+		mojo_test_prep_read(&self->ring, self->node, &r[i], self->h1, &got[i], 4, 100 + i);
 	}
 	ASSERT_EQ(64, io_uring_submit(&self->ring));
 	for (i = 0; i < 64; i++)
-		ok += reap(&self->ring, NULL) == 0;
+		ok += mojo_test_reap(&self->ring, NULL) == 0;
 	EXPECT_EQ(64, ok);
 	for (i = 0; i < 32; i++)
 		EXPECT_EQ(i, got[i]);
@@ -373,7 +327,7 @@ TEST_F(ur, linked_commands_run_in_order_and_a_failure_breaks_the_chain)
 	w.handle = self->h0;
 	w.bytes = (uintptr_t)"link";
 	w.num_bytes = 4;
-	sqe = sqe_for(&self->ring, 1);
+	sqe = mojo_test_sqe(&self->ring, 1);
 	mojo_uring_prep_write_message(sqe, self->node, &w);
 	sqe->flags |= IOSQE_IO_LINK;
 	/*
@@ -381,22 +335,22 @@ TEST_F(ur, linked_commands_run_in_order_and_a_failure_breaks_the_chain)
 	 * makes every kernel keep a copy of its command area (see
 	 * uring_link_test).
 	 */
-	prep_read(&self->ring, self->node, &r, self->h1, buf, 8, 2);
+	mojo_test_prep_read(&self->ring, self->node, &r, self->h1, buf, 8, 2);
 	sqe = &self->ring.sq.sqes[(self->ring.sq.sqe_tail - 1) & *self->ring.sq.kring_mask];
 	sqe->flags |= IOSQE_ASYNC;
 	ASSERT_EQ(2, io_uring_submit(&self->ring));
 	for (i = 0; i < 2; i++)
-		EXPECT_EQ(0, reap(&self->ring, &tag));
+		EXPECT_EQ(0, mojo_test_reap(&self->ring, &tag));
 	EXPECT_EQ(0, memcmp(buf, "link", 4));
 	/* A write to a bad handle fails; the linked read never runs. */
 	w.handle = 0x7777;
-	sqe = sqe_for(&self->ring, 1);
+	sqe = mojo_test_sqe(&self->ring, 1);
 	mojo_uring_prep_write_message(sqe, self->node, &w);
 	sqe->flags |= IOSQE_IO_LINK;
-	prep_read(&self->ring, self->node, &r, self->h1, buf, 8, 2);
+	mojo_test_prep_read(&self->ring, self->node, &r, self->h1, buf, 8, 2);
 	ASSERT_EQ(2, io_uring_submit(&self->ring));
 	for (i = 0; i < 2; i++) {
-		res = reap(&self->ring, &tag);
+		res = mojo_test_reap(&self->ring, &tag);
 		EXPECT_EQ(tag == 1 ? -EBADF : -ECANCELED, res);
 	}
 }
@@ -411,38 +365,38 @@ TEST_F(ur, bad_commands_complete_with_an_error_and_change_nothing)
 
 	ASSERT_GE(other, 0);
 	/* Unknown cmd_op. */
-	mojo_uring_prep_cmd(sqe_for(&self->ring, 1), self->node, 0xdeadbeef, &w, 0);
+	mojo_uring_prep_cmd(mojo_test_sqe(&self->ring, 1), self->node, 0xdeadbeef, &w, 0);
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
-	EXPECT_EQ(-ENOTTY, reap(&self->ring, NULL));
+	EXPECT_EQ(-ENOTTY, mojo_test_reap(&self->ring, NULL));
 	/* Reserved and unknown flags in the command area. */
 	memset(&w, 0, sizeof(w));
 	w.handle = self->h0;
-	sqe = sqe_for(&self->ring, 2);
+	sqe = mojo_test_sqe(&self->ring, 2);
 	mojo_uring_prep_cmd(sqe, self->node, MOJO_IOC_WRITE_MESSAGE, &w, 0);
 	memcpy(&c, sqe->cmd, sizeof(c));
 	c.reserved = 1;
 	memcpy(sqe->cmd, &c, sizeof(c));
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
-	EXPECT_EQ(-EINVAL, reap(&self->ring, NULL));
-	mojo_uring_prep_cmd(sqe_for(&self->ring, 3), self->node, MOJO_IOC_WRITE_MESSAGE,
+	EXPECT_EQ(-EINVAL, mojo_test_reap(&self->ring, NULL));
+	mojo_uring_prep_cmd(mojo_test_sqe(&self->ring, 3), self->node, MOJO_IOC_WRITE_MESSAGE,
 			    &w, 1U << 7);
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
-	EXPECT_EQ(-EINVAL, reap(&self->ring, NULL));
+	EXPECT_EQ(-EINVAL, mojo_test_reap(&self->ring, NULL));
 	/* Bad argument pointers. */
-	mojo_uring_prep_cmd(sqe_for(&self->ring, 4), self->node, MOJO_IOC_WRITE_MESSAGE,
+	mojo_uring_prep_cmd(mojo_test_sqe(&self->ring, 4), self->node, MOJO_IOC_WRITE_MESSAGE,
 			    NULL, 0);
-	mojo_uring_prep_cmd(sqe_for(&self->ring, 5), self->node, MOJO_IOC_READ_MESSAGE,
+	mojo_uring_prep_cmd(mojo_test_sqe(&self->ring, 5), self->node, MOJO_IOC_READ_MESSAGE,
 			    mojo_test_unmapped(), 0);
 	ASSERT_EQ(2, io_uring_submit(&self->ring));
-	EXPECT_EQ(-EFAULT, reap(&self->ring, NULL));
-	EXPECT_EQ(-EFAULT, reap(&self->ring, NULL));
+	EXPECT_EQ(-EFAULT, mojo_test_reap(&self->ring, NULL));
+	EXPECT_EQ(-EFAULT, mojo_test_reap(&self->ring, NULL));
 	/* A handle of another node. */
 	ASSERT_EQ(0, mojo_create_message_pipe(other, &o0, &o1));
 	memset(&w, 0, sizeof(w));
 	w.handle = o0 + 100;
-	mojo_uring_prep_write_message(sqe_for(&self->ring, 6), other, &w);
+	mojo_uring_prep_write_message(mojo_test_sqe(&self->ring, 6), other, &w);
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
-	EXPECT_EQ(-EBADF, reap(&self->ring, NULL));
+	EXPECT_EQ(-EBADF, mojo_test_reap(&self->ring, NULL));
 	/* Nothing changed. */
 	EXPECT_EQ(W, mojo_test_signals(self->node, self->h1));
 	EXPECT_EQ(W, mojo_test_signals(other, o1));
@@ -492,12 +446,12 @@ TEST_F(ur, closing_the_last_node_fd_cancels_its_commands)
 	struct mojo_read_message_args a;
 	char buf[8];
 
-	prep_read(&self->ring, self->node, &a, self->h1, buf, 8, 1);
+	mojo_test_prep_read(&self->ring, self->node, &a, self->h1, buf, 8, 1);
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
 	usleep(20000);
-	EXPECT_TRUE(nothing_yet(&self->ring));
+	EXPECT_TRUE(mojo_test_no_cqe(&self->ring));
 	close(self->node);
-	EXPECT_EQ(-ECANCELED, reap(&self->ring, NULL));
+	EXPECT_EQ(-ECANCELED, mojo_test_reap(&self->ring, NULL));
 	self->node = mojo_open_node();
 }
 
@@ -510,7 +464,7 @@ TEST_F(ur, closing_the_ring_cancels_its_pending_reads)
 	struct mojo_read_message_args a;
 	char buf[8] = { 0 };
 
-	prep_read(&self->ring, self->node, &a, self->h1, buf, 8, 1);
+	mojo_test_prep_read(&self->ring, self->node, &a, self->h1, buf, 8, 1);
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
 	usleep(20000);
 	io_uring_queue_exit(&self->ring);
@@ -582,8 +536,8 @@ static int rebind_setup(struct rebind *r)
 	r->arg.handle = r->a;
 	r->arg.bytes = (uintptr_t)r->buf;
 	r->arg.num_bytes = sizeof(r->buf);
-	mojo_uring_prep_read_data(sqe_for(&r->ring, 1), r->node, &r->arg);
-	if (io_uring_submit(&r->ring) != 1 || !nothing_yet(&r->ring))
+	mojo_uring_prep_read_data(mojo_test_sqe(&r->ring, 1), r->node, &r->arg);
+	if (io_uring_submit(&r->ring) != 1 || !mojo_test_no_cqe(&r->ring))
 		return __LINE__;
 	/* Fired; its task work is deferred. Take the byte back. */
 	if (mojo_write_data(r->node, r->prod1, "x", &n, 0) ||
@@ -610,7 +564,7 @@ TEST(a_command_whose_handle_left_and_came_back_is_cancelled)
 		SKIP(return, "no IORING_SETUP_DEFER_TASKRUN");
 	ASSERT_EQ(0, rebind_setup(&r));
 	EXPECT_EQ(0, run_task_work(&r.ring));
-	EXPECT_EQ(-ECANCELED, reap(&r.ring, NULL));
+	EXPECT_EQ(-ECANCELED, mojo_test_reap(&r.ring, NULL));
 	/* B is P1, and the command took nothing from it. */
 	ASSERT_EQ(0, mojo_write_data(r.node, r.prod1, "more", &n, 0));
 	n = 4;
@@ -675,7 +629,7 @@ TEST(fire_races_rebind_and_close)
 		run_task_work(&r.ring);
 		while (atomic_load(&rr.done) < i)
 			;
-		res = reap(&r.ring, NULL);
+		res = mojo_test_reap(&r.ring, NULL);
 		close(r.node);
 		if (res != -ECANCELED)
 			break;
@@ -714,7 +668,7 @@ static pid_t park_and_linger(int n, int *ready)
 		    mojo_create_message_pipe(node, &h0, &h1))
 			_exit(1);
 		for (i = 0; i < n; i++)
-			prep_read(&ring, node, &a[i], h1, buf[i], 4, i);
+			mojo_test_prep_read(&ring, node, &a[i], h1, buf[i], 4, i);
 		if (io_uring_submit(&ring) != n)
 			_exit(2);
 		if (write(p[1], "r", 1) != 1)
@@ -777,7 +731,7 @@ TEST(execve_with_commands_pending)
 		if (node < 0 || io_uring_queue_init(8, &ring, 0) ||
 		    mojo_create_message_pipe(node, &h0, &h1))
 			_exit(1);
-		prep_read(&ring, node, &a, h1, buf, sizeof(buf), 1);
+		mojo_test_prep_read(&ring, node, &a, h1, buf, sizeof(buf), 1);
 		if (io_uring_submit(&ring) != 1)
 			_exit(2);
 		usleep(20000);
