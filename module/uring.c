@@ -356,6 +356,15 @@ static enum hrtimer_restart mojo_uring_timeout(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
+/*
+ * The handle @req names: the first field of every operation that parks,
+ * taken from the caller's struct (@call.arg is filled only when it runs).
+ */
+static u32 mojo_req_handle(const struct mojo_uring_req *req)
+{
+	return *(const u32 *)req->call.in;
+}
+
 /* Does @req read (a message or data) rather than wait for signals? */
 static bool mojo_req_reads(const struct mojo_uring_req *req)
 {
@@ -393,10 +402,37 @@ static bool mojo_req_ready(struct mojo_uring_req *req, struct mojo_port *port,
 }
 
 /*
+ * Will @req, fired, complete without reading? Port lock held. It is to be
+ * cancelled, its ring is closed, or @port left its node: each is for good,
+ * and mojo_uring_fired() decides under the same lock, so a read found
+ * doomed here never takes anything when it runs.
+ */
+static bool mojo_req_doomed(struct mojo_uring_req *req, struct mojo_port *port)
+{
+	return READ_ONCE(req->cancelled) || mojo_req_ring_dying(req) ||
+	       !mojo_port_held(port, req->node);
+}
+
+/*
+ * Does @req, on @port's list, hold back the reads behind it? Port lock
+ * held. A read does, parked or in flight, unless it was fired doomed: its
+ * task work may be long in coming (a DEFER_TASKRUN ring whose owner is
+ * gone runs it only when the ring is closed), and it will read nothing.
+ */
+static bool mojo_req_blocks(struct mojo_uring_req *req, struct mojo_port *port)
+{
+	if (!mojo_req_reads(req))
+		return false;
+	return atomic_read(&req->state) != MOJO_REQ_FIRED ||
+	       !mojo_req_doomed(req, port);
+}
+
+/*
  * Is it @req's turn to read from @port? Port lock held. Reads take what
  * arrives in the order they were submitted: a read may run only when no
  * read ahead of it on the port's list (older, parked or in flight) is
- * left. A read that is not on the list yet comes after all of them.
+ * left. A read that is not on the list yet (or NULL) comes after all of
+ * them.
  */
 static bool mojo_req_turn(struct mojo_uring_req *req, struct mojo_port *port)
 {
@@ -405,10 +441,35 @@ static bool mojo_req_turn(struct mojo_uring_req *req, struct mojo_port *port)
 	list_for_each_entry(r, &port->uring_pending, link) {
 		if (r == req)
 			return true;
-		if (mojo_req_reads(r))
+		if (mojo_req_blocks(r, port))
 			return false;
 	}
 	return true;
+}
+
+/*
+ * May a read submitted now on @node's @handle run at once? Not while reads
+ * submitted before it wait on the port (parked, or fired and not yet run):
+ * it parks behind them. True also when the handle names no port: the
+ * operation reports that.
+ */
+static bool mojo_read_may_run(struct mojo_node *node, u32 handle)
+{
+	struct mojo_port *port;
+	bool turn = true;
+	int err;
+
+	port = mojo_port_lookup(node, handle, MOJO_KINDS_ANY, &err);
+	if (!port)
+		return true;
+	/* Unlocked peek, as in mojo_uring_port_changed(). */
+	if (!list_empty_careful(&port->uring_pending)) {
+		spin_lock(&port->lock);
+		turn = mojo_req_turn(NULL, port);
+		spin_unlock(&port->lock);
+	}
+	mojo_port_put(port);
+	return turn;
 }
 
 /**
@@ -450,7 +511,8 @@ void mojo_uring_port_changed(struct mojo_port *port)
 
 		if (atomic_read(&req->state) != MOJO_REQ_PARKED) {
 			/* In flight: a read blocks the reads behind it. */
-			turn &= !reads;
+			if (mojo_req_blocks(req, port))
+				turn = false;
 			continue;
 		}
 		if (mojo_req_ring_dying(req) ||
@@ -481,17 +543,20 @@ static void mojo_req_unlink(struct mojo_uring_req *req)
 }
 
 /*
- * A command parked on @port after it was on @old (NULL when it was on no
- * port, @port when it stayed). Called with no lock held: drops the
- * command's reference to @old, when it has moved after a rebind of its
- * handle, after kicking @old, where a read behind it may now have its
- * turn.
+ * May @req, a read, run now? Only in its turn: on its port's list, no
+ * read ahead of it is left; not on a list yet, no read waits on the port.
  */
-static void mojo_req_moved(struct mojo_port *old, struct mojo_port *port)
+static bool mojo_req_may_read(struct mojo_uring_req *req)
 {
-	if (old && old != port)
-		mojo_uring_port_changed(old);
-	mojo_port_put(old);
+	struct mojo_port *port = req->port;
+	bool turn;
+
+	if (!port)
+		return mojo_read_may_run(req->node, mojo_req_handle(req));
+	spin_lock(&port->lock);
+	turn = mojo_req_turn(req, port);
+	spin_unlock(&port->lock);
+	return turn;
 }
 
 /*
@@ -500,36 +565,44 @@ static void mojo_req_moved(struct mojo_port *old, struct mojo_port *port)
  * then on no port's list. Without @may_park (a WAIT whose time is up) a
  * command that would park fails with -ETIMEDOUT instead.
  *
- * A parked command stays on its port's list, in its place, while it is
- * fired and run again; it moves to the end of another port's list only
- * when its handle now names that port.
+ * A read out of its turn parks without running. A command parks on the
+ * port its handle names, and stays there, in its place, while it is fired
+ * and run again: @req->port, once set, never changes (the reaper relies
+ * on it). Should the handle name another port by then, the command is
+ * cancelled.
  */
 static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 {
-	struct mojo_port *port, *old;
+	struct mojo_port *port;
+	bool reads = mojo_req_reads(req), cancelled;
 	u64 sat, able;
 	long ret;
 
 	for (;;) {
-		ret = mojo_call_run(req->node, &req->call, true);
-		if (ret != -EAGAIN)
-			break;
-		if (!may_park) {
-			ret = -ETIMEDOUT;
-			break;
+		if (!reads || mojo_req_may_read(req)) {
+			ret = mojo_call_run(req->node, &req->call, true);
+			if (ret != -EAGAIN)
+				break;
+			if (!may_park) {
+				ret = -ETIMEDOUT;
+				break;
+			}
 		}
-		/* Nothing yet: park on the handle's port. */
-		port = mojo_port_lookup(req->node, *(u32 *)req->call.arg,
+		/* Nothing yet, or not its turn: park on the handle's port. */
+		port = mojo_port_lookup(req->node, mojo_req_handle(req),
 					MOJO_KINDS_ANY, (int *)&ret);
 		if (!port)
 			break;
-		if (req->port != port)
-			mojo_req_unlink(req);
+		if (req->port && req->port != port) {
+			mojo_port_put(port);
+			ret = -ECANCELED;
+			break;
+		}
 		spin_lock(&port->lock);
 		sat = mojo_port_signals(port, &able);
 		if (mojo_req_ready(req, port, sat, able,
 				   mojo_port_readable(port)) &&
-		    (!mojo_req_reads(req) || mojo_req_turn(req, port))) {
+		    (!reads || mojo_req_turn(req, port))) {
 			/* It changed since the handler looked: run again. */
 			spin_unlock(&port->lock);
 			mojo_port_put(port);
@@ -537,9 +610,10 @@ static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 		}
 		if (list_empty(&req->link))
 			list_add_tail(&req->link, &port->uring_pending);
-		old = req->port;
-		req->port = port;
-		atomic_set(&req->state, MOJO_REQ_PARKED);
+		/* Set before the state: the reaper reads it once parked. */
+		if (!req->port)
+			WRITE_ONCE(req->port, mojo_port_get(port));
+		atomic_set_release(&req->state, MOJO_REQ_PARKED);
 		/*
 		 * A timeout that expired or a cancel that came while we ran
 		 * could not fire us (we were not parked): fire now. The
@@ -549,17 +623,19 @@ static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 		 * (io-wq), its task work may complete and free it.
 		 */
 		smp_mb();	/* pairs with mojo_uring_timeout(), _cancel() */
-		if (READ_ONCE(req->timed_out) || READ_ONCE(req->cancelled))
+		cancelled = READ_ONCE(req->cancelled);
+		if (READ_ONCE(req->timed_out) || cancelled)
 			mojo_req_fire(req);
 		spin_unlock(&port->lock);
 		/*
-		 * The port we were parked on before, or a second reference to
-		 * the same one. When the handle now names another port, ours
-		 * may be the old one's last reference, and freeing a port may
-		 * free its data pipe ring (vunmap(), which sleeps). Never
-		 * under a port lock.
+		 * A read cancelled holds back no read behind it, but its task
+		 * work may be long in coming (mojo_group_cancel()): kick.
+		 * Our reference keeps @port, not @req, alive; it may be the
+		 * last one, dropped with no lock held.
 		 */
-		mojo_req_moved(old, port);
+		if (cancelled && reads)
+			mojo_uring_port_changed(port);
+		mojo_port_put(port);
 		return -EIOCBQUEUED;
 	}
 	mojo_req_unlink(req);
@@ -682,7 +758,7 @@ static bool mojo_req_bound(struct mojo_uring_req *req)
 	bool bound;
 	int err;
 
-	port = mojo_port_lookup(req->node, *(u32 *)req->call.arg,
+	port = mojo_port_lookup(req->node, mojo_req_handle(req),
 				MOJO_KINDS_ANY, &err);
 	if (!port)
 		return false;
@@ -698,10 +774,17 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct mojo_uring_req *req = *mojo_req_slot(cmd);
 	struct mojo_port *port = req->port;
+	bool doomed;
 	int ret;
 
-	/* Still on the port's list: no read behind it may go meanwhile. */
+	/*
+	 * Still on the port's list: no read behind it may go meanwhile,
+	 * unless a kick found it doomed, under this lock, before it ran.
+	 */
+	spin_lock(&port->lock);
 	atomic_set(&req->state, MOJO_REQ_RUNNING);
+	doomed = mojo_req_doomed(req, port);
+	spin_unlock(&port->lock);
 
 	/*
 	 * Cancelled, too, when the submitter is going away: io_uring runs the
@@ -710,9 +793,8 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	 * execve(): its memory is about to go). And when nobody will read
 	 * the completion.
 	 */
-	if (READ_ONCE(req->cancelled) ||
-	    (current->flags & (PF_EXITING | PF_KTHREAD)) ||
-	    mojo_task_cancelling(current) || mojo_req_ring_dying(req)) {
+	if (doomed || (current->flags & (PF_EXITING | PF_KTHREAD)) ||
+	    mojo_task_cancelling(current)) {
 		ret = -ECANCELED;
 	} else if (!mojo_req_bound(req)) {
 		ret = -ECANCELED;
@@ -721,8 +803,6 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		if (ret == -EIOCBQUEUED)
 			return;
 	}
-	/* mojo_req_run() may have moved it to another port. */
-	port = req->port;
 	mojo_req_unlink(req);
 	mojo_req_untrack(req);
 	io_uring_cmd_done(cmd, ret, 0, issue_flags);
@@ -780,7 +860,15 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 #ifdef MOJO_HAVE_URING_CMD_CANCEL
 	/* The task or the ring is going away; the SQE may be gone too. */
 	if (issue_flags & IO_URING_F_CANCEL) {
-		mojo_req_cancel(*mojo_req_slot(cmd));
+		req = *mojo_req_slot(cmd);
+		mojo_req_cancel(req);
+		/*
+		 * As mojo_group_cancel() does. io_uring holds the ring's
+		 * lock, without which the command cannot complete: @req and
+		 * the reference it holds to its port stay.
+		 */
+		if (mojo_req_reads(req) && READ_ONCE(req->port))
+			mojo_uring_port_changed(req->port);
 		return 0;
 	}
 #endif
@@ -809,10 +897,14 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	/*
 	 * Most asynchronous commands find their message, data or signal at
 	 * once: try without allocating, and set up a request only to park.
+	 * Not a read that reads submitted before it still wait for.
 	 */
-	ret = mojo_call_finish(&call, mojo_call_run(node, &call, true));
-	if (ret != -EAGAIN)
-		return ret;
+	if (op->park == MOJO_PARK_SIGNALS ||
+	    mojo_read_may_run(node, *(u32 *)call.in)) {
+		ret = mojo_call_finish(&call, mojo_call_run(node, &call, true));
+		if (ret != -EAGAIN)
+			return ret;
+	}
 	if (!MOJO_URING_CAN_PARK)
 		return -EOPNOTSUPP;
 
@@ -874,13 +966,56 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 #endif
 }
 
+#define MOJO_KICK_BATCH	16
+
+/*
+ * Cancel the commands of @g that @match() picks (and were not cancelled
+ * yet); the caller holds a reference to @g. A read that was fired and is
+ * now doomed stops holding back the reads parked behind it on its port,
+ * but its own task work may never come to kick that port (a DEFER_TASKRUN
+ * ring runs it only in the ring's owner, which may be gone): so the ports
+ * of the cancelled reads are kicked here, MOJO_KICK_BATCH at a time, with
+ * @g's lock dropped. @req->port, once set, does not change, and @req
+ * holds a reference to it while it is on @g's list.
+ */
+static void mojo_group_cancel(struct mojo_uring_group *g,
+			      bool (*match)(struct mojo_uring_req *, void *),
+			      void *data)
+{
+	struct mojo_port *kick[MOJO_KICK_BATCH];
+	struct mojo_uring_req *req;
+	struct mojo_port *port;
+	unsigned int i, n;
+
+	do {
+		n = 0;
+		spin_lock(&g->lock);
+		list_for_each_entry(req, &g->reqs, all) {
+			if (READ_ONCE(req->cancelled) || !match(req, data))
+				continue;
+			mojo_req_cancel(req);
+			port = READ_ONCE(req->port);
+			if (!mojo_req_reads(req) || !port)
+				continue;
+			kick[n++] = mojo_port_get(port);
+			if (n == MOJO_KICK_BATCH)
+				break;
+		}
+		spin_unlock(&g->lock);
+		for (i = 0; i < n; i++) {
+			mojo_uring_port_changed(kick[i]);
+			mojo_port_put(kick[i]);
+		}
+	} while (n == MOJO_KICK_BATCH);
+}
+
 /*
  * The reaper's choice: the submitting thread exits (or has exited), or,
  * where the kernel has no cancellation hook (6.1), the ring was closed or
  * io_uring is cancelling the submitter's commands and waiting for them to
  * go (execve()).
  */
-static bool mojo_req_orphaned(struct mojo_uring_req *req)
+static bool mojo_req_orphaned(struct mojo_uring_req *req, void *unused)
 {
 	if (!MOJO_URING_REAPER || !req->task)
 		return false;
@@ -902,7 +1037,6 @@ static bool mojo_req_orphaned(struct mojo_uring_req *req)
 static void mojo_uring_reap(struct work_struct *work)
 {
 	struct mojo_uring_group *g, *next;
-	struct mojo_uring_req *req;
 	unsigned int left;
 	bool again;
 
@@ -914,11 +1048,7 @@ static void mojo_uring_reap(struct work_struct *work)
 		g->refs++;
 	while (g) {
 		spin_unlock(&mojo_uring_lock);
-		spin_lock(&g->lock);
-		list_for_each_entry(req, &g->reqs, all)
-			if (mojo_req_orphaned(req))
-				mojo_req_cancel(req);
-		spin_unlock(&g->lock);
+		mojo_group_cancel(g, mojo_req_orphaned, NULL);
 		cond_resched();
 		spin_lock(&mojo_uring_lock);
 		next = NULL;
@@ -934,6 +1064,11 @@ static void mojo_uring_reap(struct work_struct *work)
 	if (again)
 		schedule_delayed_work(&mojo_uring_reaper,
 				      msecs_to_jiffies(MOJO_URING_REAP_MS));
+}
+
+static bool mojo_req_of_files(struct mojo_uring_req *req, void *files)
+{
+	return req->files == files;
 }
 
 static int mojo_fd_is(const void *file, struct file *f, unsigned int fd)
@@ -954,7 +1089,6 @@ static int mojo_fd_is(const void *file, struct file *f, unsigned int fd)
 void mojo_uring_flush(struct file *file, void *id)
 {
 	struct mojo_uring_group *g;
-	struct mojo_uring_req *req;
 
 	if (current->flags & PF_EXITING)	/* the reaper handles exits */
 		return;
@@ -968,13 +1102,8 @@ void mojo_uring_flush(struct file *file, void *id)
 	spin_unlock(&mojo_uring_lock);
 	if (!g)
 		return;
-	if (!iterate_fd(current->files, 0, mojo_fd_is, file)) {
-		spin_lock(&g->lock);
-		list_for_each_entry(req, &g->reqs, all)
-			if (req->files == id)
-				mojo_req_cancel(req);
-		spin_unlock(&g->lock);
-	}
+	if (!iterate_fd(current->files, 0, mojo_fd_is, file))
+		mojo_group_cancel(g, mojo_req_of_files, id);
 	spin_lock(&mojo_uring_lock);
 	mojo_group_put(g);
 	spin_unlock(&mojo_uring_lock);

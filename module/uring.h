@@ -27,8 +27,17 @@
  * its place, until it completes, and a read leaving the list kicks the
  * port for the next one. Nothing is taken early: a read still parked when
  * cancelled takes nothing, and a read that fails leaves the message or
- * data queued for the next. A new submission that finds something to read
- * at once is not ordered with reads already parked (not yet fired).
+ * data queued for the next. A new read does not run while reads
+ * submitted before it wait on the port, parked or fired: it parks behind
+ * them, even when something is there to read. Synchronous reads (the
+ * ioctl, MOJO_URING_SYNC) do not queue: they take what is there.
+ *
+ * A read fired to be cancelled (or whose ring was closed, or whose port
+ * left its node) holds back no read behind it: it will take nothing, and
+ * its task work may be long in coming (on a DEFER_TASKRUN ring it runs
+ * only in the ring's owner, or from io_uring's fallback once the ring is
+ * closed). Whoever cancels a read kicks its port afterwards, with no lock
+ * of this file held, so the reads behind it get their turn.
  *
  * Exactly one party fires a parked command: @state goes PARKED -> FIRED by
  * cmpxchg, whether the firer is a kick, the WAIT timeout (an hrtimer), or

@@ -147,4 +147,75 @@ TEST(parked_data_reads_take_the_stream_in_submission_order)
 	close(node);
 }
 
+/*
+ * A read that finds a message at once still comes after the reads
+ * submitted before it. On a DEFER_TASKRUN ring a fired read runs only when
+ * its owner next waits for completions, so the first read below is
+ * fired, and not yet run, when the second is submitted.
+ */
+TEST(a_new_read_waits_for_a_read_fired_before_it)
+{
+	struct mojo_read_message_args a[2];
+	struct io_uring_params p = {
+		.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+	};
+	uint32_t got[2] = { 0xffffffff, 0xffffffff }, h0, h1, i;
+	struct io_uring ring;
+	uint64_t tag;
+	int node, ret;
+
+	node = mojo_open_node();
+	ASSERT_GE(node, 0);
+	ret = io_uring_queue_init_params(8, &ring, &p);
+	if (ret == -EINVAL)
+		SKIP(close(node); return, "no IORING_SETUP_DEFER_TASKRUN");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, mojo_create_message_pipe(node, &h0, &h1));
+	mojo_test_prep_read(&ring, node, &a[0], h1, &got[0], sizeof(got[0]), 0);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, mojo_write_message(node, h0, &i, sizeof(i), NULL, 0));
+	mojo_test_prep_read(&ring, node, &a[1], h1, &got[1], sizeof(got[1]), 1);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, mojo_test_reap(&ring, &tag));
+		ASSERT_LT(tag, 2);
+	}
+	EXPECT_EQ(0, got[0]);
+	EXPECT_EQ(1, got[1]);
+	io_uring_queue_exit(&ring);
+	close(node);
+}
+
+/* The same behind a read still parked, on any ring. */
+TEST(a_new_read_waits_for_a_read_parked_before_it)
+{
+	struct mojo_read_message_args a[2];
+	uint32_t got[2] = { 0xffffffff, 0xffffffff }, h0, h1, i;
+	struct io_uring ring;
+	uint64_t tag;
+	int node;
+
+	node = mojo_open_node();
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, io_uring_queue_init(8, &ring, 0));
+	ASSERT_EQ(0, mojo_create_message_pipe(node, &h0, &h1));
+	mojo_test_prep_read(&ring, node, &a[0], h1, &got[0], sizeof(got[0]), 0);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	mojo_test_prep_read(&ring, node, &a[1], h1, &got[1], sizeof(got[1]), 1);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	usleep(20000);
+	ASSERT_TRUE(mojo_test_no_cqe(&ring));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, mojo_write_message(node, h0, &i, sizeof(i), NULL, 0));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, mojo_test_reap(&ring, &tag));
+		ASSERT_LT(tag, 2);
+	}
+	EXPECT_EQ(0, got[0]);
+	EXPECT_EQ(1, got[1]);
+	io_uring_queue_exit(&ring);
+	close(node);
+}
+
 TEST_HARNESS_MAIN

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "kselftest_harness.h"
-#include "mojo_test.h"
+#include "mojo_uring_test.h"
 
 #define NR_CMDS 100
 
@@ -96,6 +96,63 @@ TEST(commands_of_an_exited_thread_are_cancelled)
 	ASSERT_EQ(0, mojo_write_message(s.node, h0, "kept", 4, NULL, 0));
 	EXPECT_EQ(0, mojo_read_message(s.node, s.h, buf, &n, NULL, NULL));
 	EXPECT_EQ(0, memcmp(buf, "kept", 4));
+	io_uring_queue_exit(&ring);
+	close(s.node);
+}
+
+/*
+ * A thread that owns a SINGLE_ISSUER|DEFER_TASKRUN ring parks reads and
+ * exits. Their task work can run only in that thread, so they complete
+ * only when the ring is closed; meanwhile, cancelled, they must not hold
+ * back another ring's read of the same handle, nor take its message.
+ */
+static void *own_ring_submit_and_exit(void *arg)
+{
+	struct io_uring_params p = {
+		.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+	};
+	struct submitter *s = arg;
+
+	s->submitted = io_uring_queue_init_params(2 * NR_CMDS, s->ring, &p);
+	if (s->submitted)
+		return NULL;
+	return submit_and_exit(s);
+}
+
+TEST(reads_of_an_exited_ring_owner_hold_back_no_other_read)
+{
+	static struct submitter s;
+	struct mojo_read_message_args a;
+	struct io_uring dead, ring;
+	char buf[4], got[4] = "";
+	uint32_t h0, n = 4;
+	pthread_t t;
+	uint64_t tag;
+
+	s.node = mojo_open_node();
+	ASSERT_GE(s.node, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(s.node, &h0, &s.h));
+	s.ring = &dead;
+	ASSERT_EQ(0, pthread_create(&t, NULL, own_ring_submit_and_exit, &s));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	if (s.submitted == -EINVAL)
+		SKIP(close(s.node); return, "no IORING_SETUP_DEFER_TASKRUN");
+	ASSERT_EQ(NR_CMDS, s.submitted);
+
+	/* Parked behind the dead ring's reads, the first of them fired. */
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	mojo_test_prep_read(&ring, s.node, &a, s.h, got, sizeof(got), 7);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	ASSERT_EQ(0, mojo_write_message(s.node, h0, "next", 4, NULL, 0));
+	ASSERT_EQ(0, mojo_test_reap(&ring, &tag));
+	EXPECT_EQ(7, tag);
+	EXPECT_EQ(0, memcmp(got, "next", 4));
+
+	/* The dead ring's reads took nothing, and go with their ring. */
+	ASSERT_EQ(0, mojo_write_message(s.node, h0, "kept", 4, NULL, 0));
+	EXPECT_EQ(0, mojo_read_message(s.node, s.h, buf, &n, NULL, NULL));
+	EXPECT_EQ(0, memcmp(buf, "kept", 4));
+	io_uring_queue_exit(&dead);
 	io_uring_queue_exit(&ring);
 	close(s.node);
 }

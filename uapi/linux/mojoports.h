@@ -652,8 +652,15 @@ struct mojo_data_pipe_info_args {
  * handle is closed or sent away, when the submitting task (a thread, or
  * its whole process) exits or is killed, when it closes its last
  * descriptor of the node, or when the ring is closed (a read still
- * pending takes nothing). Reads pending on one handle take the messages
- * or bytes in the order the reads were submitted. A peer
+ * pending takes nothing). Asynchronous reads of one handle take the
+ * messages or bytes in the order the reads were submitted: a read
+ * submitted while others wait on the handle waits behind them, even when
+ * something is there to read (synchronous reads, the ioctl and
+ * MOJO_URING_SYNC, do not queue). A submitter that exits while owning a
+ * SINGLE_ISSUER|DEFER_TASKRUN ring leaves commands whose completions
+ * may be posted only when that ring is closed (io_uring runs their task
+ * work nowhere else); cancelled, they take nothing and hold back no other
+ * read. A peer
  * that closes completes them with the closure result (-EPIPE). Pending
  * commands are bounded: a command that would stay pending beyond the
  * module parameters uring_max_pending_per_node or
