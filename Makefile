@@ -28,10 +28,12 @@ URING_SUITES	:= node msgpipe trap datapipe contract
 SELFTESTS	+= $(patsubst %,$(B)/selftests/%_via_uring_test,$(URING_SUITES))
 EXAMPLES	:= $(patsubst userspace/examples/%.c,$(B)/examples/%,$(wildcard userspace/examples/*.c))
 BENCHES		:= $(patsubst userspace/bench/%.c,$(B)/bench/%,$(wildcard userspace/bench/*.c))
+FUZZ_SRCS	:= $(wildcard userspace/fuzz/*.c)
+FUZZER		:= $(B)/fuzz/mojofuzz
 KSFT_STAMP	:= $(B)/ksft/.extracted
 LINT_STAMP	:= $(B)/checkpatch/.extracted
 
-.PHONY: all module lib selftests examples benches userspace deps check demo bench lint \
+.PHONY: all module lib selftests examples benches fuzzer userspace deps check demo bench fuzz lint \
 	install install-module install-lib clean help
 
 all: module userspace
@@ -43,6 +45,9 @@ help:
 	@echo "                     (default: $(KERNELS)); e.g. make check KERNELS=6.12"
 	@echo "make demo            boot QEMU (KERNEL=$(KERNEL)) and run the examples"
 	@echo "make bench           boot QEMU (KERNEL=$(KERNEL)) and run the benchmarks"
+	@echo "make fuzz            boot QEMU (KERNEL=$(KERNEL)) and run the fuzzer; e.g."
+	@echo "                     make fuzz KERNEL=debug MODE=model SEEDS=1-8 SECONDS=60,"
+	@echo "                     make fuzz SEED=7 OPS=1234 TRACE=1200 (replay a failure)"
 	@echo "make lint            checkpatch --strict over module/ and uapi/"
 	@echo "make install         module (modules_install + depmod), library, headers"
 	@echo "make C=1 / W=1       sparse / extra warnings for the module build"
@@ -55,7 +60,7 @@ module:
 
 # ---- userspace ------------------------------------------------------------
 
-userspace: lib selftests examples benches
+userspace: lib selftests examples benches fuzzer
 
 lib: $(B)/lib/libmojoports.a $(B)/lib/libmojoports.so
 
@@ -106,6 +111,13 @@ $(B)/bench/%: userspace/bench/%.c $(LIB_HDRS) $(B)/lib/libmojoports.a
 	$(CC) $(CFLAGS) $(MOJO_CFLAGS) $(STATIC_LDFLAGS) -o $@ $< \
 		$(B)/lib/libmojoports.a -luring -lpthread
 
+fuzzer: $(FUZZER)
+
+$(FUZZER): $(FUZZ_SRCS) userspace/fuzz/*.h selftests/mojo_errnos.h $(LIB_HDRS) $(B)/lib/libmojoports.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MOJO_CFLAGS) -Iselftests $(STATIC_LDFLAGS) -o $@ $(FUZZ_SRCS) \
+		$(B)/lib/libmojoports.a -luring -lpthread
+
 # ---- dependencies, tests, demo ---------------------------------------------
 
 deps:
@@ -123,6 +135,15 @@ demo: deps
 bench: deps
 	$(MAKE) userspace
 	scripts/vm.sh bench $(KERNEL)
+
+# make fuzz [KERNEL=6.1|6.12|debug] [MODE=model|chaos|both] [SEEDS=1,2,5-9 | SEED=n]
+#           [OPS=n] [SECONDS=n] [TRACE=op]: one VM boot, one summary line.
+fuzz: deps
+	$(MAKE) userspace
+	MOJO_FUZZ_ARGS="--mode $(or $(MODE),both) --seeds $(or $(SEED),$(SEEDS),1) \
+		$(if $(OPS),--ops $(OPS),$(if $(SECONDS),--ops 0)) \
+		$(if $(SECONDS),--seconds $(SECONDS)) $(if $(TRACE),--trace-from $(TRACE))" \
+		scripts/vm.sh fuzz $(KERNEL)
 
 $(LINT_STAMP): $(KSRC_TARBALL)
 	@mkdir -p $(@D)

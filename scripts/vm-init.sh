@@ -3,7 +3,8 @@
 #
 # /init of the test initramfs (busybox sh). Runs inside QEMU: mounts the
 # pseudo filesystems, loads the module, runs what /etc/mojo-mode asks for
-# (check: /tests/*, demo: /examples/* per /etc/mojo-demo, bench: /bench/*),
+# (check: /tests/* then the fuzzer per /etc/mojo-fuzz-args, demo:
+# /examples/* per /etc/mojo-demo, bench: /bench/*, fuzz: the fuzzer),
 # unloads the module, scans for leaks and powers the VM off.
 #
 # Its output goes to the second serial port (the host keeps it apart from
@@ -56,6 +57,16 @@ check)
 		(cd /tmp && "$t")
 		echo "MOJO-SUITE-END $name rc=$?"
 	done
+	if [ -s /etc/mojo-fuzz-args ]; then
+		echo "MOJO-SUITE-BEGIN fuzz"
+		(cd /tmp && /fuzz/mojofuzz $(cat /etc/mojo-fuzz-args))
+		echo "MOJO-SUITE-END fuzz rc=$?"
+	fi
+	;;
+fuzz)
+	echo "MOJO-FUZZ-BEGIN"
+	(cd /tmp && /fuzz/mojofuzz $(cat /etc/mojo-fuzz-args))
+	echo "MOJO-FUZZ-END rc=$?"
 	;;
 demo)
 	for name in $(cat /etc/mojo-demo); do
@@ -74,6 +85,9 @@ bench)
 	done
 	;;
 esac
+
+# A hook for tools that look inside before the module goes (coverage).
+[ -x /etc/mojo-before-rmmod ] && /etc/mojo-before-rmmod
 
 if rmmod mojoports; then
 	echo "MOJO-RMMOD ok"

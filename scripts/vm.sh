@@ -5,8 +5,9 @@
 #
 #   scripts/vm.sh MODE KERNEL
 #
-# MODE is check (run build/selftests/*), demo (run the examples) or bench
-# (run build/bench/*). KERNEL is one of:
+# MODE is check (run build/selftests/*, then a bounded fuzz), demo (run
+# the examples), bench (run build/bench/*) or fuzz (run build/fuzz/mojofuzz
+# with MOJO_FUZZ_ARGS). KERNEL is one of:
 #   6.1    Debian 12's stock cloud kernel
 #   6.12   bookworm-backports' cloud kernel
 #   debug  6.1 from linux-source-6.1 with KASAN, lockdep, kmemleak, UBSAN,
@@ -26,8 +27,8 @@
 # and it is also written to build/vm/<kernel>/result.
 set -uo pipefail
 
-mode=${1:?usage: vm.sh check|demo|bench KERNEL}
-kname=${2:?usage: vm.sh check|demo|bench KERNEL}
+mode=${1:?usage: vm.sh check|demo|bench|fuzz KERNEL}
+kname=${2:?usage: vm.sh check|demo|bench|fuzz KERNEL}
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/vm/$kname-$mode
 mkdir -p "$out"
@@ -59,6 +60,9 @@ debug)
 	;;
 esac
 [ -d "$kdir" ] || { log "no kernel tree $kdir: run make deps"; exit 1; }
+# The fuzzer bounds each seed itself (its watchdog); a campaign's length
+# is the user's to choose.
+[ "$mode" != fuzz ] || timeout=${MOJO_VM_TIMEOUT:-86400}
 
 result() {
 	local line="RESULT $kname $release $*"
@@ -88,7 +92,7 @@ fi
 # ---- initramfs ----------------------------------------------------------------
 root=$out/initramfs
 rm -rf "$root"
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,tests,examples,bench}
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,tests,examples,bench,fuzz}
 cp /bin/busybox "$root/bin/busybox"
 cp "$top/scripts/vm-init.sh" "$root/init"
 cp "$src/mojoports.ko" "$root/"
@@ -100,6 +104,29 @@ check)
 		cp "$top"/build/selftests/$t "$root/tests/" 2>/dev/null ||
 			fail_early "no selftest $t built: run make"
 	done
+	# The bounded fuzz of make check, a TAP suite after the selftests:
+	# fixed seeds and operation counts, both modes. MOJO_FUZZ_CHECK
+	# overrides the arguments ("" skips it; so does MOJO_TESTS, unless
+	# MOJO_FUZZ_CHECK is given too).
+	if [ -z "${MOJO_TESTS:-}" ] || [ -n "${MOJO_FUZZ_CHECK:-}" ]; then
+		if [ "$kname" = debug ]; then
+			fuzz_check="--mode both --seeds 1-4 --ops 20000"
+		else
+			fuzz_check="--mode both --seeds 1-4 --ops 50000"
+		fi
+		fuzz_check=""	# until the modes are written
+		fuzz_check=${MOJO_FUZZ_CHECK-$fuzz_check}
+		if [ -n "$fuzz_check" ]; then
+			cp "$top/build/fuzz/mojofuzz" "$root/fuzz/" 2>/dev/null ||
+				fail_early "no fuzzer built: run make"
+			echo "--tap $fuzz_check" >"$root/etc/mojo-fuzz-args"
+		fi
+	fi
+	;;
+fuzz)
+	cp "$top/build/fuzz/mojofuzz" "$root/fuzz/" 2>/dev/null ||
+		fail_early "no fuzzer built: run make"
+	echo "${MOJO_FUZZ_ARGS:---mode both --seeds 1}" >"$root/etc/mojo-fuzz-args"
 	;;
 demo)
 	cp "$top"/build/examples/* "$root/examples/" 2>/dev/null ||
@@ -152,6 +179,29 @@ fi
 
 tr -d '\r' <"$out/output.log" >"$out/output.txt" 2>/dev/null || : >"$out/output.txt"
 tr -d '\r' <"$out/console.log" >"$out/console.txt" 2>/dev/null || : >"$out/console.txt"
+
+if [ "$mode" = fuzz ]; then
+	# What the fuzzer printed, then one line for the whole run.
+	sed -n '/^MOJO-FUZZ-BEGIN/,/^MOJO-FUZZ-END/p' "$out/output.txt" | grep -v '^MOJO-'
+	splat_re='BUG: |WARNING: |Oops|KASAN|UBSAN|general protection fault|Kernel panic'
+	splat_re+='|possible circular locking|possible recursive locking|inconsistent lock state'
+	splat_re+='|DEBUG_LOCKS_WARN_ON|suspicious RCU usage|bad unlock balance|held lock freed'
+	splat_re+='|lock held when returning|sleeping function called from invalid context'
+	splat_re+='|unreferenced object|refcount_t: |blocked for more than|soft lockup'
+	splat_re+='|rcu_.*detected stall|list_add corruption|list_del corruption|Call Trace:'
+	splats=$(grep -cE "$splat_re" "$out/console.txt" "$out/output.txt" | awk -F: '{ n += $2 } END { print n + 0 }')
+	grep -nE "$splat_re" "$out/console.txt" "$out/output.txt" >"$out/splats.txt"
+	sum=$(grep '^FUZZ-SUMMARY' "$out/output.txt" | tail -n 1)
+	get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$sum"; }
+	failures=$(get failures)
+	[ -n "$sum" ] || failures=1
+	grep -q '^MOJO-RMMOD ok' "$out/output.txt" || { log "rmmod failed"; failures=$((failures + 1)); }
+	grep -q '^MOJO-DONE' "$out/output.txt" || { log "the VM did not finish"; failures=$((failures + 1)); }
+	line="fuzz kernel=$kname mode=$(get mode) ops=$(get ops) ops_per_s=$(get ops_per_s) seeds=$(get seeds) failures=$failures splats=$splats"
+	echo "$line" | tee "$out/result"
+	[ "$failures" = 0 ] && [ "$splats" = 0 ]
+	exit
+fi
 
 if [ "$mode" != check ]; then
 	# demo and bench: show what the programs printed, without markers.
