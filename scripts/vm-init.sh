@@ -64,9 +64,62 @@ check)
 	fi
 	;;
 fuzz)
+	# Fault campaigns (/etc/mojo-fuzz-faults: a percentage): failslab and
+	# fail_page_alloc fail that share of the fuzzer's allocations, and
+	# only the fuzzer's (task-filter; make-it-fail is inherited by its
+	# children). User pages (highmem flag) are spared: a failed page
+	# fault would only ask the OOM killer.
+	faults=$(cat /etc/mojo-fuzz-faults 2>/dev/null)
+	if [ -n "$faults" ]; then
+		for f in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
+			[ -d $f ] || { echo "MOJO-FAULTS none: no $f"; continue; }
+			echo "$faults" >$f/probability
+			echo 1 >$f/interval
+			echo -1 >$f/times
+			echo 0 >$f/space
+			echo 0 >$f/verbose
+			echo Y >$f/task-filter
+			echo N >$f/ignore-gfp-wait
+			[ -e $f/min-order ] && echo 0 >$f/min-order
+			[ -e $f/ignore-gfp-highmem ] && echo Y >$f/ignore-gfp-highmem
+		done
+		echo "MOJO-FAULTS probability=$faults%"
+	fi
+	# A memory cgroup around the fuzzer (/etc/mojo-fuzz-memcg: its
+	# memory.max), and a canary outside it that must outlive the run:
+	# the module's allocations fail in the cgroup, no one else's.
+	memcg=$(cat /etc/mojo-fuzz-memcg 2>/dev/null)
+	cg=
+	if [ -n "$memcg" ]; then
+		mkdir -p /sys/fs/cgroup
+		mount -t cgroup2 none /sys/fs/cgroup
+		echo +memory >/sys/fs/cgroup/cgroup.subtree_control
+		cg=/sys/fs/cgroup/fuzz
+		mkdir $cg
+		echo "$memcg" >$cg/memory.max
+		echo 0 >$cg/memory.swap.max 2>/dev/null
+		echo "MOJO-MEMCG max=$(cat $cg/memory.max)"
+	fi
+	sleep 1000000 &
+	canary=$!
 	echo "MOJO-FUZZ-BEGIN"
-	(cd /tmp && /fuzz/mojofuzz $(cat /etc/mojo-fuzz-args))
+	(
+		cd /tmp
+		[ -z "$cg" ] || echo $$ >$cg/cgroup.procs
+		[ -z "$faults" ] || echo 1 >/proc/self/make-it-fail
+		exec /fuzz/mojofuzz $(cat /etc/mojo-fuzz-args)
+	)
 	echo "MOJO-FUZZ-END rc=$?"
+	for f in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
+		[ -z "$faults" ] || echo 0 >$f/probability
+	done
+	if kill -0 $canary 2>/dev/null; then
+		echo "MOJO-CANARY ok"
+		kill $canary
+	else
+		echo "MOJO-CANARY dead"
+	fi
+	[ -z "$cg" ] || echo "MOJO-MEMCG events: $(tr '\n' ' ' <$cg/memory.events)"
 	;;
 demo)
 	for name in $(cat /etc/mojo-demo); do

@@ -127,6 +127,10 @@ fuzz)
 	cp "$top/build/fuzz/mojofuzz" "$root/fuzz/" 2>/dev/null ||
 		fail_early "no fuzzer built: run make"
 	echo "${MOJO_FUZZ_ARGS:---mode both --seeds 1}" >"$root/etc/mojo-fuzz-args"
+	# Fault campaigns: MOJO_FUZZ_FAULTS=<percent> (failslab and
+	# fail_page_alloc; the debug kernel), MOJO_FUZZ_MEMCG=<memory.max>.
+	[ -z "${MOJO_FUZZ_FAULTS:-}" ] || echo "$MOJO_FUZZ_FAULTS" >"$root/etc/mojo-fuzz-faults"
+	[ -z "${MOJO_FUZZ_MEMCG:-}" ] || echo "$MOJO_FUZZ_MEMCG" >"$root/etc/mojo-fuzz-memcg"
 	;;
 demo)
 	cp "$top"/build/examples/* "$root/examples/" 2>/dev/null ||
@@ -196,6 +200,15 @@ if [ "$mode" = fuzz ]; then
 	failures=$(get failures)
 	[ -n "$sum" ] || failures=1
 	grep -q '^MOJO-RMMOD ok' "$out/output.txt" || { log "rmmod failed"; failures=$((failures + 1)); }
+	# Whatever the fuzzer did, nobody outside it may suffer: no global
+	# OOM kill (a memory cgroup's own is "Memory cgroup out of memory"),
+	# and the canary process outside the fuzzer lives.
+	if grep -E 'Out of memory: Killed|Kernel panic' "$out/console.txt" | grep -qv 'Memory cgroup'; then
+		log "a global OOM kill"
+		failures=$((failures + 1))
+	fi
+	grep -q '^MOJO-CANARY ok' "$out/output.txt" || { log "the canary died"; failures=$((failures + 1)); }
+	grep -E '^MOJO-(FAULTS|MEMCG)' "$out/output.txt" || true
 	grep -q '^MOJO-DONE' "$out/output.txt" || { log "the VM did not finish"; failures=$((failures + 1)); }
 	line="fuzz kernel=$kname mode=$(get mode) ops=$(get ops) ops_per_s=$(get ops_per_s) seeds=$(get seeds) failures=$failures splats=$splats"
 	echo "$line" | tee "$out/result"
