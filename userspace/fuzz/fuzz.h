@@ -12,6 +12,9 @@
  *   games, io_uring in every way; no model, but every result must be 0 or
  *   an errno the header documents for that operation, and nothing may
  *   hang.
+ * - storm (storm.c): a kill storm around a ring of processes passing
+ *   handles to each other; the survivors then check that every handle is
+ *   usable or reports PEER_CLOSED, and that nothing is lost in transit.
  *
  * A run is one seed: the same seed and operation count replay the same
  * operations (in model mode, exactly; chaos mode is as deterministic as
@@ -27,7 +30,7 @@
 
 /**
  * struct fz_opts - what one run does
- * @mode:       "model" or "chaos"
+ * @mode:       "model", "chaos" or "storm"
  * @seed:       the seed of this run
  * @ops:        operations to run (0: no limit, only @seconds)
  * @seconds:    time budget (0: no limit, only @ops)
@@ -56,6 +59,7 @@ struct fz_run {
 /* The modes: run one seed, fill @run; return 0, or -1 on a setup error. */
 int fz_model_run(const struct fz_opts *o, struct fz_run *run);
 int fz_chaos_run(const struct fz_opts *o, struct fz_run *run);
+int fz_storm_run(const struct fz_opts *o, struct fz_run *run);
 
 /* ---- pseudo-random numbers (xoshiro256**, seeded by splitmix64) ---- */
 

@@ -3,10 +3,12 @@
  * mojofuzz: run seeds of the model or chaos fuzzer (fuzz.h), each in a
  * child process under a watchdog, and summarise.
  *
- *   mojofuzz [--mode model|chaos|both] [--seeds LIST] [--ops N]
+ *   mojofuzz [--mode MODES] [--seeds LIST] [--ops N]
  *            [--seconds S] [--trace-from N] [--tap] [-v]
  *
- * LIST is comma-separated seeds or ranges (1,5,10-20). Each run prints
+ * MODES is comma-separated modes (model, chaos, storm), "both" (model and
+ * chaos) or "all". LIST is comma-separated seeds or ranges (1,5,10-20),
+ * each run in every mode given. Each run prints
  *   FUZZ-SEED mode=<m> seed=<s> ops=<n> secs=<t> failures=<f> [status]
  * and the end
  *   FUZZ-SUMMARY mode=<m> ops=<n> ops_per_s=<r> seeds=<s> failures=<f>
@@ -32,6 +34,27 @@ struct report {
 	uint64_t ops;
 	uint64_t failures;
 };
+
+/* Fill @modes from "model,chaos,storm" (or "both", "all"); their count. */
+static int parse_modes(const char *arg, const char **modes)
+{
+	static const char *const all[] = { "model", "chaos", "storm" };
+	int n = 0, i;
+
+	if (!strcmp(arg, "both"))
+		arg = "model,chaos";
+	else if (!strcmp(arg, "all"))
+		arg = "model,chaos,storm";
+	for (i = 0; i < 3; i++) {
+		const char *p = strstr(arg, all[i]);
+		size_t len = strlen(all[i]);
+
+		if (p && (p == arg || p[-1] == ',') && (!p[len] || p[len] == ','))
+			modes[n++] = all[i];
+	}
+	/* Anything else in the list is a typo (each name has five letters). */
+	return strlen(arg) == (size_t)(n ? n * 5 + n - 1 : 1) ? n : 0;
+}
 
 static int parse_seeds(const char *list, uint64_t *seeds)
 {
@@ -75,8 +98,12 @@ static int run_one(const struct fz_opts *o, double limit, struct report *rep,
 		int ret;
 
 		close(fds[0]);
-		ret = !strcmp(o->mode, "model") ? fz_model_run(o, &run) :
-						  fz_chaos_run(o, &run);
+		if (!strcmp(o->mode, "model"))
+			ret = fz_model_run(o, &run);
+		else if (!strcmp(o->mode, "chaos"))
+			ret = fz_chaos_run(o, &run);
+		else
+			ret = fz_storm_run(o, &run);
 		if (ret)
 			run.failures++;
 		rep->ops = run.ops;
@@ -118,7 +145,7 @@ static int run_one(const struct fz_opts *o, double limit, struct report *rep,
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: mojofuzz [--mode model|chaos|both] [--seeds LIST] [--ops N]\n"
+		"usage: mojofuzz [--mode model,chaos,storm|both|all] [--seeds LIST] [--ops N]\n"
 		"                [--seconds S] [--trace-from N] [--tap] [-v]\n");
 	exit(2);
 }
@@ -137,26 +164,21 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static uint64_t seeds[MAX_SEEDS];
-	const char *modes[2], *seed_list = "1";
+	const char *modes[3], *seed_list = "1", *mode_arg = "model";
 	struct fz_opts o = { .ops = 10000 };
 	uint64_t total_ops = 0, total_fail = 0;
 	int c, nmodes, nseeds, i, m, tap = 0, testno = 0;
 	double t0, secs;
 
 	modes[0] = "model";
-	modes[1] = "chaos";
 	nmodes = 1;
 	while ((c = getopt_long(argc, argv, "v", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			if (!strcmp(optarg, "both")) {
-				nmodes = 2;
-			} else if (!strcmp(optarg, "model") || !strcmp(optarg, "chaos")) {
-				modes[0] = optarg;
-				nmodes = 1;
-			} else {
+			mode_arg = optarg;
+			nmodes = parse_modes(optarg, modes);
+			if (!nmodes)
 				usage();
-			}
 			break;
 		case 's':
 			seed_list = optarg;
@@ -216,7 +238,7 @@ int main(int argc, char **argv)
 	}
 	secs = fz_now() - t0;
 	printf("FUZZ-SUMMARY mode=%s ops=%llu ops_per_s=%.0f seeds=%d failures=%llu\n",
-	       nmodes == 2 ? "both" : modes[0], (unsigned long long)total_ops,
+	       mode_arg, (unsigned long long)total_ops,
 	       secs > 0 ? total_ops / secs : 0.0, nmodes * nseeds,
 	       (unsigned long long)total_fail);
 	return total_fail ? 1 : 0;
