@@ -225,7 +225,12 @@ u64 mojo_dpipe_signals(struct mojo_port *port, u64 *satisfiable)
 			sat |= MOJO_SIGNAL_NEW_DATA_READABLE;
 		if (done && !dp->avail)
 			sat |= MOJO_SIGNAL_PEER_CLOSED;
-		if (!done || dp->avail)
+		/*
+		 * Once the producer closed nothing arrives: what is readable
+		 * is satisfied already, and data no read has seen cannot
+		 * come any more.
+		 */
+		if (!done)
 			able |= MOJO_SIGNAL_READABLE | MOJO_SIGNAL_NEW_DATA_READABLE;
 	}
 	spin_unlock(&dp->lock);

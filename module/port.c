@@ -428,6 +428,9 @@ u64 mojo_port_signals(struct mojo_port *port, u64 *satisfiable)
 	if (!done)
 		able |= MOJO_SIGNAL_READABLE | MOJO_SIGNAL_WRITABLE |
 			MOJO_SIGNAL_QUOTA_EXCEEDED;
+	else if (port->queued_msgs)
+		/* SET_QUOTA may still lower the quota to what is queued. */
+		able |= MOJO_SIGNAL_QUOTA_EXCEEDED;
 	*satisfiable = able;
 	return sat;
 }
