@@ -122,8 +122,42 @@ long m_call(int node, unsigned int cmd, void *arg, enum fz_via via)
 	return -10000;
 }
 
+/* With -v: how often each operation returned what (coverage at a glance). */
+#define M_STATS	256
+static struct {
+	const char *op;
+	long ret;
+	uint64_t n;
+} m_stats[M_STATS];
+
+static void m_stat(const char *op, long ret)
+{
+	int i;
+
+	for (i = 0; i < M_STATS && m_stats[i].op; i++)
+		if (m_stats[i].op == op && m_stats[i].ret == ret)
+			break;
+	if (i == M_STATS)
+		return;
+	m_stats[i].op = op;
+	m_stats[i].ret = ret;
+	m_stats[i].n++;
+}
+
+static void m_stats_print(void)
+{
+	int i;
+
+	for (i = 0; i < M_STATS && m_stats[i].op; i++)
+		printf("  %-24s %-10s %llu\n", m_stats[i].op,
+		       m_stats[i].ret ? strerrorname_np(-m_stats[i].ret) : "ok",
+		       (unsigned long long)m_stats[i].n);
+}
+
 int m_check_ret(const char *op, long got, long exp)
 {
+	if (M.o->verbose)
+		m_stat(op, got);
 	if (got == exp)
 		return 0;
 	return m_fail("%s returned %ld (%s), model expects %ld (%s)", op, got,
@@ -603,9 +637,20 @@ static struct m_pend *m_pend_head(int port)
  */
 static int m_pend_try(struct m_pend *pd)
 {
+	struct m_port *pt = &M.ports[pd->port];
+	uint64_t sat, able;
 	long exp;
 	int port, ret;
 
+	/*
+	 * A parked read runs again when something arrives: a message, data,
+	 * or the peer's closure (the header); until then it stays parked,
+	 * whatever it would say when it runs.
+	 */
+	sat = m_signals(pd->port, &able);
+	if (!(sat & MOJO_SIGNAL_PEER_CLOSED) &&
+	    !(pt->kind == HK_MSG ? pt->qmsgs : M.dps[pt->dp].avail))
+		return 0;
 	if (pd->cmd == MOJO_IOC_READ_MESSAGE) {
 		struct mojo_read_message_args in;
 
@@ -1236,5 +1281,7 @@ int fz_model_run(const struct fz_opts *o, struct fz_run *run)
 	if (!M.failed)
 		m_teardown();
 	run->failures = M.failed;
+	if (o->verbose)
+		m_stats_print();
 	return 0;
 }

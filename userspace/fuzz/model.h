@@ -174,6 +174,7 @@ struct model {
 	struct m_pend pend[M_PEND];
 	uint8_t *buf, *buf2;	/* scratch, max_message_bytes + slack */
 	uint32_t hbuf[MOJO_MAX_MESSAGE_HANDLES + 8];
+	struct mojo_trap_event evbuf[MOJO_MAX_READ_EVENTS];
 	void *bad;		/* a PROT_NONE page */
 	void *ro;		/* a read-only page */
 	long page;

@@ -220,8 +220,8 @@ int op_create_dp(void)
 	return m_check_struct("CREATE_DATA_PIPE", &a, &exp, sizeof(a));
 }
 
-/* Spoil a data op's struct: returns true when it now fails -EINVAL. */
-static bool m_data_spoil(struct mojo_data_args *a, uint64_t bad_flags)
+/* Spoil a data op's struct: it then fails with -EINVAL. */
+static void m_data_spoil(struct mojo_data_args *a, uint32_t bad_flags)
 {
 	switch (R(3)) {
 	case 0:
@@ -234,7 +234,6 @@ static bool m_data_spoil(struct mojo_data_args *a, uint64_t bad_flags)
 		a->reserved[R(2)] = fz_size(&M.rng, 64) | 1;
 		break;
 	}
-	return true;
 }
 
 int op_write_data(void)
@@ -258,7 +257,10 @@ int op_write_data(void)
 		a.bytes = (uintptr_t)M.bad;
 		bad = true;
 	}
-	if (CHANCE(6) && m_data_spoil(&a, (1ULL << (1 + R(63)))))
+	if (CHANCE(6))
+		m_data_spoil(&a, 1U << (1 + R(31)));
+	if (a.flags & ~MOJO_DATA_ALL_OR_NONE || a.offset || a.reserved[0] ||
+	    a.reserved[1])
 		e = -EINVAL;
 	else if (!e && a.num_bytes % d->es)
 		e = -EINVAL;
@@ -388,7 +390,7 @@ int op_read_data(void)
 	if (CHANCE(40))
 		a.flags = R(16) & ~(CHANCE(80) ? MOJO_DATA_PEEK : 0);
 	if (CHANCE(6))
-		m_data_spoil(&a, 1ULL << (4 + R(60)));
+		m_data_spoil(&a, 1U << (4 + R(28)));
 	if (via == FZ_URING_ASYNC && m_may_park(node)) {
 		size_t len = a.num_bytes;
 

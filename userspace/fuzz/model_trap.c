@@ -236,7 +236,7 @@ static int m_events_consume(int node, const struct mojo_trap_event *evs, uint32_
 /* One READ_TRAP_EVENTS; @cap events, maybe spoiled. */
 static int m_read_events(int node, uint32_t cap, enum fz_via via, int spoil)
 {
-	struct mojo_trap_event *evs = (void *)M.buf;
+	struct mojo_trap_event *evs = M.evbuf;
 	struct mojo_read_events_args a, exp;
 	long e = 0, ret;
 	uint32_t n;
