@@ -77,6 +77,7 @@ struct m_dp {
 	uint64_t rthr, wthr;
 	bool writing, reading;
 	uint64_t wgrant, rgrant;
+	uint64_t woff;		/* where the open two-phase write starts */
 	int prod, cons;		/* ports, -1 once closed */
 };
 
@@ -193,6 +194,8 @@ void m_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 enum fz_via m_via(void);
 long m_call(int node, unsigned int cmd, void *arg, enum fz_via via);
+long m_call_ro(int node, unsigned int cmd, void *arg, size_t size,
+	       enum fz_via via, long *e, bool reports);
 int m_check_ret(const char *op, long got, long exp);
 int m_check_struct(const char *op, const void *got, const void *exp,
 		   size_t n);

@@ -189,7 +189,7 @@ int op_create_dp(void)
 	exp = a;
 	m_trace("CREATE_DATA_PIPE node %d es %u cap %llu via %s", node,
 		a.element_size, (unsigned long long)a.capacity, fz_via_name[via]);
-	ret = m_call(node, MOJO_IOC_CREATE_DATA_PIPE, &a, via);
+	ret = m_call_ro(node, MOJO_IOC_CREATE_DATA_PIPE, &a, sizeof(a), via, &e, !e);
 	if (m_check_ret("CREATE_DATA_PIPE", ret, e))
 		return -1;
 	if (!e) {
@@ -283,7 +283,7 @@ int op_write_data(void)
 	exp = a;
 	m_trace("WRITE_DATA node %d handle %u bytes %llu flags 0x%x via %s", node,
 		a.handle, (unsigned long long)a.num_bytes, a.flags, fz_via_name[via]);
-	ret = m_call(node, MOJO_IOC_WRITE_DATA, &a, via);
+	ret = m_call_ro(node, MOJO_IOC_WRITE_DATA, &a, sizeof(a), via, &e, !e);
 	if (m_check_ret("WRITE_DATA", ret, e))
 		return -1;
 	if (!e) {
@@ -430,7 +430,7 @@ int op_read_data(void)
 		free(pd->hbuf);
 		return ret;
 	}
-	ret = m_call(node, MOJO_IOC_READ_DATA, &a, via);
+	ret = m_call_ro(node, MOJO_IOC_READ_DATA, &a, sizeof(a), via, &e, !e);
 	if (m_check_ret("READ_DATA", ret, e))
 		return -1;
 	return m_read_data_apply(node, port, &a, M.buf, e, &in);
@@ -491,7 +491,7 @@ static int op_begin(bool producer)
 	}
 	exp = a;
 	m_trace("%s node %d handle %u via %s", name, node, a.handle, fz_via_name[via]);
-	ret = m_call(node, cmd, &a, via);
+	ret = m_call_ro(node, cmd, &a, sizeof(a), via, &e, !e);
 	if (m_check_ret(name, ret, e))
 		return -1;
 	if (!e) {
@@ -500,6 +500,7 @@ static int op_begin(bool producer)
 		if (producer) {
 			d->writing = true;
 			d->wgrant = size;
+			d->woff = off;
 		} else {
 			d->reading = true;
 			d->rgrant = size;
@@ -519,6 +520,30 @@ int op_begin_write(void)
 int op_begin_read(void)
 {
 	return op_begin(false);
+}
+
+/*
+ * Write @n known bytes into an open two-phase write's grant through the
+ * producer's mapping (DATA_PIPE_INFO, mmap, unmap), and keep them in
+ * M.buf2 for the commit: what a two-phase write commits is what the
+ * producer put there.
+ */
+static int m_fill_grant(int node, uint32_t h, struct m_dp *d, uint64_t n)
+{
+	struct mojo_data_pipe_info_args info = { .handle = h };
+	uint8_t *map;
+
+	if (m_call(node, MOJO_IOC_DATA_PIPE_INFO, &info, FZ_IOCTL))
+		return m_fail("DATA_PIPE_INFO for the mapping failed");
+	map = mmap(NULL, info.map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   M.nodes[node].fd, info.map_offset);
+	if (map == MAP_FAILED)
+		return m_fail("mmap of a producer held by its node: %s",
+			      strerror(errno));
+	m_gen(fz_next(&M.rng), M.buf2, n);
+	memcpy(map + d->woff, M.buf2, n);
+	munmap(map, info.map_size);
+	return 0;
 }
 
 /* END_WRITE_DATA and END_READ_DATA: they never write their struct. */
@@ -571,6 +596,8 @@ static int op_end(bool producer)
 		e = -ENOENT;
 	else if (!e && (a.num_bytes > grant || a.num_bytes % d->es))
 		e = -EINVAL;	/* ends the operation, commits nothing */
+	if (!e && producer && a.num_bytes && m_fill_grant(node, a.handle, d, a.num_bytes))
+		return -1;
 	if (CHANCE(10)) {
 		memcpy(M.ro, &a, sizeof(a));
 		arg = M.ro;
@@ -598,6 +625,8 @@ static int op_end(bool producer)
 	if (producer) {
 		d->writing = false;
 		if (!e && a.num_bytes) {
+			/* What the mapping held is what was committed. */
+			m_ring_put(d, d->woff, M.buf2, a.num_bytes);
 			d->avail += a.num_bytes;
 			d->new_data = true;
 		}

@@ -55,7 +55,7 @@ int op_create_msgpipe(void)
 	}
 	exp = a;
 	m_trace("CREATE_MESSAGE_PIPE node %d via %s", node, fz_via_name[via]);
-	ret = m_call(node, MOJO_IOC_CREATE_MESSAGE_PIPE, &a, via);
+	ret = m_call_ro(node, MOJO_IOC_CREATE_MESSAGE_PIPE, &a, sizeof(a), via, &e, !e);
 	if (m_check_ret("CREATE_MESSAGE_PIPE", ret, e))
 		return -1;
 	if (!e) {
@@ -549,7 +549,8 @@ int op_read_msg(void)
 		if (in.handles == (uintptr_t)pd->hbuf)
 			in.handles = (uintptr_t)M.hbuf;
 	} else {
-		ret = m_call(node, MOJO_IOC_READ_MESSAGE, &a, via);
+		ret = m_call_ro(node, MOJO_IOC_READ_MESSAGE, &a, sizeof(a), via, &e,
+				!e || e == -EMSGSIZE);
 	}
 	if (m_check_ret("READ_MESSAGE", ret, e))
 		return -1;
@@ -700,6 +701,7 @@ int op_export(void)
 	struct mojo_export_args a, exp;
 	enum fz_via via = m_via();
 	int node = m_any_node(), idx, slot = m_fd_slot();
+	bool spoiled = false;
 	long e, ret;
 
 	if (slot < 0)
@@ -729,12 +731,18 @@ int op_export(void)
 			break;
 		}
 		e = -EINVAL;
+		spoiled = true;
 	}
 	if (!e && m_events_touch_port(node, idx) && m_drain_events(node))
 		return -1;
 	exp = a;
 	m_trace("EXPORT node %d handle %u via %s", node, a.handle, fz_via_name[via]);
-	ret = m_call(node, MOJO_IOC_EXPORT, &a, via);
+	/*
+	 * The module reports the fd before it looks at the handle: with the
+	 * struct read-only, every export with valid fields fails -EFAULT
+	 * (the header gives no order between the two errors).
+	 */
+	ret = m_call_ro(node, MOJO_IOC_EXPORT, &a, sizeof(a), via, &e, !spoiled);
 	if (m_check_ret("EXPORT", ret, e))
 		return -1;
 	if (!e) {
@@ -799,7 +807,7 @@ int op_import(void)
 	}
 	exp = a;
 	m_trace("IMPORT node %d fd %d via %s", node, a.fd, fz_via_name[via]);
-	ret = m_call(node, MOJO_IOC_IMPORT, &a, via);
+	ret = m_call_ro(node, MOJO_IOC_IMPORT, &a, sizeof(a), via, &e, !e);
 	if (m_check_ret("IMPORT", ret, e))
 		return -1;
 	if (!e) {

@@ -267,7 +267,7 @@ static int m_read_events(int node, uint32_t cap, enum fz_via via, int spoil)
 	exp = a;
 	m_trace("READ_TRAP_EVENTS node %d cap %u via %s (model: %d queued)", node,
 		cap, fz_via_name[via], M.nodes[node].nev);
-	ret = m_call(node, MOJO_IOC_READ_TRAP_EVENTS, &a, via);
+	ret = m_call_ro(node, MOJO_IOC_READ_TRAP_EVENTS, &a, sizeof(a), via, &e, !e);
 	if (m_check_ret("READ_TRAP_EVENTS", ret, e))
 		return -1;
 	if (!e)
@@ -356,7 +356,7 @@ int op_create_trap(void)
 	}
 	exp = a;
 	m_trace("CREATE_TRAP node %d via %s", node, fz_via_name[via]);
-	ret = m_call(node, MOJO_IOC_CREATE_TRAP, &a, via);
+	ret = m_call_ro(node, MOJO_IOC_CREATE_TRAP, &a, sizeof(a), via, &e, !e);
 	if (m_check_ret("CREATE_TRAP", ret, e))
 		return -1;
 	if (!e) {
@@ -549,7 +549,7 @@ int op_arm_trap(void)
 	exp = a;
 	m_trace("ARM_TRAP node %d trap %u via %s (model: %d met)", node, a.trap,
 		fz_via_name[via], nmet);
-	ret = m_call(node, MOJO_IOC_ARM_TRAP, &a, via);
+	ret = m_call_ro(node, MOJO_IOC_ARM_TRAP, &a, sizeof(a), via, &e, e == -EALREADY);
 	if (m_check_ret("ARM_TRAP", ret, e))
 		return -1;
 	if (e == -EALREADY) {
