@@ -857,16 +857,16 @@ static int op_close(void)
 			a.reserved[R(3)] = fz_size(&M.rng, 64) | 1;
 		e = -EINVAL;
 	}
-	/* A close reports nothing: its struct may be read-only. */
-	if (CHANCE(10)) {
-		memcpy(M.ro, &a, sizeof(a));
-		arg = M.ro;
-	}
 	if (!e && (n->hs[hi].kind == HK_TRAP ? m_events_touch_trap(node, idx) :
 		   m_events_touch_port(node, idx))) {
 		/* Its events must be read before its last one is queued. */
 		if (m_drain_events(node))
 			return -1;
+	}
+	/* A close reports nothing: its struct may be read-only. */
+	if (CHANCE(10)) {
+		memcpy(M.ro, &a, sizeof(a));
+		arg = M.ro;
 	}
 	exp = a;
 	m_trace("CLOSE node %d handle %u via %s%s", node, a.handle,
