@@ -57,11 +57,14 @@ check)
 		(cd /tmp && "$t")
 		echo "MOJO-SUITE-END $name rc=$?"
 	done
-	if [ -s /etc/mojo-fuzz-args ]; then
-		echo "MOJO-SUITE-BEGIN fuzz"
-		(cd /tmp && /fuzz/mojofuzz $(cat /etc/mojo-fuzz-args))
-		echo "MOJO-SUITE-END fuzz rc=$?"
-	fi
+	# The bounded fuzz: one suite per line of arguments.
+	n=0
+	[ -s /etc/mojo-fuzz-args ] && while read -r args; do
+		n=$((n + 1))
+		echo "MOJO-SUITE-BEGIN fuzz-$n"
+		(cd /tmp && /fuzz/mojofuzz $args)
+		echo "MOJO-SUITE-END fuzz-$n rc=$?"
+	done </etc/mojo-fuzz-args
 	;;
 fuzz)
 	# Fault campaigns (/etc/mojo-fuzz-faults: a percentage): failslab and

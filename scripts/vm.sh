@@ -105,16 +105,20 @@ check)
 			fail_early "no selftest $t built: run make"
 	done
 	# The bounded fuzz of make check, a TAP suite after the selftests:
-	# fixed seeds and a fixed time per seed. MOJO_FUZZ_CHECK
+	# fixed seeds, and fixed operation counts or times per seed, one
+	# suite per run (';' separates runs). MOJO_FUZZ_CHECK
 	# overrides the arguments ("" skips it; so does MOJO_TESTS, unless
 	# MOJO_FUZZ_CHECK is given too).
 	if [ -z "${MOJO_TESTS:-}" ] || [ -n "${MOJO_FUZZ_CHECK:-}" ]; then
-		fuzz_check="--mode storm --seeds 1-2 --ops 0 --seconds 10"
+		fuzz_check="--mode model --seeds 1-4 --ops 20000"
+		fuzz_check+="; --mode storm --seeds 1-2 --ops 0 --seconds 10"
 		fuzz_check=${MOJO_FUZZ_CHECK-$fuzz_check}
 		if [ -n "$fuzz_check" ]; then
 			cp "$top/build/fuzz/mojofuzz" "$root/fuzz/" 2>/dev/null ||
 				fail_early "no fuzzer built: run make"
-			echo "--tap $fuzz_check" >"$root/etc/mojo-fuzz-args"
+			# One suite per ';'-separated run.
+			tr ';' '\n' <<<"$fuzz_check" | sed -e 's/^ *//' -e '/^$/d' -e 's/^/--tap /' \
+				>"$root/etc/mojo-fuzz-args"
 		fi
 	fi
 	;;
