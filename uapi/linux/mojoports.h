@@ -395,6 +395,11 @@ struct mojo_quota_args {
  * that trigger instead. A trigger whose handle is closed, sent away or
  * exported, which is removed, or whose trap is closed, queues a final
  * event with result -ECANCELED, armed or not. Trap handles cannot be sent.
+ * At most one event per trigger is queued (firing never allocates, so it
+ * cannot fail): an event not yet read when its trigger fires again or is
+ * cancelled is replaced, in its place in the queue, by the newer one. A
+ * trap re-armed before its events are read can therefore report a trigger
+ * once for two fires; a cancellation always reaches the reader.
  */
 #define MOJO_TRIGGER_SATISFIED		0
 #define MOJO_TRIGGER_NOT_SATISFIED	1
