@@ -997,6 +997,11 @@ static void mojo_group_cancel(struct mojo_uring_group *g,
 			port = READ_ONCE(req->port);
 			if (!mojo_req_reads(req) || !port)
 				continue;
+			/* One kick per port will do: a node's reads share few. */
+			for (i = 0; i < n && kick[i] != port; i++)
+				;
+			if (i < n)
+				continue;
 			kick[n++] = mojo_port_get(port);
 			if (n == MOJO_KICK_BATCH)
 				break;
