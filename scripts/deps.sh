@@ -13,6 +13,7 @@ PKGS_STABLE=(
 	qemu-system-x86 busybox-static cpio gzip xz-utils
 	liburing-dev sparse
 	flex bison bc libelf-dev libssl-dev dwarves kmod rsync perl python3
+	lcov	# make coverage: lcov and genhtml (gcov comes with gcc)
 )
 PKGS_BPO=(linux-image-cloud-amd64 linux-headers-cloud-amd64)
 
