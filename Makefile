@@ -34,6 +34,7 @@ KSFT_STAMP	:= $(B)/ksft/.extracted
 LINT_STAMP	:= $(B)/checkpatch/.extracted
 
 .PHONY: all module lib selftests examples benches fuzzer userspace deps check demo bench fuzz lint \
+	coverage \
 	install install-module install-lib clean help
 
 all: module userspace
@@ -48,6 +49,9 @@ help:
 	@echo "make fuzz            boot QEMU (KERNEL=$(KERNEL)) and run the fuzzer; e.g."
 	@echo "                     make fuzz KERNEL=debug MODE=model SEEDS=1-8 SECONDS=60,"
 	@echo "                     make fuzz SEED=7 OPS=1234 TRACE=1200 (replay a failure)"
+	@echo "make coverage        selftests on the debug kernel with the module under gcov;"
+	@echo "                     lcov HTML in build/coverage/html, one summary line"
+	@echo "                     (MOJO_COVERAGE_MIN=90 fails below 90% of lines)"
 	@echo "make lint            checkpatch --strict over module/ and uapi/"
 	@echo "make install         module (modules_install + depmod), library, headers"
 	@echo "make C=1 / W=1       sparse / extra warnings for the module build"
@@ -144,6 +148,12 @@ fuzz: deps
 		$(if $(OPS),--ops $(OPS),$(if $(SECONDS),--ops 0)) \
 		$(if $(SECONDS),--seconds $(SECONDS)) $(if $(TRACE),--trace-from $(TRACE))" \
 		scripts/vm.sh fuzz $(KERNEL)
+
+# make coverage [MOJO_COVERAGE_MIN=90]: make check's debug run (selftests
+# and its bounded fuzz) with the module built for the kernel's gcov.
+coverage: deps
+	$(MAKE) userspace
+	scripts/coverage.sh
 
 $(LINT_STAMP): $(KSRC_TARBALL)
 	@mkdir -p $(@D)
