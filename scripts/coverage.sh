@@ -167,7 +167,7 @@ pct() { awk -v h="$1" -v t="$2" 'BEGIN { printf "%.1f", t ? 100 * h / t : 0 }'; 
 # Per file, and the totals (LH/LF lines, FNH/FNF functions, BRH/BRF
 # branches). mawk has no sort: the rows are sorted outside.
 table=$(awk -v src="$src/" '
-	function p(h, t) { return t ? sprintf("%5.1f%% %5d/%-5d", 100 * h / t, h, t) : "     -            " }
+	function p(h, t) { return t + 0 ? sprintf("%5.1f%% %5d/%-5d", 100 * h / t, h, t) : "     -            " }
 	/^SF:/ { f = substr($0, 4); sub("^" src, "", f) }
 	/^LF:/ { l_f = substr($0, 4) } /^LH:/ { l_h = substr($0, 4) }
 	/^FNF:/ { fn_f = substr($0, 5) } /^FNH:/ { fn_h = substr($0, 5) }
@@ -199,10 +199,10 @@ function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
 # A guess at why a block never ran, from its function, its lines and the
 # two lines that guard it (the last lines with data before it, in the same
 # function).
-function reason(f, fn, body, guard) {
+function reason(f, fn, first, body, guard) {
 	if (fn ~ /_init$|_exit$/)
 		return "init"
-	if (body ~ /WARN_ON|BUG_ON|WARN\(|WARN_ONCE/)
+	if (first ~ /WARN_ON|BUG_ON|WARN\(|WARN_ONCE/)
 		return "assert"
 	if (body ~ /-ENOMEM/ || guard ~ /alloc|kmemdup|kstrdup|xa_insert|xa_store|xa_reserve|idr_alloc|anon_inode_get|get_unused_fd|percpu_ref_init|vmap|vm_insert|vmf_insert|new_inode|kern_mount/)
 		return "alloc"
@@ -223,7 +223,7 @@ function close_block(   body, g, r, i) {
 	for (i = bstart; i <= bend; i++)
 		body = body " " text[i]
 	g = (guard_prev ? text[guard_prev] : "") " " (guard_line ? text[guard_line] : "")
-	r = reason(cur_file, cur_fn, body, g)
+	r = reason(cur_file, cur_fn, text[bstart], body, g)
 	nb[r]++
 	blocks[r] = blocks[r] sprintf("  %s:%d%s %s(): %s\n", cur_file, bstart,
 		bend > bstart ? "-" bend : "", cur_fn, trim(text[bstart]))
