@@ -66,11 +66,15 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <mojoports.h>
 
 #include "chaos.h"
+
+/* Where the ring slots live (see ch_worker_setup()). */
+#define CH_ARENA_ADDR	0x100000000ULL
 
 static struct ch_shared *ch_sh;
 static const struct fz_opts *ch_o;
@@ -129,13 +133,23 @@ static __thread volatile int ch_jmp_armed;
 
 static void ch_on_fault(int sig, siginfo_t *si, void *uc)
 {
-	(void)si;
-	(void)uc;
 	if (ch_jmp_armed) {
 		ch_jmp_armed = 0;
 		siglongjmp(ch_jmp, sig);
 	}
-	/* Not ours: die of it, so the conductor sees the crash. */
+	/* Not ours: say where, and die of it: the conductor sees it. */
+	{
+		ucontext_t *u = uc;
+		char msg[160];
+		int n;
+
+		n = snprintf(msg, sizeof(msg),
+			     "chaos: pid %d: signal %d at address %p, ip %llx\n",
+			     getpid(), sig, si->si_addr,
+			     (unsigned long long)u->uc_mcontext.gregs[REG_RIP]);
+		if (write(2, msg, n) < 0)
+			n = 0;
+	}
 	signal(sig, SIG_DFL);
 }
 
@@ -185,11 +199,24 @@ void ch_reserve(void *addr, size_t len)
 	     MAP_NORESERVE, -1, 0);
 }
 
+/*
+ * @len bytes and a PROT_NONE page behind them: a kernel copy of any
+ * length that starts inside ends in a fault there, never in the next
+ * mapping (an io_uring ring, a thread's stack).
+ */
 static void *ch_map(size_t len, int prot)
 {
-	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long pg = sysconf(_SC_PAGESIZE);
+	uint8_t *p = mmap(NULL, len + pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
 
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	if (prot != PROT_NONE && mprotect(p, len, prot)) {
+		munmap(p, len + pg);
+		return NULL;
+	}
+	return p;
 }
 
 /* ---- userfaultfd: pages whose first touch waits on a thread ---- */
@@ -257,23 +284,22 @@ static int ch_mem_init(struct ch_proc *p, struct ch_mem *m, int slot)
 	long pg = p->page;
 	uint8_t *b;
 
-	b = ch_map(CH_BUF + pg, PROT_READ | PROT_WRITE);
+	b = ch_map(CH_BUF, PROT_READ | PROT_WRITE);
 	if (!b)
 		return -1;
-	mprotect(b + CH_BUF, pg, PROT_NONE);
 	m->buf = b;
 	m->args = ch_map(CH_ARGS * CH_ARG_SIZE, PROT_READ | PROT_WRITE);
 	m->ro = ch_map(pg, PROT_READ);
-	b = ch_map(2 * pg, PROT_READ | PROT_WRITE);
+	m->straddle = ch_map(pg, PROT_READ | PROT_WRITE);
 	m->dontneed = ch_map(pg, PROT_READ | PROT_WRITE);
-	if (!m->args || !m->ro || !b || !m->dontneed)
+	if (!m->args || !m->ro || !m->straddle || !m->dontneed)
 		return -1;
-	mprotect(b + pg, pg, PROT_NONE);
-	m->straddle = b;
 	m->file = NULL;
-	if (p->memfd >= 0) {
-		b = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, p->memfd,
-			 (off_t)slot * pg);
+	b = ch_map(pg, PROT_NONE);
+	if (p->memfd >= 0 && b) {
+		/* Into a guarded reservation, as every area. */
+		b = mmap(b, pg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 p->memfd, (off_t)slot * pg);
 		m->file = b == MAP_FAILED ? NULL : b;
 	}
 	if (!m->file)
@@ -418,9 +444,18 @@ static int ch_worker_setup(struct ch_proc *p, struct ch_thread *ts)
 		return -1;
 	/* One reserved arena for the slots: rings only ever land in it. */
 	{
-		uint8_t *arena = mmap(NULL, CH_SLOTS * CH_SLOT_SIZE, PROT_NONE,
-				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-				      -1, 0);
+		/*
+		 * Far below everything else: the kernel places mappings top
+		 * down, so a hole left in the arena for a moment (a failed
+		 * MAP_FIXED mmap unmaps the range first on 6.1, mremap leaves
+		 * its source unmapped) is never where another thread's new
+		 * io_uring ring or stack lands, to be clobbered when we
+		 * reserve the hole again.
+		 */
+		uint8_t *arena = mmap((void *)CH_ARENA_ADDR,
+				      CH_SLOTS * CH_SLOT_SIZE + p->page, PROT_NONE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+				      MAP_FIXED_NOREPLACE, -1, 0);
 
 		if (arena == MAP_FAILED)
 			return -1;

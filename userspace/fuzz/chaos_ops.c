@@ -1036,20 +1036,39 @@ static void act_bad_cmd(struct ch_thread *t)
 #define CH_TAG_BATCH	(1ULL << 62)
 #define CH_TAG_LINKED	(1ULL << 33)
 #define CH_TAG_SYNC	(1ULL << 32)
+#define CH_TAG_AREA	(1ULL << 34)	/* command area mangled */
+#define CH_TAG_FLAGS	40		/* the SQE's flags from here */
 
 static void ch_check_cqe(struct ch_thread *t, struct io_uring_cqe *cqe)
 {
 	uint64_t tag = io_uring_cqe_get_data64(cqe);
 	unsigned int cmd = (uint32_t)tag;
 	int res = cqe->res;
+	char how[64];
 
 	if (!(tag & CH_TAG_BATCH) || res >= 0)
 		return;
-	/* A broken link: io_uring's own -ECANCELED, before the module. */
+	/*
+	 * A broken link: io_uring's own -ECANCELED, before the module; the
+	 * head's too, when a later member fails at submission.
+	 */
 	if ((tag & CH_TAG_LINKED) && res == -ECANCELED)
 		return;
+	/*
+	 * io-wq's own -ECANCELED: work it could not start a worker for, or
+	 * cancelled as the task stops (IOSQE_ASYNC, or deferred by a drain).
+	 */
+	if ((tag & ((uint64_t)(IOSQE_ASYNC | IOSQE_IO_DRAIN) << CH_TAG_FLAGS)) &&
+	    res == -ECANCELED)
+		return;
+	/* The area is checked before the number: -EINVAL for any cmd_op. */
+	if ((tag & CH_TAG_AREA) && res == -EINVAL)
+		return;
+	snprintf(how, sizeof(how), " (batch, sqe flags %#x%s)",
+		 (unsigned int)(tag >> CH_TAG_FLAGS) & 0xff,
+		 tag & CH_TAG_LINKED ? ", chained" : "");
 	ch_check(t, cmd, res, tag & CH_TAG_SYNC ? FZ_URING_SYNC : FZ_URING_ASYNC,
-		 " (batch)");
+		 how);
 }
 
 static int ch_ring_drain(struct ch_thread *t, struct io_uring *ring, int wait_ms)
@@ -1134,7 +1153,7 @@ static void act_batch(struct ch_thread *t)
 			struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 			const struct ch_opdef *d = ch_pick_op(t);
 			struct mojo_uring_cmd *uc;
-			bool sync = CHANCE(40);
+			bool sync = CHANCE(40), area, chained;
 			unsigned int fl = 0;
 			struct ch_call c;
 			uint64_t tag;
@@ -1148,12 +1167,23 @@ static void act_batch(struct ch_thread *t)
 			mojo_uring_prep_cmd(sqe, c.fd, c.cmd, c.arg,
 					    sync ? MOJO_URING_SYNC : 0);
 			uc = (struct mojo_uring_cmd *)sqe->cmd;
-			if (CHANCE(3))
+			area = false;
+			if (CHANCE(3)) {
 				uc->reserved = 1 + R(0xffff);
-			if (CHANCE(3))
+				area = true;
+			}
+			if (CHANCE(3)) {
 				uc->flags |= 1u << (1 + R(31));
-			if (sqe128 && CHANCE(5))
-				((uint8_t *)sqe->cmd)[16 + R(64)] = 1 + R(255);
+				area = true;
+			}
+			if (sqe128) {
+				/* prep_rw() leaves the second half as it was. */
+				memset((uint8_t *)sqe->cmd + 16, 0, 64);
+				if (CHANCE(5)) {
+					((uint8_t *)sqe->cmd)[16 + R(64)] = 1 + R(255);
+					area = true;
+				}
+			}
 			/*
 			 * Linked behind another: with IOSQE_ASYNC mostly (the
 			 * command area is kept), without it sometimes (6.12:
@@ -1171,7 +1201,10 @@ static void act_batch(struct ch_thread *t)
 			else if (r < 37)
 				fl |= IOSQE_ASYNC;
 			io_uring_sqe_set_flags(sqe, fl);
-			tag = CH_TAG_BATCH | (linked ? CH_TAG_LINKED : 0) |
+			chained = linked || (fl & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK));
+			tag = CH_TAG_BATCH | (chained ? CH_TAG_LINKED : 0) |
+			      (area ? CH_TAG_AREA : 0) |
+			      ((uint64_t)fl << CH_TAG_FLAGS) |
 			      (sync ? CH_TAG_SYNC : 0) | c.cmd;
 			io_uring_sqe_set_data64(sqe, tag);
 			linked = fl & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
