@@ -374,6 +374,8 @@ void ch_fork_child(struct ch_thread *t, bool exec)
 	pid = fork();
 	if (pid == 0)
 		ch_child(t, exec);
+	if (pid > 0)
+		atomic_fetch_add(&t->p->sh->forks, 1);
 	/* The worker's main thread reaps it. */
 }
 
@@ -621,11 +623,17 @@ static void ch_print_reached(const struct fz_opts *o)
 		       (unsigned long long)o->seed, n ? line : " none");
 	if (o->verbose > 1) {
 		for (i = 0; i < CH_NR_CMDS; i++)
-			printf("chaos   %-24s ioctl=%llu sync=%llu async=%llu\n",
+			printf("chaos   %-24s ioctl=%llu sync=%llu async=%llu ok=%llu\n",
 			       fz_op_name(ch_cmds[i]),
 			       (unsigned long long)ch_sh->reached[i][0],
 			       (unsigned long long)ch_sh->reached[i][1],
-			       (unsigned long long)ch_sh->reached[i][2]);
+			       (unsigned long long)ch_sh->reached[i][2],
+			       (unsigned long long)ch_sh->succeeded[i]);
+		printf("chaos   mmaps=%llu mapped=%llu faults=%llu forks=%llu\n",
+		       (unsigned long long)ch_sh->mmaps,
+		       (unsigned long long)ch_sh->mapped,
+		       (unsigned long long)ch_sh->faults,
+		       (unsigned long long)ch_sh->forks);
 	}
 }
 

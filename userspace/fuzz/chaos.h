@@ -53,6 +53,8 @@ struct ch_shared {
 	atomic_int stop;
 	uint64_t max_ops;
 	atomic_uint_fast64_t reached[CH_NR_CMDS][FZ_NR_VIA];
+	atomic_uint_fast64_t succeeded[CH_NR_CMDS];
+	atomic_uint_fast64_t faults, mmaps, mapped, forks;
 };
 
 /* A ring mapping slot: a fixed, always reserved, address range. */

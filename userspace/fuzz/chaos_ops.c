@@ -89,6 +89,13 @@ static void ch_check(struct ch_thread *t, unsigned int cmd, long ret,
 {
 	if (ret >= 0 || fz_errno_documented(cmd, -ret, via))
 		return;
+	/*
+	 * "Any command may complete with ESTALE" where the kernel left its
+	 * area in the SQ ring: a cmd_op that is no operation too, which
+	 * mojo_test_errno_listed() only lets have ENOTTY.
+	 */
+	if (via != FZ_IOCTL && ret == -ESTALE)
+		return;
 	ch_fail(t, "%s via %s%s: undocumented errno %s (%ld)", fz_op_name(cmd),
 		fz_via_name[via], how, strerrorname_np(-ret) ?: "?", -ret);
 }
@@ -119,7 +126,7 @@ static uint32_t ch_pick(struct ch_thread *t, int *node, int kind)
 	int i, en;
 
 	if (CHANCE(88)) {
-		for (i = 0; i < 8; i++) {
+		for (i = 0; i < 16; i++) {
 			e = atomic_load_explicit(&t->p->pool[R(CH_POOL)],
 						 memory_order_relaxed);
 			if (!e)
@@ -373,6 +380,9 @@ static long ch_exec(struct ch_thread *t, struct ch_call *c, enum fz_via via)
 		return ret;
 	}
 	ch_check(t, c->cmd, ret, via, "");
+	if (!ret && ci >= 0)
+		atomic_fetch_add_explicit(&t->p->sh->succeeded[ci], 1,
+					  memory_order_relaxed);
 	return ret;
 }
 
@@ -706,14 +716,64 @@ static void post_export(struct ch_thread *t, struct ch_call *c, long ret);
 static void post_import(struct ch_thread *t, struct ch_call *c, long ret);
 static void post_begin(struct ch_thread *t, struct ch_call *c, long ret);
 
+struct ch_opdef;
+static long ch_run(struct ch_thread *t, const struct ch_opdef *d,
+		   struct ch_call *c, enum fz_via via);
+static const struct ch_opdef *ch_opdef_of(unsigned int cmd);
+static void ch_gen(struct ch_thread *t, const struct ch_opdef *d,
+		   struct ch_call *c);
+
+/*
+ * A follow-up on a new object: @cmd generated as usual, then pointed at
+ * @h (and @h2) of @node, so new pipes carry messages and data and new
+ * traps watch something, more than random picks would manage.
+ */
+static void ch_follow(struct ch_thread *t, unsigned int cmd, int node,
+		      uint32_t h, uint32_t h2)
+{
+	const struct ch_opdef *d = ch_opdef_of(cmd);
+	struct ch_call c;
+
+	do {
+		ch_gen(t, d, &c);
+	} while (c.arg != c.out || !c.out);	/* a plain struct: we edit it */
+	c.node = node;
+	c.fd = t->p->nodes[node];
+	switch (cmd) {
+	case MOJO_IOC_WRITE_MESSAGE:
+		c.a.wm.handle = h;
+		if (c.a.wm.num_bytes > 4096)
+			c.a.wm.num_bytes = R(256);
+		break;
+	case MOJO_IOC_WRITE_DATA:
+		c.a.data.handle = h;
+		break;
+	case MOJO_IOC_ADD_TRIGGER:
+		c.a.trap.trap = h;
+		c.a.trap.handle = h2;
+		break;
+	case MOJO_IOC_ARM_TRAP:
+		c.a.trap.trap = h;
+		break;
+	}
+	memcpy(c.arg, &c.a, c.size);
+	ch_run(t, d, &c, ch_via(t));
+}
+
 static void post_create_pipe(struct ch_thread *t, struct ch_call *c, long ret)
 {
 	struct mojo_create_message_pipe_args *a = c->out;
+	uint32_t h0, h1;
+	int i;
 
 	if (ret || !a)
 		return;
-	ch_pool_add(t, c->node, a->handle0, CH_K_MSG);
-	ch_pool_add(t, c->node, a->handle1, CH_K_MSG);
+	h0 = a->handle0;
+	h1 = a->handle1;
+	ch_pool_add(t, c->node, h0, CH_K_MSG);
+	ch_pool_add(t, c->node, h1, CH_K_MSG);
+	for (i = R(4) - 1; i > 0; i--)
+		ch_follow(t, MOJO_IOC_WRITE_MESSAGE, c->node, CHANCE(50) ? h0 : h1, 0);
 }
 
 static void post_read_message(struct ch_thread *t, struct ch_call *c, long ret)
@@ -731,8 +791,21 @@ static void post_create_trap(struct ch_thread *t, struct ch_call *c, long ret)
 {
 	struct mojo_trap_args *a = c->out;
 
-	if (!ret && a)
-		ch_pool_add(t, c->node, a->trap, CH_K_TRAP);
+	uint32_t trap, h;
+	int i, n;
+
+	if (ret || !a)
+		return;
+	trap = a->trap;
+	ch_pool_add(t, c->node, trap, CH_K_TRAP);
+	for (i = R(4); i > 0; i--) {
+		n = c->node;
+		h = ch_pick(t, &n, CH_K_ANY);
+		if (n == c->node)
+			ch_follow(t, MOJO_IOC_ADD_TRIGGER, c->node, trap, h);
+	}
+	if (CHANCE(60))
+		ch_follow(t, MOJO_IOC_ARM_TRAP, c->node, trap, 0);
 }
 
 static void post_create_data_pipe(struct ch_thread *t, struct ch_call *c,
@@ -749,6 +822,8 @@ static void post_create_data_pipe(struct ch_thread *t, struct ch_call *c,
 	ch_pool_add(t, c->node, q, CH_K_CONSUMER);
 	ch_info_add(t, c->node, p);
 	ch_info_add(t, c->node, q);
+	if (CHANCE(50))
+		ch_follow(t, MOJO_IOC_WRITE_DATA, c->node, p, 0);
 }
 
 static void post_info(struct ch_thread *t, struct ch_call *c, long ret)
@@ -773,7 +848,7 @@ struct ch_opdef {
 static const struct ch_opdef ch_opdefs[] = {
 	OP(VERSION, mojo_version_args, gen_zero, NULL, 2),
 	OP(NODE_NAME, mojo_node_name_args, gen_zero, NULL, 2),
-	OP(CLOSE, mojo_handle_args, gen_handle, NULL, 30),
+	OP(CLOSE, mojo_handle_args, gen_handle, NULL, 15),
 	OP(QUERY_SIGNALS, mojo_signals_args, gen_query, NULL, 10),
 	OP(WAIT, mojo_signals_args, gen_wait, NULL, 15),
 	OP(EXPORT, mojo_export_args, gen_handle, post_export, 15),
@@ -1038,6 +1113,7 @@ static void act_bad_cmd(struct ch_thread *t)
 #define CH_TAG_SYNC	(1ULL << 32)
 #define CH_TAG_AREA	(1ULL << 34)	/* command area mangled */
 #define CH_TAG_FLAGS	40		/* the SQE's flags from here */
+#define CH_TAG_RING	48		/* the ring's kind from here */
 
 static void ch_check_cqe(struct ch_thread *t, struct io_uring_cqe *cqe)
 {
@@ -1064,7 +1140,8 @@ static void ch_check_cqe(struct ch_thread *t, struct io_uring_cqe *cqe)
 	/* The area is checked before the number: -EINVAL for any cmd_op. */
 	if ((tag & CH_TAG_AREA) && res == -EINVAL)
 		return;
-	snprintf(how, sizeof(how), " (batch, sqe flags %#x%s)",
+	snprintf(how, sizeof(how), " (batch, ring %#x, sqe flags %#x%s)",
+		 (unsigned int)(tag >> CH_TAG_RING) & 0xff,
 		 (unsigned int)(tag >> CH_TAG_FLAGS) & 0xff,
 		 tag & CH_TAG_LINKED ? ", chained" : "");
 	ch_check(t, cmd, res, tag & CH_TAG_SYNC ? FZ_URING_SYNC : FZ_URING_ASYNC,
@@ -1125,7 +1202,8 @@ static void act_batch(struct ch_thread *t)
 	struct io_uring_params par = { 0 };
 	unsigned int entries = 1u << (2 + R(5)), rounds, i, n, r = R(100);
 	struct io_uring *ring;
-	bool sqe128 = false;
+	bool sqe128 = false, linked = false;
+	unsigned int kind;
 
 	if (r < 15) {
 		par.flags = IORING_SETUP_SQE128;
@@ -1145,9 +1223,12 @@ static void act_batch(struct ch_thread *t)
 		free(ring);
 		return;
 	}
+	/*
+	 * Chains may span rounds: an SQPOLL thread takes the SQEs of two
+	 * submissions as one batch.
+	 */
+	kind = r < 15 ? 1 : r < 25 ? 2 : r < 29 ? 3 : r < 40 ? 4 : 0;
 	for (rounds = 1 + R(3); rounds; rounds--) {
-		bool linked = false;
-
 		n = 1 + R(entries);
 		for (i = 0; i < n; i++) {
 			struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
@@ -1205,6 +1286,7 @@ static void act_batch(struct ch_thread *t)
 			tag = CH_TAG_BATCH | (chained ? CH_TAG_LINKED : 0) |
 			      (area ? CH_TAG_AREA : 0) |
 			      ((uint64_t)fl << CH_TAG_FLAGS) |
+			      ((uint64_t)kind << CH_TAG_RING) |
 			      (sync ? CH_TAG_SYNC : 0) | c.cmd;
 			io_uring_sqe_set_data64(sqe, tag);
 			linked = fl & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
@@ -1243,6 +1325,10 @@ void ch_reap(struct ch_thread *t, int wait_ms)
 		if (tag & (1ULL << 63))
 			continue;
 		ch_check(t, tag >> 20, res, FZ_URING_ASYNC, " (completed later)");
+		i = ch_cmd_index(tag >> 20);
+		if (!res && i >= 0)
+			atomic_fetch_add_explicit(&t->p->sh->succeeded[i], 1,
+						  memory_order_relaxed);
 	}
 	for (i = 0; i < CH_HELD_RINGS; i++)
 		if (t->held[i])
@@ -1347,6 +1433,7 @@ static void act_mmap(struct ch_thread *t)
 		return;
 	}
 	ch_tick(t);
+	atomic_fetch_add(&t->p->sh->mmaps, 1);
 	m = mmap(s->addr, size, prot, flags | MAP_FIXED, fd, off);
 	if (m == MAP_FAILED) {
 		int e = errno;
@@ -1368,6 +1455,7 @@ static void act_mmap(struct ch_thread *t)
 		pthread_mutex_unlock(&s->lock);
 		return;
 	}
+	atomic_fetch_add(&t->p->sh->mapped, 1);
 	s->len = size;
 	s->map_offset = off;
 	s->producer = in.producer;
@@ -1394,6 +1482,8 @@ static void act_touch(struct ch_thread *t)
 		if (off + len > CH_SLOT_SIZE)
 			len = CH_SLOT_SIZE - off;
 		sig = ch_touch(s->addr + off, len, write);
+		if (sig)
+			atomic_fetch_add(&t->p->sh->faults, 1);
 		if (!sig && write && !s->producer && !s->holed && off + len <= s->len)
 			ch_fail(t, "a consumer's ring mapping took a write");
 	}
