@@ -246,7 +246,8 @@ static void *ch_uffd_main(void *arg)
 		copy.dst = msg.arg.pagefault.address & ~(uint64_t)(p->page - 1);
 		copy.src = (uintptr_t)page;
 		copy.len = p->page;
-		ioctl(p->uffd, UFFDIO_COPY, &copy);	/* EEXIST: raced, fine */
+		if (!ioctl(p->uffd, UFFDIO_COPY, &copy))	/* EEXIST: raced */
+			atomic_fetch_add(&p->sh->uffd, 1);
 	}
 	return NULL;
 }
@@ -323,7 +324,7 @@ static void ch_child(struct ch_thread *t, bool exec)
 
 	alarm(3);	/* a child that hangs dies; the run goes on */
 	t->forked = 1;
-	t->nexported = 0;	/* the parent's list: not ours to close */
+	t->failfd = -1;	/* the parent thread's: not ours to arm */
 	for (i = 0; i < CH_HELD_RINGS; i++)
 		t->held[i] = NULL;
 	t->pending = 0;
@@ -340,7 +341,13 @@ static void ch_child(struct ch_thread *t, bool exec)
 	n = 1 + fz_below(&t->rng, 12);
 	for (i = 0; i < n && !ch_stopping(t); i++)
 		ch_step(t);
+	/* Commands parked for whatever ends this child. */
+	for (i = fz_below(&t->rng, 6); i > 0; i--)
+		ch_park(t);
 	if (exec) {
+		/* And exported endpoints, closed when /bin/true exits. */
+		for (i = 0; i < t->nexported; i++)
+			fcntl(t->exported[i], F_SETFD, 0);
 		/* Node fds without O_CLOEXEC go along into /bin/true. */
 		for (i = 0; i < CH_NODES; i++) {
 			if (fz_chance(&t->rng, 50)) {
@@ -402,6 +409,8 @@ static void *ch_thread_main(void *arg)
 		fz_uring_exit();
 	ch_thread_rings_exit(t, true);
 	ch_thread_fds_exit(t);
+	if (t->failfd >= 0)
+		close(t->failfd);
 	atomic_store(&t->running, 0);
 	return NULL;
 }
@@ -415,6 +424,7 @@ static int ch_thread_start(struct ch_thread *t)
 	t->argi = 0;
 	t->pending = 0;
 	t->nexported = 0;
+	t->failfd = -2;
 	memset(t->held, 0, sizeof(t->held));
 	atomic_store(&t->running, 1);
 	pthread_attr_init(&attr);
@@ -629,11 +639,13 @@ static void ch_print_reached(const struct fz_opts *o)
 			       (unsigned long long)ch_sh->reached[i][1],
 			       (unsigned long long)ch_sh->reached[i][2],
 			       (unsigned long long)ch_sh->succeeded[i]);
-		printf("chaos   mmaps=%llu mapped=%llu faults=%llu forks=%llu\n",
+		printf("chaos   mmaps=%llu mapped=%llu faults=%llu forks=%llu uffd=%llu injected=%llu\n",
 		       (unsigned long long)ch_sh->mmaps,
 		       (unsigned long long)ch_sh->mapped,
 		       (unsigned long long)ch_sh->faults,
-		       (unsigned long long)ch_sh->forks);
+		       (unsigned long long)ch_sh->forks,
+		       (unsigned long long)ch_sh->uffd,
+		       (unsigned long long)ch_sh->injected);
 	}
 }
 

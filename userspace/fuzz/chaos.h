@@ -54,7 +54,7 @@ struct ch_shared {
 	uint64_t max_ops;
 	atomic_uint_fast64_t reached[CH_NR_CMDS][FZ_NR_VIA];
 	atomic_uint_fast64_t succeeded[CH_NR_CMDS];
-	atomic_uint_fast64_t faults, mmaps, mapped, forks;
+	atomic_uint_fast64_t faults, mmaps, mapped, forks, uffd, injected;
 };
 
 /* A ring mapping slot: a fixed, always reserved, address range. */
@@ -126,6 +126,7 @@ struct ch_thread {
 	int nexported;
 	struct io_uring *held[CH_HELD_RINGS];
 	int forked;		/* a fork child: no locks, no slots */
+	int failfd;		/* its fail-nth file; -1 none, -2 not opened */
 };
 
 /* ---- chaos.c ---- */
@@ -152,6 +153,8 @@ void ch_seed(struct fz_rng *r, uint64_t seed, uint64_t a, uint64_t b,
 
 /* One random action of a thread (an operation, a mapping game, ...). */
 void ch_step(struct ch_thread *t);
+/* Park an asynchronous WAIT or READ_MESSAGE on the fz_call() ring. */
+void ch_park(struct ch_thread *t);
 /* Collect and check completions of the thread's rings. */
 void ch_reap(struct ch_thread *t, int wait_ms);
 /* Close the thread's batch rings (on exit: hand them to main). */

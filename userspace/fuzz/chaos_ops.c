@@ -359,15 +359,52 @@ static enum fz_via ch_via(struct ch_thread *t)
 	return via;
 }
 
+/*
+ * Fail the @nth allocation of this thread's next call (debug kernel:
+ * fail-nth); 0 disarms. The result: was an armed failure still pending?
+ */
+static bool ch_fail_nth(struct ch_thread *t, int nth)
+{
+	char buf[16] = { 0 };
+	int len;
+
+	if (t->failfd == -2) {
+		t->failfd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+		if (t->failfd < 0)
+			t->failfd = -1;
+	}
+	if (t->failfd < 0)
+		return false;
+	if (!nth) {
+		if (pread(t->failfd, buf, sizeof(buf) - 1, 0) <= 0)
+			buf[0] = '0';
+		if (pwrite(t->failfd, "0", 1, 0) != 1)
+			return false;
+		return atoi(buf) != 0;
+	}
+	len = snprintf(buf, sizeof(buf), "%d", nth);
+	return pwrite(t->failfd, buf, len, 0) == len;
+}
+
 static long ch_exec(struct ch_thread *t, struct ch_call *c, enum fz_via via)
 {
 	int ci = ch_cmd_index(c->cmd);
+	bool inject = false;
 	long ret;
 
 	if (ci >= 0)
 		atomic_fetch_add_explicit(&t->p->sh->reached[ci][via], 1,
 					  memory_order_relaxed);
+	/*
+	 * Now and then an allocation of the call fails: the ioctl only, as
+	 * io_uring's own allocations would fail it before the module.
+	 */
+	if (via == FZ_IOCTL && CHANCE(3))
+		inject = ch_fail_nth(t, 1 + R(6));
 	ret = fz_call(c->fd, c->cmd, c->arg, via, ch_tag(t, c->cmd), 1);
+	if (inject && !ch_fail_nth(t, 0))
+		atomic_fetch_add_explicit(&t->p->sh->injected, 1,
+					  memory_order_relaxed);
 	if (ret == FZ_PENDING) {
 		t->pending++;
 		return ret;
@@ -1058,6 +1095,22 @@ static void act_op(struct ch_thread *t)
 	ch_gen(t, d, &c);
 	via = ch_via(t);
 	ch_run(t, d, &c, via);
+}
+
+void ch_park(struct ch_thread *t)
+{
+	const struct ch_opdef *d = ch_opdef_of(CHANCE(50) ? MOJO_IOC_WAIT :
+					       MOJO_IOC_READ_MESSAGE);
+	struct ch_call c;
+
+	if (fz_uring_init(256))
+		return;
+	ch_gen(t, d, &c);
+	if (d->cmd == MOJO_IOC_WAIT && c.out) {
+		c.a.sig.timeout_ns = MOJO_TIMEOUT_INFINITE;
+		memcpy(c.arg, &c.a, c.size);
+	}
+	ch_run(t, d, &c, FZ_URING_ASYNC);
 }
 
 /* An ioctl number or cmd_op that is no operation: only -ENOTTY. */
