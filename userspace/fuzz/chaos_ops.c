@@ -405,6 +405,8 @@ static long ch_exec(struct ch_thread *t, struct ch_call *c, enum fz_via via)
 	if (inject && !ch_fail_nth(t, 0))
 		atomic_fetch_add_explicit(&t->p->sh->injected, 1,
 					  memory_order_relaxed);
+	else
+		inject = false;
 	if (ret == FZ_PENDING) {
 		t->pending++;
 		return ret;
@@ -416,7 +418,7 @@ static long ch_exec(struct ch_thread *t, struct ch_call *c, enum fz_via via)
 					"submission not taken");
 		return ret;
 	}
-	ch_check(t, c->cmd, ret, via, "");
+	ch_check(t, c->cmd, ret, via, inject ? " (an allocation failed)" : "");
 	if (!ret && ci >= 0)
 		atomic_fetch_add_explicit(&t->p->sh->succeeded[ci], 1,
 					  memory_order_relaxed);
