@@ -15,7 +15,9 @@
  *   |  holds the mailbox, a SOCK_DGRAM socketpair every worker inherits,
  *   |  through which exported fds and node fds travel (SCM_RIGHTS)
  *   |  every few ms: SIGKILL a worker and respawn it, SIGSTOP/SIGCONT one,
- *   |  SIGUSR1 one; stops the run on --seconds, workers stop it on --ops
+ *   |  SIGUSR1 one, set a module parameter (a limit) to another value;
+ *   |  stops the run on --seconds, workers stop it on --ops; restores
+ *   |  the parameters at the end
  *   |
  *   +- worker 0..CH_WORKERS-1 (own process group; respawned when killed)
  *      |  main thread: respawns threads that exited, SIGUSR1s them now
@@ -579,6 +581,90 @@ static pid_t ch_spawn(const struct fz_opts *o, int index, uint64_t gen,
 	return pid;
 }
 
+/*
+ * The module's limits, changed under the workers now and then (a limit
+ * lowered below what is in use, raised again) and restored at the end.
+ */
+static const char *const ch_params[] = {
+	"max_message_bytes", "default_queue_msgs", "default_queue_bytes",
+	"max_handles", "max_data_pipe_capacity", "max_user_ring_bytes",
+	"max_user_queue_bytes", "max_user_transit_ports",
+	"uring_max_pending_per_node", "uring_max_pending_per_user",
+};
+#define CH_NR_PARAMS	(sizeof(ch_params) / sizeof(ch_params[0]))
+static char ch_param_orig[CH_NR_PARAMS][32];
+
+static int ch_param_io(int i, char *buf, size_t len, bool write)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/module/mojoports/parameters/%s",
+		 ch_params[i]);
+	fd = open(path, write ? O_WRONLY : O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (write) {
+		n = pwrite(fd, buf, strlen(buf), 0);
+	} else {
+		n = pread(fd, buf, len - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+	}
+	close(fd);
+	return n > 0 ? 0 : -1;
+}
+
+static void ch_params_save(void)
+{
+	size_t i;
+
+	for (i = 0; i < CH_NR_PARAMS; i++)
+		if (ch_param_io(i, ch_param_orig[i], sizeof(ch_param_orig[i]), false))
+			ch_param_orig[i][0] = '\0';
+}
+
+static void ch_params_restore(void)
+{
+	size_t i;
+
+	for (i = 0; i < CH_NR_PARAMS; i++)
+		if (ch_param_orig[i][0])
+			ch_param_io(i, ch_param_orig[i], 0, true);
+}
+
+static void ch_param_churn(struct fz_rng *rng)
+{
+	int i = fz_below(rng, CH_NR_PARAMS);
+	unsigned long long v, orig;
+	char buf[32];
+
+	if (!ch_param_orig[i][0])
+		return;
+	orig = strtoull(ch_param_orig[i], NULL, 0);
+	switch (fz_below(rng, 6)) {
+	case 0:
+	case 1:
+		v = orig;
+		break;
+	case 2:
+		v = fz_below(rng, 3);
+		break;
+	case 3:
+		v = 1 + fz_below(rng, 64);
+		break;
+	case 4:
+		v = orig / (2 + fz_below(rng, 64));
+		break;
+	default:
+		v = fz_size(rng, 64);	/* out of range: refused */
+		break;
+	}
+	snprintf(buf, sizeof(buf), "%llu", v);
+	ch_param_io(i, buf, 0, true);
+}
+
 /* Every process group made during the run, to kill at the end. */
 #define CH_MAX_GROUPS	4096
 static pid_t ch_groups[CH_MAX_GROUPS];
@@ -672,6 +758,7 @@ int fz_chaos_run(const struct fz_opts *o, struct fz_run *run)
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	signal(SIGPIPE, SIG_IGN);
 	ch_seed(&rng, o->seed, ~0ULL, 0, 0);
+	ch_params_save();
 
 	for (i = 0; i < CH_WORKERS; i++) {
 		w[i].pid = ch_spawn(o, i, 0, mbox);
@@ -704,6 +791,8 @@ int fz_chaos_run(const struct fz_opts *o, struct fz_run *run)
 				w[i].stopped_until = 0;
 			}
 		}
+		if (fz_chance(&rng, 2))
+			ch_param_churn(&rng);
 		i = fz_below(&rng, CH_WORKERS);
 		if (w[i].pid <= 0 || w[i].killed)
 			continue;
@@ -766,6 +855,7 @@ int fz_chaos_run(const struct fz_opts *o, struct fz_run *run)
 			if (w[i].pid == pid)
 				ch_report_death(&w[i], i, status);
 	}
+	ch_params_restore();
 	ch_print_reached(o);
 	run->ops = atomic_load(&ch_sh->ops);
 	run->failures = atomic_load(&ch_sh->failures);

@@ -399,8 +399,8 @@ static long ch_exec(struct ch_thread *t, struct ch_call *c, enum fz_via via)
 	 * Now and then an allocation of the call fails: the ioctl only, as
 	 * io_uring's own allocations would fail it before the module.
 	 */
-	if (via == FZ_IOCTL && CHANCE(3))
-		inject = ch_fail_nth(t, 1 + R(6));
+	if (via == FZ_IOCTL && CHANCE(10))
+		inject = ch_fail_nth(t, 1 + R(4));
 	ret = fz_call(c->fd, c->cmd, c->arg, via, ch_tag(t, c->cmd), 1);
 	if (inject && !ch_fail_nth(t, 0))
 		atomic_fetch_add_explicit(&t->p->sh->injected, 1,
