@@ -756,7 +756,8 @@ int fz_chaos_run(const struct fz_opts *o, struct fz_run *run)
 		return -1;
 	/* Orphans of killed workers come to us, so we reap them all. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	signal(SIGPIPE, SIG_IGN);
+	/* Before any fork: a worker may get SIGUSR1 in its first moments. */
+	ch_signals();
 	ch_seed(&rng, o->seed, ~0ULL, 0, 0);
 	ch_params_save();
 
