@@ -524,7 +524,18 @@ ch_worker(const struct fz_opts *o, struct ch_shared *sh, int index,
 	int i, tick = 0;
 
 	setpgid(0, 0);
-	ch_signals();
+	/*
+	 * Nothing of the runner's: a worker stuck in the kernel must not
+	 * keep its report pipe open (the runner would wait for EOF).
+	 */
+	if (mbox[0] > mbox[1]) {
+		i = mbox[0];
+		mbox[0] = mbox[1];
+		mbox[1] = i;
+	}
+	close_range(3, mbox[0] - 1, 0);
+	close_range(mbox[0] + 1, mbox[1] - 1, 0);
+	close_range(mbox[1] + 1, ~0U, 0);
 	p->o = o;
 	p->sh = sh;
 	p->index = index;
@@ -735,6 +746,32 @@ static void ch_print_reached(const struct fz_opts *o)
 	}
 }
 
+/*
+ * A process that does not die of SIGKILL is stuck in the kernel: say so,
+ * and have the kernel print every task's stack (the blocked ones first)
+ * to the console, where the runner's log keeps it. We go on waiting: the
+ * runner's watchdog ends the seed.
+ */
+static void ch_stuck(void)
+{
+	struct ch_thread t = { 0 };
+	struct ch_proc p = { 0 };
+	int fd;
+
+	p.o = ch_o;
+	p.sh = ch_sh;
+	p.index = -1;
+	t.p = &p;
+	t.idx = -1;
+	ch_fail(&t, "a process survived SIGKILL for 20 s (stacks on the console)");
+	fd = open("/proc/sysrq-trigger", O_WRONLY);
+	if (fd < 0)
+		return;
+	if (write(fd, "w", 1) != 1 || write(fd, "t", 1) != 1)
+		fd = -fd;
+	close(fd < 0 ? -fd : fd);
+}
+
 int fz_chaos_run(const struct fz_opts *o, struct fz_run *run)
 {
 	struct ch_worker_slot w[CH_WORKERS] = { 0 };
@@ -851,10 +888,21 @@ int fz_chaos_run(const struct fz_opts *o, struct fz_run *run)
 	 * Reap every descendant. One stuck in the kernel would keep us here;
 	 * the runner's watchdog then reports the seed as a hang.
 	 */
-	while ((pid = waitpid(-1, &status, 0)) > 0 || errno == EINTR) {
+	end = fz_now() + 20;
+	for (;;) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid < 0 && errno != EINTR)
+			break;
 		for (i = 0; i < CH_WORKERS; i++)
-			if (w[i].pid == pid)
+			if (pid > 0 && w[i].pid == pid)
 				ch_report_death(&w[i], i, status);
+		if (pid > 0)
+			continue;
+		if (end && fz_now() > end) {
+			ch_stuck();
+			end = 0;
+		}
+		usleep(10000);
 	}
 	ch_params_restore();
 	ch_print_reached(o);
