@@ -8,6 +8,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
@@ -650,6 +651,64 @@ long mojo_msgpipe_op_query(struct mojo_node *node, void *arg)
 	return 0;
 }
 
+/*
+ * A MOJO_URING_SYNC WAIT that io_uring handed to an io-wq worker
+ * (IOSQE_ASYNC, a link, a drain). The worker is a thread of the
+ * submitter's process, and io_uring wakes it with a signal to cancel what
+ * it runs; but a wait it starts after that wake-up was spent, while the
+ * process exits, would sleep on, and the exit waits for the worker
+ * forever. So the worker sleeps in slices and gives up, -ECANCELED, once
+ * its process exits or execs (mojo_process_leaving()). Interrupted, it
+ * returns as the ioctl would. Found by mojofuzz's chaos mode on 6.12.
+ */
+#define MOJO_WAIT_SLICE_NS	(100 * NSEC_PER_MSEC)
+
+/* Is current's thread group exiting, or being replaced by an execve()? */
+static bool mojo_process_leaving(void)
+{
+	struct signal_struct *sig = current->signal;
+
+	return (READ_ONCE(sig->flags) & SIGNAL_GROUP_EXIT) ||
+	       READ_ONCE(sig->group_exec_task);
+}
+
+static long mojo_wait_io_worker(struct mojo_port *p, struct mojo_node *node,
+				struct mojo_signals_args *a)
+{
+	bool forever = a->timeout_ns == MOJO_TIMEOUT_INFINITE;
+	ktime_t end = forever ? KTIME_MAX :
+		ktime_add_safe(ktime_get(), ns_to_ktime(min_t(u64, a->timeout_ns, KTIME_MAX)));
+	ktime_t left;
+	int ret = 0;
+	long w;
+
+	for (;;) {
+		left = ktime_sub(end, ktime_get());
+		if (left <= 0)
+			return -ETIMEDOUT;
+		w = wait_event_interruptible_hrtimeout(p->wq,
+						       mojo_wait_done(p, node, a, &ret),
+						       min_t(ktime_t, left, MOJO_WAIT_SLICE_NS));
+		if (!w)
+			return ret;
+		if (w != -ETIME)
+			break;
+		if (mojo_process_leaving())
+			return -ECANCELED;
+	}
+	/* Interrupted: a restart waits only for the time that is left. */
+	if (forever) {
+		mojo_call_set_out(a, 0);
+		return -ERESTARTNOHAND;
+	}
+	left = ktime_sub(end, ktime_get());
+	if (left <= 0)
+		return -ETIMEDOUT;
+	a->timeout_ns = ktime_to_ns(left);
+	mojo_call_set_out(a, MOJO_FIELD(mojo_signals_args, timeout_ns));
+	return -ERESTARTNOHAND;
+}
+
 /**
  * mojo_msgpipe_op_wait() - MOJO_IOC_WAIT: block until a signal is satisfied
  * @node: the calling node
@@ -688,6 +747,8 @@ long mojo_msgpipe_op_wait(struct mojo_node *node, void *arg)
 	if (a->timeout_ns == 0) {
 		if (!mojo_wait_done(p, node, a, &ret))
 			ret = -ETIMEDOUT;
+	} else if (current->flags & PF_IO_WORKER) {
+		ret = mojo_wait_io_worker(p, node, a);
 	} else if (a->timeout_ns == MOJO_TIMEOUT_INFINITE) {
 		w = wait_event_interruptible(p->wq, mojo_wait_done(p, node, a, &ret));
 		if (w) {

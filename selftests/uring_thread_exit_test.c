@@ -6,8 +6,10 @@
  */
 #include <liburing.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "kselftest_harness.h"
@@ -155,6 +157,112 @@ TEST(reads_of_an_exited_ring_owner_hold_back_no_other_read)
 	io_uring_queue_exit(&dead);
 	io_uring_queue_exit(&ring);
 	close(s.node);
+}
+
+/*
+ * A MOJO_URING_SYNC WAIT that io_uring gives to an io-wq worker
+ * (IOSQE_ASYNC) blocks that worker, a thread of the submitter's process.
+ */
+static void prep_sync_wait(struct io_uring *ring, int node,
+			   struct mojo_signals_args *w, uint32_t h,
+			   uint64_t timeout_ns)
+{
+	struct io_uring_sqe *sqe = mojo_test_sqe(ring, 1);
+
+	memset(w, 0, sizeof(*w));
+	w->handle = h;
+	w->signals = MOJO_SIGNAL_READABLE;
+	w->timeout_ns = timeout_ns;
+	mojo_uring_prep_cmd(sqe, node, MOJO_IOC_WAIT, w, MOJO_URING_SYNC);
+	sqe->flags |= IOSQE_ASYNC;
+}
+
+TEST(a_sync_wait_on_an_io_wq_worker_times_out_and_is_woken)
+{
+	struct mojo_signals_args w;
+	struct io_uring ring;
+	struct timespec t0;
+	uint32_t h0, h1;
+	uint64_t tag;
+	int node;
+
+	node = mojo_open_node();
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(node, &h0, &h1));
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+
+	/* 350 ms: longer than the worker's sleeping slice. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	prep_sync_wait(&ring, node, &w, h1, 350000000);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	EXPECT_EQ(-ETIMEDOUT, mojo_test_reap(&ring, &tag));
+	EXPECT_LE(340, ms_since(&t0));
+
+	prep_sync_wait(&ring, node, &w, h1, MOJO_TIMEOUT_INFINITE);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	usleep(250000);
+	ASSERT_TRUE(mojo_test_no_cqe(&ring));
+	ASSERT_EQ(0, mojo_write_message(node, h0, "x", 1, NULL, 0));
+	EXPECT_EQ(0, mojo_test_reap(&ring, &tag));
+	EXPECT_EQ(MOJO_SIGNAL_READABLE, w.satisfied & MOJO_SIGNAL_READABLE);
+	io_uring_queue_exit(&ring);
+	close(node);
+}
+
+/* Its process exits (or is killed) with the worker asleep: it ends. */
+static void exit_with_a_sync_wait_on_a_worker(struct __test_metadata *_metadata,
+					      bool killed)
+{
+	struct timespec t0;
+	int p[2], status;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pipe(p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		static struct mojo_signals_args w;
+		static struct io_uring ring;
+		uint32_t h0, h1;
+		int node = mojo_open_node();
+
+		if (node < 0 || mojo_create_message_pipe(node, &h0, &h1) ||
+		    io_uring_queue_init(4, &ring, 0))
+			_exit(1);
+		prep_sync_wait(&ring, node, &w, h1, MOJO_TIMEOUT_INFINITE);
+		if (io_uring_submit(&ring) != 1)
+			_exit(2);
+		usleep(100000);		/* the worker is asleep in the wait */
+		if (write(p[1], "w", 1) != 1)
+			_exit(3);
+		if (killed)
+			pause();
+		_exit(0);
+	}
+	close(p[1]);
+	ASSERT_EQ(1, read(p[0], &c, 1));
+	close(p[0]);
+	if (killed)
+		kill(pid, SIGKILL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (waitpid(pid, &status, WNOHANG) == 0 && ms_since(&t0) < 10000)
+		usleep(10000);
+	EXPECT_GT(10000, ms_since(&t0));
+	if (ms_since(&t0) >= 10000) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+}
+
+TEST(a_process_exits_with_a_sync_wait_on_an_io_wq_worker)
+{
+	exit_with_a_sync_wait_on_a_worker(_metadata, false);
+}
+
+TEST(a_process_is_killed_with_a_sync_wait_on_an_io_wq_worker)
+{
+	exit_with_a_sync_wait_on_a_worker(_metadata, true);
 }
 
 TEST_HARNESS_MAIN
