@@ -30,8 +30,15 @@
 /* An endpoint's mmap offset: its id in the upper 32 bits. */
 #define MOJO_DP_MAP_SHIFT	32
 
-/* Endpoint ids -> ports (no reference: a port erases its id on release). */
+/*
+ * Endpoint ids -> ports (no reference: a port erases its id on release).
+ * Ids are handed out cyclically (mojo_dp_next_id, under the xarray's
+ * lock), so an offset kept after its endpoint died names no endpoint
+ * (-EINVAL) until 2^31 more endpoints have been made, instead of naming
+ * the next pipe's ring, perhaps the producer's, at once.
+ */
 static DEFINE_XARRAY_ALLOC1(mojo_dp_ends);
+static u32 mojo_dp_next_id;
 
 /* The pseudo-inode behind every mapping's file (struct mojo_dp_map). */
 #define MOJO_FS_MAGIC	0x6d6f6a6f
@@ -562,11 +569,15 @@ long mojo_dpipe_op_create(struct mojo_node *node, void *arg)
 	cons->dp = dp;
 	kref_get(&dp->ref);
 	/* From here on the ports own the references (released with them). */
-	ret = xa_alloc(&mojo_dp_ends, &prod->map_id, prod, xa_limit_31b,
-		       GFP_KERNEL_ACCOUNT);
-	if (!ret)
-		ret = xa_alloc(&mojo_dp_ends, &cons->map_id, cons, xa_limit_31b,
-			       GFP_KERNEL_ACCOUNT);
+	ret = xa_alloc_cyclic(&mojo_dp_ends, &prod->map_id, prod, xa_limit_31b,
+			      &mojo_dp_next_id, GFP_KERNEL_ACCOUNT);
+	if (ret >= 0)
+		ret = xa_alloc_cyclic(&mojo_dp_ends, &cons->map_id, cons,
+				      xa_limit_31b, &mojo_dp_next_id,
+				      GFP_KERNEL_ACCOUNT);
+	/* 1: the ids wrapped around, which is fine. */
+	if (ret > 0)
+		ret = 0;
 	if (ret) {
 		LIST_HEAD(reap);
 

@@ -445,6 +445,42 @@ TEST_F(dp, consumer_mapping_is_read_only)
 	munmap(m, info.map_size);
 }
 
+/*
+ * A stale map offset must not name the next pipe's ring: with ids reused
+ * at once, a consumer's old offset named the new producer, and a mapping
+ * meant to be read-only came out writable.
+ */
+TEST_F(dp, an_unmapped_closed_endpoints_offset_names_no_newer_ring)
+{
+	struct mojo_data_pipe_info_args old_c, old_p, info;
+	long page = sysconf(_SC_PAGESIZE);
+	uint32_t p, c;
+	void *m;
+	int i;
+
+	ASSERT_EQ(0, mojo_data_pipe_info(self->node, self->p, &old_p));
+	ASSERT_EQ(0, mojo_data_pipe_info(self->node, self->c, &old_c));
+	ASSERT_EQ(0, mojo_close(self->node, self->p));
+	ASSERT_EQ(0, mojo_close(self->node, self->c));
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, mojo_create_data_pipe(self->node, 4, 64, &p, &c));
+		ASSERT_EQ(0, mojo_data_pipe_info(self->node, p, &info));
+		EXPECT_NE(old_p.map_offset, info.map_offset);
+		EXPECT_NE(old_c.map_offset, info.map_offset);
+		ASSERT_EQ(0, mojo_data_pipe_info(self->node, c, &info));
+		EXPECT_NE(old_p.map_offset, info.map_offset);
+		EXPECT_NE(old_c.map_offset, info.map_offset);
+		m = mmap(NULL, page, PROT_READ, MAP_SHARED, self->node,
+			 old_c.map_offset);
+		EXPECT_EQ(MAP_FAILED, m);
+		EXPECT_EQ(EINVAL, errno);
+		if (m != MAP_FAILED)
+			munmap(m, page);
+		ASSERT_EQ(0, mojo_close(self->node, p));
+		ASSERT_EQ(0, mojo_close(self->node, c));
+	}
+}
+
 TEST_F(dp, bad_mappings_are_refused)
 {
 	struct mojo_data_pipe_info_args info;

@@ -513,9 +513,13 @@ struct mojo_read_events_args {
  *
  * Mapping. MOJO_IOC_DATA_PIPE_INFO gives the endpoint's map_offset and
  * map_size; mmap(NULL, map_size, prot, MAP_SHARED, node_fd, map_offset)
- * maps the ring. The offset names the endpoint, and only a node that holds
- * it may map it (-EACCES); an offset that names no endpoint, a wrong size or
- * MAP_PRIVATE fails with -EINVAL. The producer may map read-write, the
+ * maps the ring. The offset names the endpoint for its whole life (it does
+ * not change when the endpoint moves between nodes), and only a node that
+ * holds it may map it (-EACCES); an offset that names no endpoint, a wrong
+ * size or MAP_PRIVATE fails with -EINVAL. Offsets are not reused soon: one
+ * kept after its endpoint was closed keeps failing with -EINVAL until
+ * about 2^31 more endpoints have been created, rather than naming a newer
+ * ring. The producer may map read-write, the
  * consumer read-only (PROT_WRITE, or a later mprotect to it, fails with
  * -EACCES). No mapping may be executable (PROT_EXEC, at mmap or later:
  * -EACCES). Mappings are not copied into a child on fork (madvise

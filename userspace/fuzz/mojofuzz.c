@@ -17,6 +17,7 @@
  * no run failed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -87,7 +88,12 @@ static int run_one(const struct fz_opts *o, double limit, struct report *rep,
 
 	memset(rep, 0, sizeof(*rep));
 	*status = "";
-	if (pipe(fds))
+	/*
+	 * Non-blocking: the report is read once the child is gone, and a
+	 * descendant that outlived it (chaos forks) may still hold the write
+	 * end; no exec'ed program inherits it.
+	 */
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK))
 		return -1;
 	fflush(stdout);
 	pid = fork();
