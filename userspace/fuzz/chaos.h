@@ -127,6 +127,7 @@ struct ch_thread {
 	struct io_uring *held[CH_HELD_RINGS];
 	int forked;		/* a fork child: no locks, no slots */
 	int failfd;		/* its fail-nth file; -1 none, -2 not opened */
+	bool uffd;		/* the call being made reads the uffd area */
 };
 
 /* ---- chaos.c ---- */

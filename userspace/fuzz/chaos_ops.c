@@ -223,9 +223,11 @@ static uint64_t ch_buf(struct ch_thread *t, uint64_t len, bool *good)
 	case 91:
 	case 92:
 	case 93:
-		if (t->p->uffd_area)
+		if (t->p->uffd_area) {
+			t->uffd = true;
 			return (uintptr_t)t->p->uffd_area +
 			       R(CH_UFFD_PAGES * pg - (fit < (uint64_t)pg ? fit : 0));
+		}
 		return (uintptr_t)m->buf;
 	case 94:
 		return 0xffff888000000000ULL + R(1 << 20);
@@ -292,6 +294,7 @@ static void ch_place(struct ch_thread *t, struct ch_call *c)
 		break;
 	default:
 		if (t->p->uffd_area) {
+			t->uffd = true;
 			c->arg = c->out = t->p->uffd_area + R(CH_UFFD_PAGES) * pg;
 		} else {
 			memcpy(slot, &c->a, c->size);
@@ -944,6 +947,7 @@ static void ch_gen(struct ch_thread *t, const struct ch_opdef *d,
 	c->size = d->size;
 	c->node = -1;
 	c->import_fd = -1;
+	t->uffd = false;
 	d->gen(t, c);
 	ch_mutate(t, c);
 	ch_place(t, c);
@@ -1336,6 +1340,22 @@ static void act_batch(struct ch_thread *t)
 				fl |= IOSQE_IO_DRAIN;
 			else if (r < 37)
 				fl |= IOSQE_ASYNC;
+			/*
+			 * Never IOSQE_ASYNC with userfaultfd memory. Seen on
+			 * 6.12 (chaos seed 5): a killed process stuck in
+			 * io_wq_put_and_exit() for good, its io-wq worker asleep
+			 * in handle_userfault() under io_uring's copy of the
+			 * argument struct, with no SIGKILL pending. The uffd is
+			 * released only by exit_files(), after that wait, and
+			 * its server thread is dead. A worker that missed the
+			 * group kill is io-wq's and userfaultfd's business, not
+			 * the module's: any io_uring request reading user
+			 * memory on a worker could meet it (a simple
+			 * IORING_OP_WRITE case did not, so the exact race is
+			 * not pinned down).
+			 */
+			if (t->uffd)
+				fl &= ~IOSQE_ASYNC;
 			io_uring_sqe_set_flags(sqe, fl);
 			chained = linked || (fl & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK));
 			tag = CH_TAG_BATCH | (chained ? CH_TAG_LINKED : 0) |
