@@ -51,13 +51,20 @@ static bool mojo_trigger_met(const struct mojo_trigger *t, u64 sat, u64 able,
 
 /*
  * Queue @t's event, or update it if it is still queued. After the final
- * -ECANCELED event nothing more is reported.
+ * -ECANCELED event nothing more is reported. A cancellation carries no
+ * signals: the trigger no longer watches its handle, which may be closed
+ * or in another node's hands by now (as Mojo's cancellations report an
+ * empty state).
  */
 static void mojo_trigger_queue(struct mojo_trigger *t, int result, u64 sat,
 			       u64 able)
 {
 	struct mojo_node *node = t->trap->node;
 
+	if (result == -ECANCELED) {
+		sat = 0;
+		able = 0;
+	}
 	spin_lock(&node->events_lock);
 	if (!t->cancelled) {
 		t->ev_result = result;
@@ -121,7 +128,7 @@ void mojo_trap_port_changed(struct mojo_port *port)
 		struct mojo_node *node = t->trap->node;
 
 		if (mojo_trigger_port_left(t)) {
-			mojo_trigger_queue(t, -ECANCELED, sat, able);
+			mojo_trigger_queue(t, -ECANCELED, 0, 0);
 			/* The port list's reference is ours now. */
 			t->attached = false;
 			port->num_triggers--;
@@ -181,7 +188,6 @@ static void mojo_trigger_cancel(struct mojo_trigger *t)
 {
 	struct mojo_port *port = t->port;
 	bool attached;
-	u64 sat, able;
 
 	lockdep_assert_held(&t->trap->lock);
 	spin_lock(&port->lock);
@@ -191,8 +197,7 @@ static void mojo_trigger_cancel(struct mojo_trigger *t)
 		t->attached = false;
 		port->num_triggers--;
 	}
-	sat = mojo_port_signals(port, &able);
-	mojo_trigger_queue(t, -ECANCELED, sat, able);
+	mojo_trigger_queue(t, -ECANCELED, 0, 0);
 	spin_unlock(&port->lock);
 	if (attached)
 		mojo_trigger_put(t);
