@@ -320,6 +320,10 @@ long mojo_trap_op_create(struct mojo_node *node, void *arg)
  * @node: the calling node
  * @arg:  kernel copy of a struct mojo_trap_args
  *
+ * A trigger that is met when it is added to an armed trap fires the trap
+ * at once, under the port lock like the walk, so the two cannot both
+ * fire it.
+ *
  * Return: 0, -EINVAL, -EBADF, -EEXIST (context in use), -ENOSPC
  * (MOJO_MAX_TRIGGERS on the trap, or MOJO_MAX_PORT_TRIGGERS on the
  * port) or -ENOMEM.
@@ -330,7 +334,9 @@ long mojo_trap_op_add(struct mojo_node *node, void *arg)
 	struct mojo_trigger *t, *it;
 	struct mojo_trap *trap;
 	struct mojo_port *port;
-	int ret = 0;
+	bool fired = false;
+	int ret = 0, result;
+	u64 sat, able;
 
 	if (a->flags || a->satisfied || a->satisfiable || a->result ||
 	    a->reserved0 || !a->signals || (a->signals & ~MOJO_SIGNALS_ALL) ||
@@ -387,6 +393,18 @@ long mojo_trap_op_add(struct mojo_node *node, void *arg)
 		t->attached = true;
 		port->num_triggers++;
 		list_add_tail(&t->port_link, &port->triggers);
+		/*
+		 * Met already, and the trap armed: it fires now, as it would
+		 * have at the change that met it. Otherwise nothing may ever
+		 * change the port's signals again, and the trap would stay
+		 * armed with a trigger met.
+		 */
+		sat = mojo_port_signals(port, &able);
+		if (mojo_trigger_met(t, sat, able, &result) &&
+		    atomic_xchg(&trap->armed, 0)) {
+			mojo_trigger_queue(t, result, sat, able);
+			fired = true;
+		}
 	}
 	spin_unlock(&port->lock);
 	if (ret)
@@ -394,6 +412,8 @@ long mojo_trap_op_add(struct mojo_node *node, void *arg)
 	list_add_tail(&t->trap_link, &trap->triggers);
 	trap->num_triggers++;
 	mutex_unlock(&trap->lock);
+	if (fired)
+		mojo_node_wake_events(node);
 	return 0;
 
 fail:

@@ -19,7 +19,10 @@
  * calls mojo_trap_port_changed(), which walks the port's triggers under
  * the port's lock. An armed trap is disarmed with one atomic exchange by
  * whoever fires it, so arming (which sets @armed first and then checks
- * every trigger) can never miss a change nor fire twice.
+ * every trigger) can never miss a change nor fire twice. ADD_TRIGGER
+ * checks the new trigger under the port lock once it is on the port's
+ * list, and fires an armed trap when it is met: no trigger of an armed
+ * trap is ever left met without an event.
  *
  * Leaving: a trigger whose port left the trap's node (closed, sent away,
  * exported) is cancelled by the walk: under the port lock it queues the
