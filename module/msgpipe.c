@@ -682,6 +682,13 @@ static long mojo_wait_io_worker(struct mojo_port *p, struct mojo_node *node,
 	int ret = 0;
 	long w;
 
+	/*
+	 * Looked at first, as wait_event_*() do: a timeout that has run out
+	 * by the time we get here still reports the handle's signals, and
+	 * a signal already satisfied still ends the wait with 0.
+	 */
+	if (mojo_wait_done(p, node, a, &ret))
+		return ret;
 	for (;;) {
 		left = ktime_sub(end, ktime_get());
 		if (left <= 0)
