@@ -642,6 +642,142 @@ TEST_F(contract, the_quota_travels_with_the_endpoint)
 	close(other);
 }
 
+/* ---- The order of checks (the header's "Order", under Errors) ---------- */
+
+TEST_F(contract, an_unknown_number_is_enotty_whatever_its_struct)
+{
+	const unsigned long unknown = _IOWR(MOJO_IOC_MAGIC, 0x3f,
+					    struct mojo_handle_args);
+	void *bad = mojo_test_unmapped();
+
+	ASSERT_NE(NULL, bad);
+	EXPECT_EQ(-ENOTTY, mojo_test_ioctl(self->node, unknown, bad));
+}
+
+TEST_F(contract, flags_are_checked_before_the_handle)
+{
+	struct mojo_handle_args a = { .handle = self->h0, .flags = 1 };
+
+	ASSERT_EQ(0, mojo_close(self->node, self->h0));
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_CLOSE, &a));
+}
+
+TEST_F(contract, handles_are_checked_field_by_field)
+{
+	uint32_t t;
+
+	ASSERT_EQ(0, mojo_create_trap(self->node, &t));
+	ASSERT_EQ(0, mojo_close(self->node, self->h1));
+	/* @trap of the wrong kind comes before an unknown @handle... */
+	EXPECT_EQ(-EINVAL, mojo_add_trigger(self->node, self->h0, self->h1, R,
+					    MOJO_TRIGGER_SATISFIED, 1));
+	/* ...and an unknown @trap before a @handle of the wrong kind. */
+	EXPECT_EQ(-EBADF, mojo_add_trigger(self->node, self->h1, t, R,
+					   MOJO_TRIGGER_SATISFIED, 1));
+}
+
+TEST_F(contract, fuse_reports_an_unknown_handle_before_a_wrong_kind)
+{
+	uint32_t t;
+
+	ASSERT_EQ(0, mojo_create_trap(self->node, &t));
+	ASSERT_EQ(0, mojo_close(self->node, self->h1));
+	EXPECT_EQ(-EBADF, mojo_fuse_message_pipes(self->node, t, self->h1));
+	EXPECT_EQ(-EINVAL, mojo_fuse_message_pipes(self->node, t, self->h0));
+}
+
+TEST_F(contract, a_value_judged_against_its_object_comes_after_the_handle)
+{
+	struct mojo_data_pipe_info_args t = {
+		.handle = self->c, .read_threshold = 4097,	/* > capacity */
+	};
+
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node,
+					   MOJO_IOC_DATA_PIPE_SET_THRESHOLD, &t));
+	ASSERT_EQ(0, mojo_close(self->node, self->c));
+	EXPECT_EQ(-EBADF, mojo_test_ioctl(self->node,
+					  MOJO_IOC_DATA_PIPE_SET_THRESHOLD, &t));
+}
+
+TEST_F(contract, a_two_phase_write_is_ebusy_before_a_closed_consumer)
+{
+	uint64_t off, size, n = 1;
+
+	ASSERT_EQ(0, mojo_begin_write_data(self->node, self->p, &off, &size));
+	ASSERT_EQ(0, mojo_close(self->node, self->c));
+	EXPECT_EQ(-EBUSY, mojo_write_data(self->node, self->p, "x", &n, 0));
+}
+
+TEST_F(contract, end_without_begin_is_enoent_whatever_the_count)
+{
+	EXPECT_EQ(-ENOENT, mojo_end_write_data(self->node, self->p, 5000));
+	EXPECT_EQ(-ENOENT, mojo_end_read_data(self->node, self->c, 3));
+}
+
+TEST_F(contract, a_readonly_struct_does_not_hide_a_bad_handle)
+{
+	struct mojo_read_message_args r = { .handle = self->h1 };
+	void *ro;
+
+	ASSERT_EQ(0, mojo_close(self->node, self->h1));
+	ro = ro_copy(&r, sizeof(r));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EBADF, mojo_test_ioctl(self->node, MOJO_IOC_READ_MESSAGE, ro));
+}
+
+TEST_F(contract, a_readonly_struct_keeps_an_error_that_reports_nothing)
+{
+	struct mojo_read_message_args r = { .handle = self->h1 };
+	void *ro = ro_copy(&r, sizeof(r));
+
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EAGAIN, mojo_test_ioctl(self->node, MOJO_IOC_READ_MESSAGE, ro));
+}
+
+TEST_F(contract, a_readonly_struct_turns_an_error_that_reports_into_efault)
+{
+	struct mojo_read_message_args r = { .handle = self->h1 };
+	char buf[8];
+	void *ro;
+
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "big"));
+	ro = ro_copy(&r, sizeof(r));
+	ASSERT_NE(NULL, ro);
+	/* EMSGSIZE would report the sizes; they cannot be written. */
+	EXPECT_EQ(-EFAULT, mojo_test_ioctl(self->node, MOJO_IOC_READ_MESSAGE, ro));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+	EXPECT_STREQ("big", buf);
+}
+
+TEST_F(contract, export_reports_its_fd_before_it_looks_at_the_handle)
+{
+	struct mojo_export_args e = { .handle = self->h0 };
+	int fds = count_fds();
+	void *ro;
+
+	ASSERT_EQ(0, mojo_close(self->node, self->h0));
+	ro = ro_copy(&e, sizeof(e));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EFAULT, mojo_test_ioctl(self->node, MOJO_IOC_EXPORT, ro));
+	EXPECT_EQ(fds, count_fds());
+	/* Writable, the struct gets as far as the handle. */
+	EXPECT_EQ(-EBADF, mojo_test_ioctl(self->node, MOJO_IOC_EXPORT, &e));
+	EXPECT_EQ(fds, count_fds());
+}
+
+TEST_F(contract, write_message_reads_its_payload_before_it_looks_at_the_handle)
+{
+	struct mojo_write_message_args w = { .handle = self->h0, .num_bytes = 1 };
+
+	w.bytes = (uintptr_t)mojo_test_unmapped();
+	ASSERT_NE(0, w.bytes);
+	ASSERT_EQ(0, mojo_close(self->node, self->h0));
+	EXPECT_EQ(-EFAULT, mojo_test_ioctl(self->node, MOJO_IOC_WRITE_MESSAGE, &w));
+	/* No payload to read: the handle shows. */
+	w.num_bytes = 0;
+	EXPECT_EQ(-EBADF, mojo_test_ioctl(self->node, MOJO_IOC_WRITE_MESSAGE, &w));
+}
+
 /* ---- 12. No errno the header does not list ------------------------------ */
 
 struct toggler {

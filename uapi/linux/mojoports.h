@@ -35,6 +35,9 @@
  *   moved or committed, so the call can simply be retried.
  * - A bad user pointer (the argument itself, or one carried inside it)
  *   fails with -EFAULT.
+ * - A call with several faults fails with the first one found, in an
+ *   order every operation follows (struct, handles, state, resources,
+ *   report, commit): see "Order" under Errors at the end.
  * - New operations and behaviours are announced by MOJO_API_VERSION and by
  *   bits in mojo_version_args.features; a feature bit, once published, keeps
  *   its meaning.
@@ -777,6 +780,74 @@ struct mojo_uring_cmd {
  *   submission (a linked command without IOSQE_ASYNC, see the io_uring
  *   paragraph above). io_uring itself may fail an SQE before the module
  *   sees it (e.g. ECANCELED for a broken link).
+ *
+ * Order. A call with several faults fails with the error of the first
+ * check it fails, and every operation checks in this order:
+ *
+ * 1. io_uring only: a command area left in the SQ ring (ESTALE), then
+ *    the command area itself (EINVAL).
+ * 2. The operation number (ENOTTY).
+ * 3. The argument struct is read (EFAULT).
+ * 4. The struct on its own (EINVAL; WRITE_MESSAGE's EMSGSIZE): flags,
+ *    reserved fields, fields that must be zero, and every value that is
+ *    judged without a handle (signal sets, conditions, counts and sizes
+ *    against fixed limits and module parameters, FUSE's two handles
+ *    being one).
+ * 5. Handles, field by field in the order of the struct (WRITE_MESSAGE:
+ *    @handle, then @handles in array order): EBADF for one the node does
+ *    not hold, then EINVAL for one of the wrong kind (or, attached, for
+ *    @handle itself or a repeat). IMPORT's @fd likewise: EBADF, then
+ *    EINVAL for a descriptor that is not an exported handle.
+ * 6. Values judged against the object behind the handle (EINVAL: a
+ *    count that is not a multiple of the element size, a threshold above
+ *    the capacity or given for the other end) and the object's state
+ *    (EBUSY, EPIPE, EAGAIN, ...), in the order listed below for the
+ *    operations that have several. Where the ioctl would return EAGAIN
+ *    (or WAIT would sleep), an asynchronous io_uring command parks
+ *    instead, or fails with EDQUOT or EOPNOTSUPP.
+ * 7. Resources and buffers: the user's max_user_ring_bytes (ENOSPC),
+ *    new handle numbers (ENOSPC), and the user buffers the struct points
+ *    to, read or written (EFAULT); READ_MESSAGE writes @bytes, then takes
+ *    numbers for the carried handles, then writes @handles. ENOMEM may
+ *    come at any step from 4 on.
+ * 8. The out fields are written (EFAULT). An operation that creates,
+ *    moves or commits something writes them before it makes the change,
+ *    one that changes nothing at the end. So a struct whose out fields
+ *    cannot be written (a read-only one) turns into EFAULT only what
+ *    would have been a success or an error that reports (READ_MESSAGE's
+ *    EMSGSIZE, ARM_TRAP's EALREADY, WAIT's EPIPE and ETIMEDOUT); every
+ *    other error comes first.
+ * 9. The change is made. An endpoint closed or sent away by another
+ *    thread after step 5 fails the call at the latest here, having
+ *    changed nothing (EBADF; IMPORT of a file another thread imported
+ *    meanwhile: EALREADY).
+ *
+ * Step 6, for the operations with more than one check there:
+ *
+ * WRITE_MESSAGE: EBUSY, EPIPE, EINVAL (the peer attached), ELOOP, ENOSPC
+ *   (the peer's queue at its quota).
+ * FUSE: in step 5, EBADF when either handle is unknown comes before
+ *   EINVAL for either's kind; then EINVAL (each other's peer), EBUSY.
+ * ADD_TRIGGER: ENOSPC (MOJO_MAX_TRIGGERS), EEXIST, ENOSPC
+ *   (MOJO_MAX_PORT_TRIGGERS).
+ * ARM_TRAP: ENOENT, EALREADY.
+ * WRITE_DATA: EINVAL (@num_bytes), EBUSY, EPIPE, ERANGE, EAGAIN.
+ * READ_DATA: EINVAL (@num_bytes, except with QUERY), EBUSY; QUERY then
+ *   succeeds; otherwise ERANGE (EPIPE instead when nothing is readable
+ *   and the producer is closed), then EAGAIN or EPIPE.
+ * BEGIN_WRITE_DATA: EBUSY, EPIPE, EAGAIN. BEGIN_READ_DATA: EBUSY, then
+ *   EAGAIN or EPIPE.
+ * END_WRITE_DATA, END_READ_DATA: ENOENT, then EINVAL (@num_bytes).
+ *
+ * Two operations do some of it earlier:
+ *
+ * - EXPORT reserves the new descriptor and writes @fd (EMFILE, ENFILE,
+ *   ENOMEM, EFAULT) before step 5: with a read-only struct it fails with
+ *   EFAULT, and without a free descriptor with EMFILE, whatever @handle
+ *   is.
+ * - WRITE_MESSAGE charges the writer's user (ETOOMANYREFS, then ENOSPC
+ *   for max_user_queue_bytes, ENOMEM) and reads @bytes and @handles
+ *   (EFAULT) before step 5.
  *
  * Per operation, the common errnos again without their cause:
  *

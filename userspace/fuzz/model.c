@@ -33,9 +33,9 @@
  * (indices, never kernel numbers, drive the choices, so a seed replays),
  * sometimes spoils it (a reserved field, flags, a bad or wrong-kind
  * handle, a boundary size, a bad pointer, garbage in out fields) and
- * predicts the result from the struct as the kernel sees it. Where the
- * header leaves the order of two errors open, the predictions follow the
- * module's order. Kernel-chosen values (handle numbers, fds, the node
+ * predicts the result from the struct as the kernel sees it. When a call
+ * has several faults, the predictions take the first in the header's
+ * order of checks ("Order" in its Errors section). Kernel-chosen values (handle numbers, fds, the node
  * name, map offsets) are checked for what the header promises (fresh,
  * never reused, stable) and then recorded.
  *
@@ -944,7 +944,7 @@ static int op_signals(bool wait)
 			break;
 		}
 	}
-	/* The module checks the struct before the handle. */
+	/* The struct is checked before the handle (the header's "Order"). */
 	if (spoiled)
 		e = -EINVAL;
 	exp = a;

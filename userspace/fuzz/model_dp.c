@@ -297,7 +297,7 @@ int op_write_data(void)
 	return m_check_struct("WRITE_DATA", &a, &exp, sizeof(a));
 }
 
-/* The result of READ_DATA now, as the module checks it. */
+/* The result of READ_DATA now, checked in the header's order. */
 long m_read_data_predict(int node, struct mojo_data_args *a, int *port)
 {
 	const uint64_t known = MOJO_DATA_ALL_OR_NONE | MOJO_DATA_DISCARD |

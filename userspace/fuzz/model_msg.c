@@ -106,9 +106,10 @@ static void m_nest_raise(int q, uint32_t height)
 }
 
 /*
- * The result of WRITE_MESSAGE as the module checks it (the header gives
- * no order between errors; this is the module's). @att gets the attached
- * endpoints.
+ * The result of WRITE_MESSAGE, checked in the header's order: the struct,
+ * the user's charges and buffers (before any handle), @handle, @handles
+ * in array order, then EBUSY, EPIPE, the peer attached, ELOOP, ENOSPC.
+ * @att gets the attached endpoints.
  */
 static long m_write_predict(int node, const struct mojo_write_message_args *a,
 			    bool bad_bytes, bool bad_handles, const uint32_t *hs,
@@ -326,7 +327,7 @@ int op_write_msg(void)
 	return 0;
 }
 
-/* The result of READ_MESSAGE now, as the module checks it. */
+/* The result of READ_MESSAGE now, checked in the header's order. */
 long m_read_msg_predict(int node, struct mojo_read_message_args *a, int *port)
 {
 	struct m_handle *hd;
@@ -738,9 +739,9 @@ int op_export(void)
 	exp = a;
 	m_trace("EXPORT node %d handle %u via %s", node, a.handle, fz_via_name[via]);
 	/*
-	 * The module reports the fd before it looks at the handle: with the
-	 * struct read-only, every export with valid fields fails -EFAULT
-	 * (the header gives no order between the two errors).
+	 * EXPORT reports the fd before it looks at the handle (the header's
+	 * "Order"): with the struct read-only, every export with valid
+	 * fields fails -EFAULT, whatever the handle.
 	 */
 	ret = m_call_ro(node, MOJO_IOC_EXPORT, &a, sizeof(a), via, &e, !spoiled);
 	if (m_check_ret("EXPORT", ret, e))
