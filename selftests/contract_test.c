@@ -519,6 +519,79 @@ TEST_F(contract, an_interrupted_wait_writes_only_its_time_left)
 	EXPECT_LT(sh->w.timeout_ns, 20ULL * 1000 * 1000 * 1000);
 }
 
+static void on_alarm(int sig)
+{
+}
+
+TEST_F(contract, an_interrupted_infinite_wait_writes_nothing)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct mojo_signals_args w = {
+		.handle = self->h1, .signals = R,
+		.timeout_ns = MOJO_TIMEOUT_INFINITE,
+		.satisfied = 0x5a5a, .satisfiable = 0xa5a5,
+	};
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ualarm(50000, 0);
+	EXPECT_EQ(-EINTR, mojo_test_ioctl(self->node, MOJO_IOC_WAIT, &w));
+	EXPECT_EQ(MOJO_TIMEOUT_INFINITE, w.timeout_ns);
+	EXPECT_EQ(0x5a5a, w.satisfied);
+	EXPECT_EQ(0xa5a5, w.satisfiable);
+}
+
+TEST_F(contract, a_wait_that_times_out_reports_signals_but_not_its_time)
+{
+	struct mojo_signals_args w = {
+		.handle = self->h1, .signals = R, .timeout_ns = 10 * 1000 * 1000,
+	};
+
+	EXPECT_EQ(-ETIMEDOUT, mojo_test_ioctl(self->node, MOJO_IOC_WAIT, &w));
+	EXPECT_EQ(10 * 1000 * 1000, w.timeout_ns);
+	EXPECT_EQ(W, w.satisfied);
+	EXPECT_EQ(R | W | PC | QE, w.satisfiable);
+}
+
+TEST_F(contract, a_satisfied_wait_leaves_its_timeout)
+{
+	struct mojo_signals_args w = {
+		.handle = self->h0, .signals = W, .timeout_ns = 5ULL * 1000 * 1000 * 1000,
+	};
+
+	EXPECT_EQ(0, mojo_test_ioctl(self->node, MOJO_IOC_WAIT, &w));
+	EXPECT_EQ(5ULL * 1000 * 1000 * 1000, w.timeout_ns);
+	EXPECT_EQ(W, w.satisfied);
+}
+
+TEST_F(contract, an_unsatisfiable_wait_leaves_its_timeout)
+{
+	struct mojo_signals_args w = {
+		.handle = self->h1, .signals = R, .timeout_ns = 5ULL * 1000 * 1000 * 1000,
+	};
+
+	ASSERT_EQ(0, mojo_close(self->node, self->h0));
+	EXPECT_EQ(-EPIPE, mojo_test_ioctl(self->node, MOJO_IOC_WAIT, &w));
+	EXPECT_EQ(5ULL * 1000 * 1000 * 1000, w.timeout_ns);
+	EXPECT_EQ(PC, w.satisfied);
+	EXPECT_EQ(PC, w.satisfiable);
+}
+
+/* A timeout that runs out before the wait gets going still looks first. */
+TEST_F(contract, a_wait_with_no_time_left_still_looks_at_the_handle)
+{
+	struct mojo_signals_args w = {
+		.handle = self->h0, .signals = W, .timeout_ns = 1,
+	};
+
+	EXPECT_EQ(0, mojo_test_ioctl(self->node, MOJO_IOC_WAIT, &w));
+	EXPECT_EQ(W, w.satisfied);
+	w.signals = R;
+	w.satisfied = 0;
+	EXPECT_EQ(-ETIMEDOUT, mojo_test_ioctl(self->node, MOJO_IOC_WAIT, &w));
+	EXPECT_EQ(W, w.satisfied);
+	EXPECT_EQ(1, w.timeout_ns);
+}
+
 /* ---- 9. Handle numbers are not reused ----------------------------------- */
 
 TEST_F(contract, a_closed_handle_number_is_not_reused)

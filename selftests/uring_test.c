@@ -355,6 +355,36 @@ TEST_F(ur, linked_commands_run_in_order_and_a_failure_breaks_the_chain)
 	}
 }
 
+/*
+ * A MOJO_URING_SYNC WAIT that IOSQE_ASYNC hands to an io-wq worker, with a
+ * timeout that has run out before the worker starts: it still looks at
+ * the handle first, as every other wait does, so a satisfied signal ends
+ * it with 0, and a time-out reports the signals.
+ */
+TEST_F(ur, a_sync_wait_on_a_worker_looks_before_it_times_out)
+{
+	struct mojo_signals_args w;
+	struct io_uring_sqe *sqe;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		memset(&w, 0, sizeof(w));
+		w.handle = self->h0;
+		w.signals = i & 1 ? R : W;
+		w.timeout_ns = 1;
+		sqe = mojo_test_sqe(&self->ring, 1);
+		ASSERT_NE(NULL, sqe);
+		mojo_uring_prep_cmd(sqe, self->node, MOJO_IOC_WAIT, &w,
+				    MOJO_URING_SYNC);
+		sqe->flags |= IOSQE_ASYNC;
+		ASSERT_EQ(1, io_uring_submit(&self->ring));
+		EXPECT_EQ(i & 1 ? -ETIMEDOUT : 0, mojo_test_reap(&self->ring, NULL));
+		EXPECT_EQ(W, w.satisfied);
+		EXPECT_EQ(R | W | PC | MOJO_SIGNAL_QUOTA_EXCEEDED, w.satisfiable);
+		EXPECT_EQ(1, w.timeout_ns);
+	}
+}
+
 TEST_F(ur, bad_commands_complete_with_an_error_and_change_nothing)
 {
 	struct mojo_write_message_args w;

@@ -273,10 +273,13 @@ struct mojo_handle_args {
  * @signals:     MOJO_IOC_WAIT: the MOJO_SIGNAL_* bits to wait for (any of
  *               them); must be zero for MOJO_IOC_QUERY_SIGNALS
  * @timeout_ns:  MOJO_IOC_WAIT: in/out: relative timeout in nanoseconds; 0
- *               polls, MOJO_TIMEOUT_INFINITE waits forever; must be zero
+ *               polls, MOJO_TIMEOUT_INFINITE waits forever; written back
+ *               only by an interrupted finite wait (below); must be zero
  *               for MOJO_IOC_QUERY_SIGNALS
- * @satisfied:   out: the signals satisfied now
+ * @satisfied:   out: the signals satisfied now (WAIT: when it ended, on
+ *               0, -EPIPE and -ETIMEDOUT only)
  * @satisfiable: out: the signals that can still become satisfied
+ *               (likewise)
  * @reserved:    must be zero
  *
  * MOJO_IOC_WAIT returns 0 once any of @signals is satisfied, -EPIPE once
@@ -284,14 +287,28 @@ struct mojo_handle_args {
  * queue drained), -ETIMEDOUT, -EINTR when a signal handler ran (with or
  * without SA_RESTART), and -ECANCELED when the handle is closed or sent
  * away meanwhile. A wait woken by anything else (task work, a stop and
- * continue) is restarted by the kernel. @satisfied and @satisfiable are
- * written on 0, -EPIPE and -ETIMEDOUT only. A finite wait that is
- * interrupted writes the time it had left into @timeout_ns, and nothing
- * else, as select(2) does with its timeout: a restart, by the kernel or by
- * the caller after -EINTR, then ends when the first call would have (time
- * spent stopped is not counted). That write stays whatever the call
- * finally returns, even an error such as -EBADF from a restarted wait
- * whose handle was closed meanwhile.
+ * continue) is restarted by the kernel. What it writes back:
+ *
+ * - @satisfied and @satisfiable on 0, -EPIPE and -ETIMEDOUT, and only
+ *   then: the handle's signals at the check that ended the wait. A wait
+ *   looks at the handle before it sleeps, whatever its timeout (a
+ *   timeout of 0, or one that has run out by then, still reports the
+ *   signals, and a signal already satisfied still ends it with 0), and
+ *   again when its time runs out, so -ETIMEDOUT reports the signals of
+ *   that moment.
+ * - @timeout_ns only when a finite wait is interrupted with time left,
+ *   by a signal handler (-EINTR), by something the kernel restarts it
+ *   after, or by task work alone under MOJO_URING_SYNC (-EAGAIN, see
+ *   the io_uring paragraph): the time it had left, as select(2) does
+ *   with its timeout. A restart, by the kernel or by the caller, then
+ *   ends when the first call would have (time spent stopped is not
+ *   counted). That write stays whatever the call finally returns, even
+ *   an error such as -EBADF from a restarted wait whose handle was
+ *   closed meanwhile. A wait interrupted after its time ran out ends
+ *   with -ETIMEDOUT instead. Nothing else writes @timeout_ns: not 0,
+ *   -EPIPE or -ETIMEDOUT, not an infinite wait, not an asynchronous
+ *   io_uring WAIT.
+ * - Nothing else, and nothing at all on -ECANCELED or any other error.
  *
  * MOJO_IOC_QUERY_SIGNALS only observes: it clears nothing
  * (NEW_DATA_READABLE included), so two observers never take a signal

@@ -967,8 +967,15 @@ static int op_signals(bool wait)
 	ret = m_call(node, cmd, &a, via);
 	if (m_check_ret(name, ret, e))
 		return -1;
-	/* A finite wait that timed out may say how long it had left. */
-	if (wait && a.timeout_ns <= exp.timeout_ns)
+	/*
+	 * @timeout_ns is written only by a finite wait interrupted with time
+	 * left (the header). One that slept (here, one that times out) may
+	 * have been, by task work, and restarted by the kernel: what it had
+	 * left then stays, whatever the restart returned.
+	 */
+	if (wait && e == -ETIMEDOUT && exp.timeout_ns &&
+	    exp.timeout_ns != MOJO_TIMEOUT_INFINITE && a.timeout_ns &&
+	    a.timeout_ns < exp.timeout_ns)
 		exp.timeout_ns = a.timeout_ns;
 	if (m_check_struct(name, &a, &exp, sizeof(a)))
 		return m_fail("%s handle %u: satisfied 0x%llx satisfiable 0x%llx, model 0x%llx 0x%llx",
