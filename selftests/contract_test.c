@@ -851,6 +851,57 @@ TEST_F(contract, write_message_reads_its_payload_before_it_looks_at_the_handle)
 	EXPECT_EQ(-EBADF, mojo_test_ioctl(self->node, MOJO_IOC_WRITE_MESSAGE, &w));
 }
 
+/* ---- DATA_PIPE_INFO reports both thresholds ---------------------------- */
+
+TEST_F(contract, info_reports_both_thresholds_on_either_end)
+{
+	struct mojo_data_pipe_info_args pi, ci;
+
+	ASSERT_EQ(0, mojo_set_data_pipe_threshold(self->node, self->c, 16));
+	ASSERT_EQ(0, mojo_set_data_pipe_threshold(self->node, self->p, 32));
+	ASSERT_EQ(0, mojo_data_pipe_info(self->node, self->p, &pi));
+	ASSERT_EQ(0, mojo_data_pipe_info(self->node, self->c, &ci));
+	EXPECT_EQ(16, pi.read_threshold);
+	EXPECT_EQ(32, pi.write_threshold);
+	EXPECT_EQ(16, ci.read_threshold);
+	EXPECT_EQ(32, ci.write_threshold);
+}
+
+TEST_F(contract, info_reports_a_threshold_never_set_as_zero)
+{
+	struct mojo_data_pipe_info_args pi, ci;
+
+	ASSERT_EQ(0, mojo_data_pipe_info(self->node, self->p, &pi));
+	ASSERT_EQ(0, mojo_data_pipe_info(self->node, self->c, &ci));
+	EXPECT_EQ(0, pi.read_threshold);
+	EXPECT_EQ(0, pi.write_threshold);
+	EXPECT_EQ(0, ci.read_threshold);
+	EXPECT_EQ(0, ci.write_threshold);
+	/* Set back to 0, it reads 0 again, not the element size. */
+	ASSERT_EQ(0, mojo_set_data_pipe_threshold(self->node, self->c, 8));
+	ASSERT_EQ(0, mojo_set_data_pipe_threshold(self->node, self->c, 0));
+	ASSERT_EQ(0, mojo_data_pipe_info(self->node, self->p, &pi));
+	EXPECT_EQ(0, pi.read_threshold);
+}
+
+TEST_F(contract, thresholds_stay_with_the_pipe_when_an_end_moves)
+{
+	struct mojo_data_pipe_info_args pi, ci;
+	int other = mojo_open_node();
+	uint32_t moved;
+
+	ASSERT_GE(other, 0);
+	ASSERT_EQ(0, mojo_set_data_pipe_threshold(self->node, self->c, 16));
+	ASSERT_EQ(0, mojo_set_data_pipe_threshold(self->node, self->p, 32));
+	ASSERT_EQ(0, mojo_test_move(self->node, self->c, other, &moved));
+	ASSERT_EQ(0, mojo_data_pipe_info(other, moved, &ci));
+	ASSERT_EQ(0, mojo_data_pipe_info(self->node, self->p, &pi));
+	EXPECT_EQ(16, ci.read_threshold);
+	EXPECT_EQ(32, ci.write_threshold);
+	EXPECT_EQ(16, pi.read_threshold);
+	close(other);
+}
+
 /* ---- 12. No errno the header does not list ------------------------------ */
 
 struct toggler {

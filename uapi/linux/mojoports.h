@@ -640,14 +640,23 @@ struct mojo_data_args {
  * @capacity:        out: ring size in bytes
  * @map_offset:      out: the mmap offset naming this endpoint
  * @map_size:        out: the length to map (capacity rounded up to pages)
- * @read_threshold:  consumer: in with MOJO_IOC_DATA_PIPE_SET_THRESHOLD,
- *                   out with INFO; 0 means one element
- * @write_threshold: producer: likewise
+ * @read_threshold:  the consumer's threshold: in with
+ *                   MOJO_IOC_DATA_PIPE_SET_THRESHOLD on the consumer, out
+ *                   with INFO on either end; 0 means one element
+ * @write_threshold: the producer's threshold: in with SET_THRESHOLD on
+ *                   the producer, out with INFO on either end; likewise
  * @reserved:        must be zero
  *
  * MOJO_IOC_DATA_PIPE_SET_THRESHOLD takes @read_threshold (consumer) or
  * @write_threshold (producer): a multiple of the element size, at most
  * the capacity; the other fields must be zero.
+ *
+ * INFO reports both thresholds of the pipe whichever end it is called
+ * on, so the producer learns the consumer's read threshold and the
+ * consumer the producer's write threshold. Each is reported as it was
+ * last set (0 until then, and after a set to 0), not as the effective
+ * one-element default. Thresholds belong to the pipe: an end that moves
+ * to another node keeps them.
  */
 struct mojo_data_pipe_info_args {
 	__u32 handle;

@@ -690,9 +690,9 @@ int op_dp_info(void)
 		exp.producer = prod;
 		exp.capacity = d->cap;
 		exp.map_size = (d->cap + M.page - 1) / M.page * M.page;
-		/* The header says what each end's own threshold reads. */
-		exp.read_threshold = prod ? a.read_threshold : d->rthr;
-		exp.write_threshold = prod ? d->wthr : a.write_threshold;
+		/* Both thresholds, as last set, whichever end (the header). */
+		exp.read_threshold = d->rthr;
+		exp.write_threshold = d->wthr;
 		if (p->map_known && a.map_offset != p->map_offset)
 			return m_fail("DATA_PIPE_INFO: map_offset of handle %u changed 0x%llx -> 0x%llx",
 				      a.handle, (unsigned long long)p->map_offset,
