@@ -902,6 +902,80 @@ TEST_F(contract, thresholds_stay_with_the_pipe_when_an_end_moves)
 	close(other);
 }
 
+/* ---- A cancellation reports no signals ---------------------------------- */
+
+/* The one event queued on the node: a cancellation of @context. */
+static void expect_bare_cancellation(struct __test_metadata *_metadata,
+				     int node, uint64_t context)
+{
+	struct mojo_trap_event ev[2];
+
+	ASSERT_EQ(1, mojo_read_trap_events(node, ev, 2));
+	EXPECT_EQ(context, ev[0].context);
+	EXPECT_EQ(-ECANCELED, ev[0].result);
+	EXPECT_EQ(0, ev[0].satisfied);
+	EXPECT_EQ(0, ev[0].satisfiable);
+}
+
+TEST_F(contract, a_cancellation_by_close_reports_no_signals)
+{
+	uint32_t t;
+
+	ASSERT_EQ(0, mojo_create_trap(self->node, &t));
+	ASSERT_EQ(0, mojo_add_trigger(self->node, t, self->h1, R,
+				      MOJO_TRIGGER_SATISFIED, 5));
+	ASSERT_EQ(0, mojo_close(self->node, self->h1));
+	expect_bare_cancellation(_metadata, self->node, 5);
+}
+
+TEST_F(contract, a_cancellation_by_transfer_reports_no_signals)
+{
+	uint32_t t, q0, q1;
+
+	ASSERT_EQ(0, mojo_create_trap(self->node, &t));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &q0, &q1));
+	ASSERT_EQ(0, mojo_add_trigger(self->node, t, q1, W,
+				      MOJO_TRIGGER_SATISFIED, 6));
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &q1, 1));
+	expect_bare_cancellation(_metadata, self->node, 6);
+}
+
+TEST_F(contract, a_cancellation_by_remove_trigger_reports_no_signals)
+{
+	uint32_t t;
+
+	ASSERT_EQ(0, mojo_create_trap(self->node, &t));
+	ASSERT_EQ(0, mojo_add_trigger(self->node, t, self->h0, W,
+				      MOJO_TRIGGER_SATISFIED, 7));
+	ASSERT_EQ(0, mojo_remove_trigger(self->node, t, 7));
+	expect_bare_cancellation(_metadata, self->node, 7);
+}
+
+TEST_F(contract, a_cancellation_by_closing_the_trap_reports_no_signals)
+{
+	uint32_t t;
+
+	ASSERT_EQ(0, mojo_create_trap(self->node, &t));
+	ASSERT_EQ(0, mojo_add_trigger(self->node, t, self->c, R,
+				      MOJO_TRIGGER_SATISFIED, 8));
+	ASSERT_EQ(0, mojo_close(self->node, t));
+	expect_bare_cancellation(_metadata, self->node, 8);
+}
+
+TEST_F(contract, a_cancellation_replaces_an_unread_event_with_no_signals)
+{
+	uint32_t t;
+
+	ASSERT_EQ(0, mojo_create_trap(self->node, &t));
+	ASSERT_EQ(0, mojo_add_trigger(self->node, t, self->h1, R,
+				      MOJO_TRIGGER_SATISFIED, 9));
+	ASSERT_EQ(0, mojo_arm_trap(self->node, t, NULL));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "fire"));
+	/* Fired (R | W), not read; then the handle closes. */
+	ASSERT_EQ(0, mojo_close(self->node, self->h1));
+	expect_bare_cancellation(_metadata, self->node, 9);
+}
+
 /* ---- 12. No errno the header does not list ------------------------------ */
 
 struct toggler {

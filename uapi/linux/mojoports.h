@@ -414,7 +414,10 @@ struct mojo_quota_args {
  * trap while a trigger is already met fails with -EALREADY and reports
  * that trigger instead. A trigger whose handle is closed, sent away or
  * exported, which is removed, or whose trap is closed, queues a final
- * event with result -ECANCELED, armed or not. Trap handles cannot be sent.
+ * event with result -ECANCELED, armed or not. A cancellation reports no
+ * signals: its @satisfied and @satisfiable are 0, whatever the handle's
+ * state (the trigger no longer watches it, and it may be closed or in
+ * another node). Trap handles cannot be sent.
  * At most one event per trigger is queued (firing never allocates, so it
  * cannot fail): an event not yet read when its trigger fires again or is
  * cancelled is replaced, in its place in the queue, by the newer one. A
@@ -472,7 +475,8 @@ struct mojo_trap_args {
 /**
  * struct mojo_trap_event - one event read with MOJO_IOC_READ_TRAP_EVENTS
  * @context:     the trigger's context
- * @satisfied:   the handle's signals when the trigger was met
+ * @satisfied:   the handle's signals when the trigger was met; 0 with
+ *               -ECANCELED
  * @satisfiable: likewise
  * @result:      0 (condition met), -EPIPE (never satisfiable any more) or
  *               -ECANCELED (the trigger is gone; its last event)

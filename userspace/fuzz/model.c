@@ -454,14 +454,14 @@ uint64_t m_signals(int pi, uint64_t *able)
  * parked reads are cancelled, its triggers queue their last event, and
  * its number leaves the table.
  */
-void m_port_leave(int pi, bool closing)
+void m_port_leave(int pi)
 {
 	struct m_port *p = &M.ports[pi];
 
 	if (p->loc != PL_NODE)
 		return;
 	m_pend_cancel_port(pi);
-	m_trap_cancel_port(pi, closing);
+	m_trap_cancel_port(pi);
 	m_hdel(p->node, p->handle);
 	p->loc = PL_MSG;	/* the caller says where */
 	p->node = -1;
@@ -520,7 +520,7 @@ static void m_close_handle(int node, struct m_handle *hd)
 		m_hdel(node, hd->h);
 		return;
 	}
-	m_port_leave(idx, true);
+	m_port_leave(idx);
 	m_port_close(idx);
 }
 

@@ -100,14 +100,12 @@ struct m_trap {
 /*
  * A queued trap event. Events queued by one operation form a group whose
  * order the header leaves open; an event whose trigger the model cannot
- * pin down (several met at once) has candidates. @nosig: a cancel of a
- * closed handle, whose signals the header does not define.
+ * pin down (several met at once) has candidates.
  */
 struct m_event {
 	uint64_t group;
 	int trap;
 	int ncand;
-	bool nosig;
 	struct mojo_trap_event cand[M_CAND];
 	int port[M_CAND];	/* the watched endpoint of each candidate */
 };
@@ -215,7 +213,7 @@ int m_port_alloc(int kind);
 void m_port_free(int p);
 bool m_full(const struct m_port *p);
 uint64_t m_signals(int p, uint64_t *able);
-void m_port_leave(int p, bool closing);
+void m_port_leave(int p);
 void m_port_close(int p);
 void m_port_to_node(int p, int node, uint32_t h);
 
@@ -254,7 +252,7 @@ int op_remove_trigger(void);
 int op_arm_trap(void);
 int op_read_events(void);
 void m_trap_eval(void);
-void m_trap_cancel_port(int p, bool closed);
+void m_trap_cancel_port(int p);
 void m_trap_close(int t);
 bool m_events_touch_port(int node, int p);
 bool m_events_touch_trap(int node, int t);

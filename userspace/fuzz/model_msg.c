@@ -203,7 +203,7 @@ static int m_write_apply(int node, const struct mojo_write_message_args *a,
 	q->qbytes += m->len;
 	p->written = true;
 	for (i = 0; i < m->nports; i++) {
-		m_port_leave(att[i], false);
+		m_port_leave(att[i]);
 		M.ports[att[i]].loc = PL_MSG;
 		M.ports[att[i]].container = qi;
 	}
@@ -635,8 +635,8 @@ int op_fuse(void)
 		M.ports[pd].peer_closed = true;
 	}
 	/* b and c close without telling anyone: their peers moved on. */
-	m_port_leave(b, true);
-	m_port_leave(c, true);
+	m_port_leave(b);
+	m_port_leave(c);
 	m_port_free(b);
 	m_port_free(c);
 	return 0;
@@ -752,7 +752,7 @@ int op_export(void)
 		if (fl < 0 || !(fl & FD_CLOEXEC))
 			return m_fail("EXPORT: fd %d is not an open O_CLOEXEC fd", a.fd);
 		exp.fd = a.fd;
-		m_port_leave(idx, false);
+		m_port_leave(idx);
 		M.ports[idx].loc = PL_FD;
 		M.ports[idx].fdslot = slot;
 		M.fds[slot].used = true;

@@ -107,8 +107,11 @@ static void m_trig_del(struct m_trap *tr, int i)
 	tr->trig[i] = tr->trig[--tr->ntrig];
 }
 
-/* An endpoint leaves its node: its triggers queue their last event. */
-void m_trap_cancel_port(int p, bool closed)
+/*
+ * An endpoint leaves its node: its triggers queue their last event, which
+ * reports no signals (the header).
+ */
+void m_trap_cancel_port(int p)
 {
 	int t, i;
 
@@ -118,27 +121,22 @@ void m_trap_cancel_port(int p, bool closed)
 		for (i = 0; tr->used && i < tr->ntrig; i++) {
 			struct m_trig *tg = &tr->trig[i];
 			struct m_event *ev;
-			uint64_t sat = 0, able = 0;
 
 			if (tg->port != p)
 				continue;
 			ev = m_event_new(tr->node, t);
 			if (!ev)
 				return;
-			if (!closed)
-				sat = m_signals(p, &able);
-			ev->nosig = closed;
-			m_event_add_cand(ev, tg->ctx, sat, able, -ECANCELED, p);
+			m_event_add_cand(ev, tg->ctx, 0, 0, -ECANCELED, p);
 			m_trig_del(tr, i--);
 		}
 	}
 }
 
-/* A trap closes: every trigger queues its last event. */
+/* A trap closes: every trigger queues its last event, with no signals. */
 void m_trap_close(int t)
 {
 	struct m_trap *tr = &M.traps[t];
-	uint64_t sat, able;
 	struct m_event *ev;
 
 	while (tr->ntrig) {
@@ -147,8 +145,7 @@ void m_trap_close(int t)
 		ev = m_event_new(tr->node, t);
 		if (!ev)
 			return;
-		sat = m_signals(tg->port, &able);
-		m_event_add_cand(ev, tg->ctx, sat, able, -ECANCELED, tg->port);
+		m_event_add_cand(ev, tg->ctx, 0, 0, -ECANCELED, tg->port);
 		tr->ntrig--;
 	}
 	tr->used = false;
@@ -192,8 +189,8 @@ static bool m_ev_match(const struct m_event *ev, const struct mojo_trap_event *e
 		const struct mojo_trap_event *k = &ev->cand[c];
 
 		if (k->context == e->context && k->result == e->result &&
-		    (ev->nosig || (k->satisfied == e->satisfied &&
-				   k->satisfiable == e->satisfiable)))
+		    k->satisfied == e->satisfied &&
+		    k->satisfiable == e->satisfiable)
 			return true;
 	}
 	return false;
@@ -499,12 +496,10 @@ int op_remove_trigger(void)
 		return -1;
 	if (!e) {
 		struct m_event *ev = m_event_new(node, ti);
-		uint64_t sat, able;
 
 		if (!ev)
 			return -1;
-		sat = m_signals(tg->port, &able);
-		m_event_add_cand(ev, tg->ctx, sat, able, -ECANCELED, tg->port);
+		m_event_add_cand(ev, tg->ctx, 0, 0, -ECANCELED, tg->port);
 		m_trig_del(tr, tg - tr->trig);
 	}
 	return 0;
