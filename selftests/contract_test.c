@@ -976,6 +976,70 @@ TEST_F(contract, a_cancellation_replaces_an_unread_event_with_no_signals)
 	expect_bare_cancellation(_metadata, self->node, 9);
 }
 
+/* ---- The default quota ----------------------------------------------------- */
+
+TEST_F(contract, a_new_endpoint_takes_default_queue_msgs_messages)
+{
+	long msgs = mojo_test_read_long(MOJO_PARAM("default_queue_msgs"));
+	long i;
+
+	if (msgs < 1 || msgs > 65536)
+		SKIP(return, "default_queue_msgs is %ld", msgs);
+	for (i = 0; i < msgs; i++)
+		ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0,
+						NULL, 0));
+	EXPECT_EQ(-ENOSPC, mojo_write_message(self->node, self->h0, NULL, 0,
+					      NULL, 0));
+	EXPECT_EQ(R | W | QE, mojo_test_signals(self->node, self->h1));
+}
+
+TEST_F(contract, a_new_endpoint_is_full_at_default_queue_bytes)
+{
+	long bytes = mojo_test_read_long(MOJO_PARAM("default_queue_bytes"));
+	long msgs = mojo_test_read_long(MOJO_PARAM("default_queue_msgs"));
+	long chunk = mojo_test_read_long(MOJO_PARAM("max_message_bytes"));
+	long queued = 0;
+	char *buf;
+
+	if (bytes < 1 || msgs < 1 || chunk < 1 || bytes > (64L << 20) ||
+	    (bytes + chunk - 1) / chunk >= msgs)
+		SKIP(return, "default_queue_bytes %ld, default_queue_msgs %ld, max_message_bytes %ld",
+		     bytes, msgs, chunk);
+	buf = calloc(1, chunk);
+	ASSERT_NE(NULL, buf);
+	/* Below the quota any message goes in; at it, none. */
+	while (queued < bytes) {
+		ASSERT_EQ(0, mojo_write_message(self->node, self->h0, buf, chunk,
+						NULL, 0));
+		queued += chunk;
+	}
+	EXPECT_EQ(R | W | QE, mojo_test_signals(self->node, self->h1));
+	EXPECT_EQ(-ENOSPC, mojo_write_message(self->node, self->h0, NULL, 0,
+					      NULL, 0));
+	free(buf);
+}
+
+TEST_F(contract, changing_the_default_quota_spares_existing_endpoints)
+{
+	uint32_t a0, a1;
+	int i;
+
+	self->param = MOJO_PARAM("default_queue_msgs");
+	self->saved = mojo_test_read_long(self->param);
+	if (self->saved < 3 || mojo_test_write_long(self->param, 2)) {
+		self->param = NULL;
+		SKIP(return, "cannot set default_queue_msgs");
+	}
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &a0, &a1));
+	/* The fixture's pipe keeps the quota it was created with. */
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "q"));
+	/* The new one has the new default. */
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, mojo_test_write_str(self->node, a0, "q"));
+	EXPECT_EQ(-ENOSPC, mojo_test_write_str(self->node, a0, "q"));
+}
+
 /* ---- 12. No errno the header does not list ------------------------------ */
 
 struct toggler {

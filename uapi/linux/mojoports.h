@@ -47,7 +47,10 @@
  *   max_data_pipe_capacity 1 .. 2^30, max_user_ring_bytes and
  *   max_user_queue_bytes 1 .. 2^63-1 (default an eighth of RAM, at least
  *   64 MiB), max_user_transit_ports 0 .. 2^24, uring_max_pending_per_node
- *   and uring_max_pending_per_user 0 .. 2^20. README lists them all.
+ *   and uring_max_pending_per_user 0 .. 2^20, default_queue_msgs 1 ..
+ *   2^20 and default_queue_bytes 1 .. 2^30 (a new endpoint's quota, see
+ *   struct mojo_quota_args), max_handles 1 .. 2^24 (the handle limit of
+ *   a node, default 65536: -ENOSPC beyond it). README lists them all.
  */
 #ifndef _UAPI_LINUX_MOJOPORTS_H
 #define _UAPI_LINUX_MOJOPORTS_H
@@ -386,6 +389,11 @@ struct mojo_export_args {
  *             accepted and the queue may go over it by less than one
  *             message; a queue holding max_bytes or more takes none
  * @reserved:  must be zero
+ *
+ * Until SET_QUOTA, an endpoint's quota is the one it was created with:
+ * the module parameters default_queue_msgs (default 1024 messages) and
+ * default_queue_bytes (default 8 MiB), as they were when its pipe was
+ * created. Changing the parameters later changes no existing endpoint.
  *
  * Lowering a quota below what is queued loses nothing: writes fail until
  * the reader has drained below it. The quota belongs to the endpoint and
