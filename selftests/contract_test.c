@@ -1040,6 +1040,63 @@ TEST_F(contract, changing_the_default_quota_spares_existing_endpoints)
 	EXPECT_EQ(-ENOSPC, mojo_test_write_str(self->node, a0, "q"));
 }
 
+/* ---- A met trigger added to an armed trap ------------------------------- */
+
+TEST_F(contract, a_met_trigger_added_to_an_armed_trap_fires_it)
+{
+	struct mojo_trap_event ev[2];
+	uint32_t t;
+
+	ASSERT_EQ(0, mojo_create_trap(self->node, &t));
+	ASSERT_EQ(0, mojo_add_trigger(self->node, t, self->h1, R,
+				      MOJO_TRIGGER_SATISFIED, 1));
+	ASSERT_EQ(0, mojo_arm_trap(self->node, t, NULL));
+	ASSERT_EQ(0, mojo_add_trigger(self->node, t, self->h0, W,
+				      MOJO_TRIGGER_SATISFIED, 2));
+	ASSERT_EQ(1, mojo_read_trap_events(self->node, ev, 2));
+	EXPECT_EQ(2, ev[0].context);
+	EXPECT_EQ(0, ev[0].result);
+	EXPECT_EQ(W, ev[0].satisfied);
+	EXPECT_EQ(R | W | PC | QE, ev[0].satisfiable);
+	/* It fired, so it is disarmed: arming reports the trigger again. */
+	EXPECT_EQ(-EALREADY, mojo_arm_trap(self->node, t, ev));
+	EXPECT_EQ(2, ev[0].context);
+}
+
+TEST_F(contract, an_unsatisfiable_trigger_added_to_an_armed_trap_fires_it)
+{
+	struct mojo_trap_event ev[2];
+	uint32_t t;
+
+	ASSERT_EQ(0, mojo_create_trap(self->node, &t));
+	ASSERT_EQ(0, mojo_add_trigger(self->node, t, self->c, R,
+				      MOJO_TRIGGER_SATISFIED, 1));
+	ASSERT_EQ(0, mojo_arm_trap(self->node, t, NULL));
+	/* Nothing will ever change h1's signals again. */
+	ASSERT_EQ(0, mojo_close(self->node, self->h0));
+	ASSERT_EQ(0, mojo_add_trigger(self->node, t, self->h1, R,
+				      MOJO_TRIGGER_SATISFIED, 2));
+	ASSERT_EQ(1, mojo_read_trap_events(self->node, ev, 2));
+	EXPECT_EQ(2, ev[0].context);
+	EXPECT_EQ(-EPIPE, ev[0].result);
+	EXPECT_EQ(PC, ev[0].satisfied);
+	EXPECT_EQ(PC, ev[0].satisfiable);
+}
+
+TEST_F(contract, a_met_trigger_added_to_an_unarmed_trap_waits_for_arm)
+{
+	struct mojo_trap_event ev[2];
+	uint32_t t;
+
+	ASSERT_EQ(0, mojo_create_trap(self->node, &t));
+	ASSERT_EQ(0, mojo_add_trigger(self->node, t, self->h0, W,
+				      MOJO_TRIGGER_SATISFIED, 3));
+	EXPECT_EQ(-EAGAIN, mojo_read_trap_events(self->node, ev, 2));
+	EXPECT_EQ(-EALREADY, mojo_arm_trap(self->node, t, ev));
+	EXPECT_EQ(3, ev[0].context);
+	EXPECT_EQ(-EAGAIN, mojo_read_trap_events(self->node, ev, 2));
+}
+
 /* ---- 12. No errno the header does not list ------------------------------ */
 
 struct toggler {

@@ -420,17 +420,24 @@ struct mojo_quota_args {
  * disarmed: it queues an event on the node, the node fd polls readable
  * (EPOLLIN), and MOJO_IOC_READ_TRAP_EVENTS returns the event. Arming a
  * trap while a trigger is already met fails with -EALREADY and reports
- * that trigger instead. A trigger whose handle is closed, sent away or
- * exported, which is removed, or whose trap is closed, queues a final
- * event with result -ECANCELED, armed or not. A cancellation reports no
- * signals: its @satisfied and @satisfiable are 0, whatever the handle's
- * state (the trigger no longer watches it, and it may be closed or in
- * another node). Trap handles cannot be sent.
- * At most one event per trigger is queued (firing never allocates, so it
- * cannot fail): an event not yet read when its trigger fires again or is
- * cancelled is replaced, in its place in the queue, by the newer one. A
- * trap re-armed before its events are read can therefore report a trigger
- * once for two fires; a cancellation always reaches the reader.
+ * that trigger instead. A trigger that is met when ADD_TRIGGER adds it
+ * to an armed trap fires the trap at once, as the change that met it
+ * would have: the add succeeds, the trap is disarmed, and the trigger's
+ * event (result 0 or -EPIPE) is queued before ADD_TRIGGER returns. An
+ * armed trap is thus never left with a trigger met. Added to a trap
+ * that is not armed, a met trigger is reported by the next ARM_TRAP.
+ *
+ * A trigger whose handle is closed, sent away or exported, which is
+ * removed, or whose trap is closed, queues a final event with result
+ * -ECANCELED, armed or not. A cancellation reports no signals: its
+ * @satisfied and @satisfiable are 0, whatever the handle's state (the
+ * trigger no longer watches it, and it may be closed or in another
+ * node). Trap handles cannot be sent. At most one event per trigger is
+ * queued (firing never allocates, so it cannot fail): an event not yet
+ * read when its trigger fires again or is cancelled is replaced, in its
+ * place in the queue, by the newer one. A trap re-armed before its
+ * events are read can therefore report a trigger once for two fires; a
+ * cancellation always reaches the reader.
  */
 #define MOJO_TRIGGER_SATISFIED		0
 #define MOJO_TRIGGER_NOT_SATISFIED	1

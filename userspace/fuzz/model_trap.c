@@ -3,16 +3,16 @@
  * mojofuzz model mode: traps, triggers, firing and trap events. See
  * model.c for the model's structure.
  *
- * Two cases the header leaves open are kept out of reach rather than
- * guessed:
- * - A trigger whose event is still queued when it fires again, or is
- *   cancelled: the header says each firing and each cancellation queues
- *   an event; the module keeps at most one event per trigger and updates
- *   it in place (module/trap.h), so the first is lost. The model reads a
- *   node's events before arming a trap with events queued, and before
- *   any operation that would cancel a trigger with an event queued.
- * - ADD_TRIGGER of a trigger that is already met, to an armed trap: the
- *   header does not say whether (or when) that fires. Not done.
+ * Firing is checked after every operation (m_trap_eval() from
+ * m_settle()): an armed trap with a trigger met fires. That covers a met
+ * trigger added to an armed trap, which the header says fires at once.
+ *
+ * Kept out of reach rather than modelled: a trigger whose event is still
+ * queued when it fires again, or is cancelled. The header says the newer
+ * event replaces the older in its place in the queue; the model does not
+ * track places, so it reads a node's events before arming a trap with
+ * events queued, and before any operation that would cancel a trigger
+ * with an event queued.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -383,7 +383,7 @@ int op_add_trigger(void)
 {
 	struct mojo_trap_args a, exp, *arg = &a;
 	enum fz_via via = m_via();
-	int node = m_any_node(), ti, pi, result;
+	int node = m_any_node(), ti, pi;
 	long e, e2, ret;
 	struct m_trap *tr = NULL;
 	bool spoiled = false;
@@ -423,17 +423,12 @@ int op_add_trigger(void)
 		e = e2;
 	if (!e && m_trig_find(tr, a.context))
 		e = -EEXIST;
-	if (!e) {
-		struct m_trig t = { a.context, pi, a.signals, a.condition };
-		uint64_t sat, able;
-
-		/* Model bounds; and the case the header leaves open. */
-		if (tr->ntrig == M_TRIGS)
-			return 0;
-		sat = m_signals(pi, &able);
-		if (tr->armed && m_trig_met(&t, sat, able, &result))
-			return 0;
-	}
+	/*
+	 * Model bounds. A met trigger added to an armed trap fires it at
+	 * once (the header): m_settle() queues that event after the call.
+	 */
+	if (!e && tr->ntrig == M_TRIGS)
+		return 0;
 	if (CHANCE(10)) {
 		memcpy(M.ro, &a, sizeof(a));
 		arg = M.ro;
