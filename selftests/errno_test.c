@@ -118,10 +118,17 @@ TEST_F(err, table_names_every_operation)
 	/* The operations and mmap(). */
 	EXPECT_EQ(sizeof(ops) / sizeof(ops[0]) + 1,
 		  sizeof(mojo_test_errnos) / sizeof(mojo_test_errnos[0]));
-	/* An unknown number: ENOTTY, and only that. */
+	/*
+	 * An unknown number: ENOTTY, and through ioctl only that; through
+	 * io_uring the command area is checked first (ESTALE, EINVAL).
+	 */
 	memset(&a, 0, sizeof(a));
 	EXPECT_ERRNO(unknown, ENOTTY, raw(self->node, unknown, &a));
-	EXPECT_FALSE(mojo_test_errno_listed(unknown, EINVAL, self->uring));
+	EXPECT_FALSE(mojo_test_errno_listed(unknown, EINVAL, false));
+	EXPECT_FALSE(mojo_test_errno_listed(unknown, ESTALE, false));
+	EXPECT_TRUE(mojo_test_errno_listed(unknown, EINVAL, true));
+	EXPECT_TRUE(mojo_test_errno_listed(unknown, ESTALE, true));
+	EXPECT_FALSE(mojo_test_errno_listed(unknown, EBADF, true));
 }
 
 /* The item of the issue: a producer in a two-phase write cannot be sent. */
@@ -329,6 +336,40 @@ TEST_F(err, pending_read_data_cancelled_by_close_is_ecanceled)
 	EXPECT_TRUE(mojo_test_errno_listed(MOJO_IOC_READ_DATA, -res, true));
 	/* Only a pending command ends so: the ioctl never does. */
 	EXPECT_FALSE(mojo_test_errno_listed(MOJO_IOC_READ_DATA, -res, false));
+	io_uring_queue_exit(&ring);
+}
+
+/*
+ * The command area is checked before the operation number: an unknown
+ * cmd_op with a reserved field of its area set fails with EINVAL, which
+ * the table lists for it (io_uring only).
+ */
+TEST_F(err, unknown_uring_command_with_a_bad_area_is_einval)
+{
+	const unsigned int unknown = _IOWR(MOJO_IOC_MAGIC, 0x3f,
+					   struct mojo_handle_args);
+	struct mojo_handle_args a;
+	struct io_uring_cqe *cqe;
+	struct mojo_uring_cmd *c;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int res;
+
+	if (!self->uring)
+		SKIP(return, "io_uring only");
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	memset(&a, 0, sizeof(a));
+	sqe = io_uring_get_sqe(&ring);
+	ASSERT_NE(NULL, sqe);
+	mojo_uring_prep_cmd(sqe, self->node, unknown, &a, MOJO_URING_SYNC);
+	c = (struct mojo_uring_cmd *)sqe->cmd;
+	c->reserved = 1;
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+	res = cqe->res;
+	io_uring_cqe_seen(&ring, cqe);
+	EXPECT_EQ(-EINVAL, res);
+	EXPECT_TRUE(mojo_test_errno_listed(unknown, -res, true));
 	io_uring_queue_exit(&ring);
 }
 

@@ -17,9 +17,12 @@
  * "Errors" comment), for tests and fuzzers to check results against.
  * @errnos: what the operation may return through either transport;
  * @uring: what it may return only through io_uring (a command that stays
- * pending, or a MOJO_URING_SYNC WAIT); both lists end with 0. An ioctl
- * number that is no operation fails with ENOTTY only. Results io_uring
- * posts itself (a broken link's ECANCELED) are not listed.
+ * pending, or a MOJO_URING_SYNC WAIT); both lists end with 0. Through
+ * io_uring, any command, whatever its cmd_op, may also get ESTALE and
+ * EINVAL (its command area), which are checked before the operation
+ * number; otherwise a number that is no operation fails with ENOTTY
+ * only. Results io_uring posts itself (a broken link's ECANCELED) are
+ * not listed.
  * MOJO_TEST_MMAP names mmap() of a ring.
  */
 #define MOJO_TEST_MMAP	0UL
@@ -111,6 +114,9 @@ static inline bool mojo_test_errno_listed(unsigned long cmd, int err, bool uring
 
 	if (!err)
 		return true;
+	/* Before the number is looked at: the command area (header, Order). */
+	if (uring && (err == ESTALE || err == EINVAL))
+		return true;
 	if (!e)
 		return err == ENOTTY;
 	for (i = 0; i < sizeof(e->errnos) / sizeof(e->errnos[0]) && e->errnos[i]; i++)
@@ -119,8 +125,7 @@ static inline bool mojo_test_errno_listed(unsigned long cmd, int err, bool uring
 	for (i = 0; uring && i < sizeof(e->uring) / sizeof(e->uring[0]) && e->uring[i]; i++)
 		if (e->uring[i] == err)
 			return true;
-	/* Any command issued after its SQ slot was given back (linked). */
-	return uring && err == ESTALE;
+	return false;
 }
 
 #endif /* MOJO_ERRNOS_H */

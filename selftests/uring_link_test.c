@@ -191,6 +191,45 @@ TEST_F(link, async_command_runs_on_its_own_area)
 }
 
 /*
+ * A cmd_op that is no operation, linked behind the head: ENOTTY, or
+ * ESTALE where the kernel left its command area in the ring, which is
+ * checked before the number. The table lists both for it.
+ */
+TEST_F(link, linked_unknown_command_is_enotty_or_estale)
+{
+	const unsigned int unknown = _IOWR(MOJO_IOC_MAGIC, 0x3f,
+					   struct mojo_version_args);
+	struct io_uring_sqe *sqe;
+	int i, res, mine_res = 1;
+	uint64_t tag;
+
+	memset(&self->mine, 0, sizeof(self->mine));
+	sqe = prep_head(_metadata, self);
+	ASSERT_NE(NULL, sqe);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe = prep(&self->ring, self->node, unknown, &self->mine, 2);
+	ASSERT_NE(NULL, sqe);
+	ASSERT_EQ(2, io_uring_submit(&self->ring));
+	usleep(20000);
+	reuse_every_slot(_metadata, self, true);
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, "go", 2, NULL, 0));
+	for (i = 0; i < 2; i++) {
+		res = mojo_test_reap(&self->ring, &tag);
+		ASSERT_NE(-ETIME, res);
+		if (tag == 2)
+			mine_res = res;
+		else
+			EXPECT_EQ(0, res);
+	}
+	EXPECT_TRUE(mine_res == -ENOTTY || mine_res == -ESTALE)
+		TH_LOG("linked unknown command: %d", mine_res);
+	EXPECT_TRUE(mojo_test_errno_listed(unknown, -mine_res, true));
+	EXPECT_EQ(0, self->mine.version);
+	for (i = 0; i < RING_ENTRIES; i++)
+		EXPECT_EQ(0, self->decoy[i].version);
+}
+
+/*
  * A chain of random length and flags, behind a waiting head, with every
  * slot reused while it waits: every command of the chain either ran on its
  * own struct, failed with -ESTALE, or was cancelled as the chain broke.

@@ -804,7 +804,8 @@ struct mojo_uring_cmd {
  * words (the text above has the details). A call returns these negated:
  * ioctl(2) sets errno, a CQE's res holds -errno. These apply everywhere:
  *
- * - ENOTTY: not an operation number above (ioctl request, uring cmd_op).
+ * - ENOTTY: not an operation number above (ioctl request, uring cmd_op;
+ *   through io_uring the command area's checks come first, see below).
  * - EFAULT: the argument struct cannot be read, or its out fields cannot
  *   be written (the call then changed nothing); also a buffer it points
  *   to, where the operation says so below.
@@ -823,8 +824,10 @@ struct mojo_uring_cmd {
  *   signal pending, a stop too). Any command may complete with ESTALE
  *   where the kernel left its command area in the SQ ring past the
  *   submission (a linked command without IOSQE_ASYNC, see the io_uring
- *   paragraph above). io_uring itself may fail an SQE before the module
- *   sees it (e.g. ECANCELED for a broken link).
+ *   paragraph above). ESTALE and the command area's EINVAL come before
+ *   the operation number is looked at ("Order", step 1): a cmd_op that
+ *   is no operation may get either instead of ENOTTY. io_uring itself may fail an SQE before the
+ *   module sees it (e.g. ECANCELED for a broken link).
  *
  * Order. A call with several faults fails with the error of the first
  * check it fails, and every operation checks in this order:

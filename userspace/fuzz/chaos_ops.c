@@ -89,13 +89,6 @@ static void ch_check(struct ch_thread *t, unsigned int cmd, long ret,
 {
 	if (ret >= 0 || fz_errno_documented(cmd, -ret, via))
 		return;
-	/*
-	 * "Any command may complete with ESTALE" where the kernel left its
-	 * area in the SQ ring: a cmd_op that is no operation too, which
-	 * mojo_test_errno_listed() only lets have ENOTTY.
-	 */
-	if (via != FZ_IOCTL && ret == -ESTALE)
-		return;
 	ch_fail(t, "%s via %s%s: undocumented errno %s (%ld)", fz_op_name(cmd),
 		fz_via_name[via], how, strerrorname_np(-ret) ?: "?", -ret);
 }
