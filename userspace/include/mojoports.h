@@ -214,6 +214,9 @@ int mojo_create_trap(int node, uint32_t *trap);
  * @condition: MOJO_TRIGGER_SATISFIED or MOJO_TRIGGER_NOT_SATISFIED
  * @context:   the trigger's identity in events; unique within the trap
  *
+ * A trigger already met when it is added to an armed trap fires the trap
+ * at once: its event is queued before this returns.
+ *
  * Return: 0, -EEXIST, -ENOSPC, -EBADF, -EINVAL or -ENOMEM.
  */
 int mojo_add_trigger(int node, uint32_t trap, uint32_t handle,
@@ -224,6 +227,9 @@ int mojo_add_trigger(int node, uint32_t trap, uint32_t handle,
  * @node:    a node fd
  * @trap:    the trap
  * @context: the trigger's context
+ *
+ * The event reports no signals (satisfied and satisfiable are 0), as
+ * every cancellation does.
  *
  * Return: 0, -ENOENT or another negative errno.
  */
