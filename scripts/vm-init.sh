@@ -145,10 +145,28 @@ esac
 # A hook for tools that look inside before the module goes (coverage).
 [ -x /etc/mojo-before-rmmod ] && /etc/mojo-before-rmmod
 
-if rmmod mojoports; then
+# A ring closed by a dying process is torn down by a kernel worker after
+# the process is gone, and holds its files (node fds among them) until
+# the module has cancelled its parked commands: give that 20 s. A
+# reference still held then is a leak; say who holds what.
+tries=0
+until rmmod mojoports 2>/dev/null; do
+	tries=$((tries + 1))
+	[ $tries -lt 40 ] && { sleep 0.5; continue; }
+	echo "MOJO-RMMOD fail: refcnt $(cat /sys/module/mojoports/refcnt 2>/dev/null)"
+	for f in /proc/[0-9]*/fd/*; do
+		l=$(readlink "$f" 2>/dev/null) || continue
+		case $l in
+		*mojo*) echo "# held: $f -> $l ($(cat ${f%/fd/*}/comm 2>/dev/null))" ;;
+		esac
+	done
+	ps | sed 's/^/# ps: /'
+	echo w >/proc/sysrq-trigger 2>/dev/null
+	break
+done
+if [ $tries -lt 40 ]; then
+	[ $tries -gt 0 ] && echo "# rmmod took $tries retries (0.5 s each)"
 	echo "MOJO-RMMOD ok"
-else
-	echo "MOJO-RMMOD fail"
 fi
 
 if [ -w $kml ]; then
