@@ -68,9 +68,9 @@ check)
 	;;
 fuzz)
 	# Fault campaigns (/etc/mojo-fuzz-faults: a percentage): failslab and
-	# fail_page_alloc fail that share of the fuzzer's allocations, and
-	# only the fuzzer's (task-filter; make-it-fail is inherited by its
-	# children). User pages (highmem flag) are spared: a failed page
+	# fail_page_alloc fail that share of the allocations of chaos's
+	# worker threads, and only theirs (task-filter; each sets its own
+	# make-it-fail, which its forks inherit). User pages (highmem flag) are spared: a failed page
 	# fault would only ask the OOM killer.
 	faults=$(cat /etc/mojo-fuzz-faults 2>/dev/null)
 	if [ -n "$faults" ]; then
@@ -109,7 +109,8 @@ fuzz)
 	(
 		cd /tmp
 		[ -z "$cg" ] || echo $$ >$cg/cgroup.procs
-		[ -z "$faults" ] || echo 1 >/proc/self/make-it-fail
+		# Chaos's worker threads set their own make-it-fail.
+		[ -z "$faults" ] || export MOJO_FUZZ_MAKE_IT_FAIL=1
 		exec /fuzz/mojofuzz $(cat /etc/mojo-fuzz-args)
 	)
 	echo "MOJO-FUZZ-END rc=$?"

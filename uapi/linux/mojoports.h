@@ -827,7 +827,9 @@ struct mojo_uring_cmd {
  *   paragraph above). ESTALE and the command area's EINVAL come before
  *   the operation number is looked at ("Order", step 1): a cmd_op that
  *   is no operation may get either instead of ENOTTY. io_uring itself may fail an SQE before the
- *   module sees it (e.g. ECANCELED for a broken link).
+ *   module sees it (e.g. ECANCELED for a broken link; EAGAIN or ENOMEM
+ *   when it cannot allocate what a command it defers, linked, drained or
+ *   IOSQE_ASYNC, needs).
  *
  * Order. A call with several faults fails with the error of the first
  * check it fails, and every operation checks in this order:

@@ -397,6 +397,20 @@ static void *ch_thread_main(void *arg)
 
 	ch_seed(&t->rng, t->p->o->seed, t->p->index, t->p->gen,
 		((uint64_t)t->idx << 32) | t->gen);
+	/*
+	 * A fault campaign (vm-init's MOJO_FUZZ_MAKE_IT_FAIL): failslab and
+	 * fail_page_alloc fail allocations of this thread only, not of the
+	 * runner and the workers' main threads, which must fork and reap.
+	 */
+	if (getenv("MOJO_FUZZ_MAKE_IT_FAIL")) {
+		int fd = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0 || write(fd, "1", 1) != 1)
+			ch_fail(t, "a fault campaign without make-it-fail: %s",
+				strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
 	/* Threads die now and then; how long this one lives, in steps. */
 	life = fz_chance(&t->rng, 30) ? fz_below(&t->rng, 2000) : ~0ULL;
 	while (!ch_stopping(t) && life--) {
