@@ -112,6 +112,7 @@ check)
 	if [ -z "${MOJO_TESTS:-}" ] || [ -n "${MOJO_FUZZ_CHECK:-}" ]; then
 		fuzz_check="--mode model --seeds 1-4 --ops 20000"
 		fuzz_check+="; --mode storm --seeds 1-2 --ops 0 --seconds 10"
+		fuzz_check+="; --mode chaos --seeds 1-2 --ops 0 --seconds 15"
 		fuzz_check=${MOJO_FUZZ_CHECK-$fuzz_check}
 		if [ -n "$fuzz_check" ]; then
 			cp "$top/build/fuzz/mojofuzz" "$root/fuzz/" 2>/dev/null ||
