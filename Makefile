@@ -140,10 +140,12 @@ bench: deps
 	$(MAKE) userspace
 	scripts/vm.sh bench $(KERNEL)
 
-# make fuzz [KERNEL=6.1|6.12|debug] [MODE=model|chaos|both] [SEEDS=1,2,5-9 | SEED=n]
-#           [OPS=n] [SECONDS=n] [TRACE=op]: one VM boot, one summary line.
+# make fuzz [KERNEL=6.1|6.12|debug] [MODE=model,chaos,storm|both|all]
+#           [SEEDS=1,2,5-9 | SEED=n] [OPS=n] [SECONDS=n] [TRACE=op]
+#           [FAULTS=percent] [MEMCG=memory.max]: one VM boot, one summary line.
 fuzz: deps
 	$(MAKE) userspace
+	$(if $(FAULTS),MOJO_FUZZ_FAULTS=$(FAULTS)) $(if $(MEMCG),MOJO_FUZZ_MEMCG=$(MEMCG)) \
 	MOJO_FUZZ_ARGS="--mode $(or $(MODE),both) --seeds $(or $(SEED),$(SEEDS),1) \
 		$(if $(OPS),--ops $(OPS),$(if $(SECONDS),--ops 0)) \
 		$(if $(SECONDS),--seconds $(SECONDS)) $(if $(TRACE),--trace-from $(TRACE))" \
