@@ -193,8 +193,29 @@ if [ "$mode" = fuzz ]; then
 	splat_re+='|lock held when returning|sleeping function called from invalid context'
 	splat_re+='|unreferenced object|refcount_t: |blocked for more than|soft lockup'
 	splat_re+='|rcu_.*detected stall|list_add corruption|list_del corruption|Call Trace:'
-	splats=$(grep -cE "$splat_re" "$out/console.txt" "$out/output.txt" | awk -F: '{ n += $2 } END { print n + 0 }')
-	grep -nE "$splat_re" "$out/console.txt" "$out/output.txt" >"$out/splats.txt"
+	# A fault campaign fails the kernel's own allocations too, and 6.1's
+	# io_uring then leaks the interior nodes of a task's ring xarray when
+	# io_uring_setup() fails: kmemleak objects allocated under
+	# __io_uring_add_tctx_node are the kernel's, said and not counted.
+	# Every other report counts.
+	cp "$out/output.txt" "$out/judged.txt"
+	if [ -n "${MOJO_FUZZ_FAULTS:-}" ]; then
+		awk '
+			function flush() {
+				if (blk != "" && blk !~ /__io_uring_add_tctx_node/) printf "%s", blk
+				if (blk != "" && blk ~ /__io_uring_add_tctx_node/) n++
+				blk = ""
+			}
+			/^unreferenced object / { flush(); blk = $0 "\n"; next }
+			blk != "" && /^  / { blk = blk $0 "\n"; next }
+			{ flush(); print }
+			END { flush(); print n + 0 >"/dev/stderr" }
+		' "$out/output.txt" >"$out/judged.txt" 2>"$out/kernel-leaks"
+		[ "$(cat "$out/kernel-leaks")" = 0 ] ||
+			log "$(cat "$out/kernel-leaks") kmemleak reports of io_uring's tctx xarray (the kernel's, under injection): not counted"
+	fi
+	splats=$(grep -cE "$splat_re" "$out/console.txt" "$out/judged.txt" | awk -F: '{ n += $2 } END { print n + 0 }')
+	grep -nE "$splat_re" "$out/console.txt" "$out/judged.txt" >"$out/splats.txt"
 	sum=$(grep '^FUZZ-SUMMARY' "$out/output.txt" | tail -n 1)
 	get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$sum"; }
 	failures=$(get failures)
