@@ -781,7 +781,9 @@ static void ch_stuck(void)
 	fd = open("/proc/sysrq-trigger", O_WRONLY);
 	if (fd < 0)
 		return;
-	if (write(fd, "w", 1) != 1 || write(fd, "t", 1) != 1)
+	/* l: the running ones too (a worker spinning on the other CPU). */
+	if (write(fd, "w", 1) != 1 || write(fd, "l", 1) != 1 ||
+	    write(fd, "t", 1) != 1)
 		fd = -fd;
 	close(fd < 0 ? -fd : fd);
 }

@@ -1302,7 +1302,16 @@ static void act_batch(struct ch_thread *t)
 
 			if (!sqe)
 				break;
-			ch_gen(t, d, &c);
+			/*
+			 * No userfaultfd memory in a batch: an io_uring thread
+			 * (io-wq for IOSQE_ASYNC, for the rest of a chain after
+			 * such a member, for drained work; SQPOLL's thread) may
+			 * be the one to fault on it, and a killed process then
+			 * never exits (6.12). See ch_uffd_unsafe below.
+			 */
+			do {
+				ch_gen(t, d, &c);
+			} while (t->uffd);
 			if (CHANCE(3))
 				c.cmd = (uint32_t)fz_next(&t->rng);
 			mojo_uring_prep_cmd(sqe, c.fd, c.cmd, c.arg,
@@ -1342,21 +1351,22 @@ static void act_batch(struct ch_thread *t)
 			else if (r < 37)
 				fl |= IOSQE_ASYNC;
 			/*
-			 * Never IOSQE_ASYNC with userfaultfd memory. Seen on
-			 * 6.12 (chaos seed 5): a killed process stuck in
-			 * io_wq_put_and_exit() for good, its io-wq worker asleep
-			 * in handle_userfault() under io_uring's copy of the
-			 * argument struct, with no SIGKILL pending. The uffd is
+			 * ch_uffd_unsafe: no userfaultfd memory on io_uring's
+			 * threads. Seen on
+			 * 6.12 (chaos seed 5, and a check run): a killed process
+			 * stuck in io_wq_put_and_exit() for good, its io-wq
+			 * worker asleep in handle_userfault() under the module's
+			 * copy of the argument struct with no SIGKILL pending, or
+			 * running (a fault retried for ever). The uffd is
 			 * released only by exit_files(), after that wait, and
 			 * its server thread is dead. A worker that missed the
 			 * group kill is io-wq's and userfaultfd's business, not
 			 * the module's: any io_uring request reading user
 			 * memory on a worker could meet it (a simple
 			 * IORING_OP_WRITE case did not, so the exact race is
-			 * not pinned down).
+			 * not pinned down). Calls through ioctl and fz_call()'s
+			 * ring, which run in the caller, still use it.
 			 */
-			if (t->uffd)
-				fl &= ~IOSQE_ASYNC;
 			io_uring_sqe_set_flags(sqe, fl);
 			chained = linked || (fl & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK));
 			tag = CH_TAG_BATCH | (chained ? CH_TAG_LINKED : 0) |
