@@ -51,20 +51,16 @@ static bool mojo_trigger_met(const struct mojo_trigger *t, u64 sat, u64 able,
 
 /*
  * Queue @t's event, or update it if it is still queued. After the final
- * -ECANCELED event nothing more is reported. A cancellation carries no
- * signals: the trigger no longer watches its handle, which may be closed
- * or in another node's hands by now (as Mojo's cancellations report an
- * empty state).
+ * -ECANCELED event nothing more is reported. Callers queue a cancellation
+ * with no signals: the trigger no longer watches its handle, which may be
+ * closed or in another node's hands by now (as Mojo's cancellations
+ * report an empty state).
  */
 static void mojo_trigger_queue(struct mojo_trigger *t, int result, u64 sat,
 			       u64 able)
 {
 	struct mojo_node *node = t->trap->node;
 
-	if (result == -ECANCELED) {
-		sat = 0;
-		able = 0;
-	}
 	spin_lock(&node->events_lock);
 	if (!t->cancelled) {
 		t->ev_result = result;
