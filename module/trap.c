@@ -76,6 +76,22 @@ static void mojo_trigger_queue(struct mojo_trigger *t, int result, u64 sat,
 	spin_unlock(&node->events_lock);
 }
 
+/*
+ * Fire @t's trap for @t if @t is met and the trap is armed: the one place
+ * that decides it, for the walk and for ADD_TRIGGER. The atomic exchange
+ * disarms, so only one caller fires. Port lock held. Return: fired.
+ */
+static bool mojo_trigger_fire_if_met(struct mojo_trigger *t, u64 sat, u64 able)
+{
+	int result;
+
+	if (!mojo_trigger_met(t, sat, able, &result) ||
+	    !atomic_xchg(&t->trap->armed, 0))
+		return false;
+	mojo_trigger_queue(t, result, sat, able);
+	return true;
+}
+
 static void mojo_node_wake_events(struct mojo_node *node)
 {
 	wake_up_all(&node->wq);
@@ -110,7 +126,6 @@ void mojo_trap_port_changed(struct mojo_port *port)
 	unsigned int nn = 0, i;
 	LIST_HEAD(detached);	/* ours alone: see &mojo_trigger.port_link */
 	u64 sat, able;
-	int result;
 
 	/*
 	 * Unlocked peek: triggers are added under the port lock, which
@@ -129,10 +144,7 @@ void mojo_trap_port_changed(struct mojo_port *port)
 			t->attached = false;
 			port->num_triggers--;
 			list_move(&t->port_link, &detached);
-		} else if (mojo_trigger_met(t, sat, able, &result) &&
-			   atomic_xchg(&t->trap->armed, 0)) {
-			mojo_trigger_queue(t, result, sat, able);
-		} else {
+		} else if (!mojo_trigger_fire_if_met(t, sat, able)) {
 			continue;
 		}
 		for (i = 0; i < nn && nodes[i] != node; i++)
@@ -331,8 +343,8 @@ long mojo_trap_op_add(struct mojo_node *node, void *arg)
 	struct mojo_trap *trap;
 	struct mojo_port *port;
 	bool fired = false;
-	int ret = 0, result;
 	u64 sat, able;
+	int ret = 0;
 
 	if (a->flags || a->satisfied || a->satisfiable || a->result ||
 	    a->reserved0 || !a->signals || (a->signals & ~MOJO_SIGNALS_ALL) ||
@@ -396,11 +408,7 @@ long mojo_trap_op_add(struct mojo_node *node, void *arg)
 		 * armed with a trigger met.
 		 */
 		sat = mojo_port_signals(port, &able);
-		if (mojo_trigger_met(t, sat, able, &result) &&
-		    atomic_xchg(&trap->armed, 0)) {
-			mojo_trigger_queue(t, result, sat, able);
-			fired = true;
-		}
+		fired = mojo_trigger_fire_if_met(t, sat, able);
 	}
 	spin_unlock(&port->lock);
 	if (ret)
