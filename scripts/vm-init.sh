@@ -70,8 +70,8 @@ fuzz)
 	# Fault campaigns (/etc/mojo-fuzz-faults: a percentage): failslab and
 	# fail_page_alloc fail that share of the allocations of chaos's
 	# worker threads, and only theirs (task-filter; each sets its own
-	# make-it-fail, which its forks inherit). User pages (highmem flag) are spared: a failed page
-	# fault would only ask the OOM killer.
+	# make-it-fail, which its forks inherit). User pages (highmem flag)
+	# are spared: a failed page fault would only ask the OOM killer.
 	faults=$(cat /etc/mojo-fuzz-faults 2>/dev/null)
 	if [ -n "$faults" ]; then
 		for f in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do

@@ -202,8 +202,10 @@ if [ "$mode" = fuzz ]; then
 	if [ -n "${MOJO_FUZZ_FAULTS:-}" ]; then
 		awk '
 			function flush() {
-				if (blk != "" && blk !~ /__io_uring_add_tctx_node/) printf "%s", blk
-				if (blk != "" && blk ~ /__io_uring_add_tctx_node/) n++
+				if (blk ~ /__io_uring_add_tctx_node/)
+					n++
+				else
+					printf "%s", blk
 				blk = ""
 			}
 			/^unreferenced object / { flush(); blk = $0 "\n"; next }
