@@ -46,6 +46,7 @@ case $kname in
 	kdir=/usr/src/linux-headers-$release
 	mem=1G
 	timeout=${MOJO_VM_TIMEOUT:-900}
+	cmdline=
 	;;
 debug)
 	kdir=$("$top/scripts/debug-kernel.sh") || { log "debug kernel build failed"; exit 1; }
@@ -53,6 +54,9 @@ debug)
 	release=$(cat "$kdir/include/config/kernel.release")-debug
 	mem=2G
 	timeout=${MOJO_VM_TIMEOUT:-2400}
+	# failslab may be told to fail only radix_tree_node (xarray nodes):
+	# fault_test fails a handle table's second node allocation with it.
+	cmdline="slub_debug=A,radix_tree_node"
 	;;
 *)
 	log "unknown kernel '$kname' (6.1, 6.12, debug)"
@@ -163,7 +167,7 @@ boot() {
 		qemu-system-x86_64 -m "$mem" -smp 2 -cpu qemu64,-cx16 \
 		-display none -monitor none \
 		-no-reboot -kernel "$vmlinuz" -initrd "$out/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=7 hung_task_timeout_secs=120" \
+		-append "console=ttyS0 panic=-1 loglevel=7 hung_task_timeout_secs=120 $cmdline" \
 		-serial "file:$out/console.log" -serial "file:$out/output.log" \
 		</dev/null
 	qrc=$?

@@ -260,4 +260,112 @@ TEST_F(fault, create_data_pipe_and_transfer_data)
 	ASSERT_EQ(0, mojo_end_read_data(self->node, c, size));
 }
 
+/*
+ * A node's handle table is an allocating xarray with index 0 busy and a
+ * random first number. Let only the first @k xarray node allocations of
+ * the first handle pass: the store grows the tree up from index 0, walks
+ * down towards the number, and may stop half way for want of memory.
+ * xa_alloc_cyclic() then retries from number 1, which the first leaf
+ * already covers, and succeeds; the nodes it built on the way down stay
+ * in the table, empty, after every handle is gone (xa_empty() is false).
+ * The node's death must free them quietly: no WARNING, no leak (the
+ * runner checks the console and kmemleak too).
+ *
+ * Needs failslab's cache filter on radix_tree_node (vm.sh boots the
+ * debug kernel with slub_debug=A,radix_tree_node).
+ */
+#define FS "/sys/kernel/debug/failslab/"
+static const char *const failslab_knobs[] = {
+	"probability", "interval", "times", "space", "verbose",
+	"task-filter", "cache-filter", "ignore-gfp-wait",
+};
+#define NKNOBS (sizeof(failslab_knobs) / sizeof(failslab_knobs[0]))
+
+/* Create a pipe in a new node with only @pass xarray nodes to spare. */
+static int create_with_xa_nodes(int node, long pass, uint32_t *a, uint32_t *b)
+{
+	char saved[NKNOBS][32], path[128];
+	size_t i;
+	int fail = 0, ret;
+	FILE *f;
+
+	for (i = 0; i < NKNOBS; i++) {
+		snprintf(path, sizeof(path), FS "%s", failslab_knobs[i]);
+		f = fopen(path, "r");
+		if (!f || !fgets(saved[i], sizeof(saved[i]), f))
+			abort();
+		fclose(f);
+	}
+	/* The knobs are put back before anything is judged. */
+	fail = mojo_test_write_file(FS "cache-filter", "Y") ||
+	       mojo_test_write_file(FS "task-filter", "Y") ||
+	       mojo_test_write_file(FS "ignore-gfp-wait", "N") ||
+	       mojo_test_write_file(FS "verbose", "0") ||
+	       mojo_test_write_long(FS "interval", 1) ||
+	       mojo_test_write_long(FS "times", -1) ||
+	       mojo_test_write_long(FS "space", pass + 1) ||
+	       mojo_test_write_long(FS "probability", 100) ||
+	       mojo_test_write_file("/proc/thread-self/make-it-fail", "1");
+	ret = fail ? -EIO : mojo_create_message_pipe(node, a, b);
+	if (mojo_test_write_file("/proc/thread-self/make-it-fail", "0"))
+		abort();
+	for (i = 0; i < NKNOBS; i++) {
+		snprintf(path, sizeof(path), FS "%s", failslab_knobs[i]);
+		if (mojo_test_write_file(path, saved[i]))
+			abort();
+	}
+	return ret;
+}
+
+TEST(handle_tables_left_with_empty_xarray_nodes_die_quietly)
+{
+	char rec[1024];
+	long node_size, k;
+	uint32_t a, b;
+	int node, kmsg, ret, marked, failed = 0, warned = 0;
+	FILE *f;
+
+	f = fopen("/sys/kernel/slab/radix_tree_node/failslab", "r");
+	if (!f || fscanf(f, "%d", &marked) != 1 || marked != 1) {
+		if (f)
+			fclose(f);
+		SKIP(return, "radix_tree_node is not marked for failslab");
+	}
+	fclose(f);
+	node_size = mojo_test_read_long("/sys/kernel/slab/radix_tree_node/object_size");
+	ASSERT_GT(node_size, 0);
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ASSERT_GE(kmsg, 0);
+	ASSERT_EQ(0, (int)lseek(kmsg, 0, SEEK_END));
+
+	for (k = 0; k <= 8; k++) {
+		node = mojo_open_node();
+		ASSERT_GE(node, 0);
+		ret = create_with_xa_nodes(node, k * node_size, &a, &b);
+		if (ret == -ENOMEM) {
+			failed++;
+		} else {
+			ASSERT_EQ(0, ret) TH_LOG("%ld nodes to spare", k);
+			ASSERT_EQ(0, mojo_close(node, a));
+			ASSERT_EQ(0, mojo_close(node, b));
+		}
+		/* The node still works, and its death says nothing. */
+		ASSERT_EQ(0, mojo_create_message_pipe(node, &a, &b));
+		ASSERT_EQ(0, close(node));
+	}
+	/* With no xarray node to spare, the first handle cannot exist. */
+	ASSERT_GE(failed, 1);
+	usleep(100 * 1000);
+	while ((ret = read(kmsg, rec, sizeof(rec) - 1)) > 0 ||
+	       (ret < 0 && errno == EPIPE)) {
+		if (ret <= 0)
+			continue;
+		rec[ret] = '\0';
+		if (strstr(rec, "WARNING:"))
+			warned = 1;
+	}
+	close(kmsg);
+	EXPECT_EQ(0, warned);
+}
+
 TEST_HARNESS_MAIN
