@@ -129,12 +129,6 @@ void mojo_dpipe_port_release(struct mojo_port *port)
 	mojo_dpipe_put(port->dp);
 }
 
-/*
- * Allocations on a user's behalf that may be large: under pressure, or at
- * the memory cgroup's limit, they fail rather than invoke the OOM killer.
- */
-#define MOJO_GFP_RING	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
-
 static struct mojo_dpipe *mojo_dpipe_alloc(struct mojo_user *user,
 					   u32 element_size, u64 capacity,
 					   int *err)
@@ -148,7 +142,7 @@ static struct mojo_dpipe *mojo_dpipe_alloc(struct mojo_user *user,
 	if (*err)
 		return NULL;
 	*err = -ENOMEM;
-	dp = kzalloc(sizeof(*dp), GFP_KERNEL_ACCOUNT);
+	dp = kzalloc(sizeof(*dp), MOJO_GFP);
 	if (!dp)
 		goto fail_uncharge;
 	kref_init(&dp->ref);
@@ -161,11 +155,11 @@ static struct mojo_dpipe *mojo_dpipe_alloc(struct mojo_user *user,
 	/* kvmalloc()'s bound; max_data_pipe_capacity keeps far below it. */
 	if (dp->nr_pages > INT_MAX / sizeof(*dp->pages))
 		goto fail;
-	dp->pages = kvcalloc(dp->nr_pages, sizeof(*dp->pages), MOJO_GFP_RING);
+	dp->pages = kvcalloc(dp->nr_pages, sizeof(*dp->pages), MOJO_GFP);
 	if (!dp->pages)
 		goto fail;
 	for (i = 0; i < dp->nr_pages; i++) {
-		dp->pages[i] = alloc_page(MOJO_GFP_RING | __GFP_ZERO);
+		dp->pages[i] = alloc_page(MOJO_GFP | __GFP_ZERO);
 		if (!dp->pages[i])
 			goto fail;
 	}
@@ -483,7 +477,7 @@ int mojo_dpipe_mmap(struct mojo_node *node, struct vm_area_struct *vma)
 	}
 	if (port->kind == MOJO_PORT_DATA_CONSUMER)
 		clear |= VM_MAYWRITE;
-	map = kmalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
+	map = kmalloc(sizeof(*map), MOJO_GFP);
 	if (!map) {
 		ret = -ENOMEM;
 		goto fail;
@@ -570,11 +564,11 @@ long mojo_dpipe_op_create(struct mojo_node *node, void *arg)
 	kref_get(&dp->ref);
 	/* From here on the ports own the references (released with them). */
 	ret = xa_alloc_cyclic(&mojo_dp_ends, &prod->map_id, prod, xa_limit_31b,
-			      &mojo_dp_next_id, GFP_KERNEL_ACCOUNT);
+			      &mojo_dp_next_id, MOJO_GFP);
 	if (ret >= 0)
 		ret = xa_alloc_cyclic(&mojo_dp_ends, &cons->map_id, cons,
 				      xa_limit_31b, &mojo_dp_next_id,
-				      GFP_KERNEL_ACCOUNT);
+				      MOJO_GFP);
 	/* 1: the ids wrapped around, which is fine. */
 	if (ret > 0)
 		ret = 0;

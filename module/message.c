@@ -47,7 +47,7 @@ struct mojo_message *mojo_message_alloc(struct mojo_user *user, u32 num_bytes,
 			       READ_ONCE(mojo_max_user_queue_bytes), size);
 	if (ret)
 		goto fail_ports;
-	msg = kvmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	msg = kvmalloc(size, MOJO_GFP);
 	if (!msg) {
 		mojo_user_uncharge(&user->queue_bytes, size);
 		ret = -ENOMEM;

@@ -20,6 +20,7 @@
 #include "node.h"
 #include "ops.h"
 #include "port.h"
+#include "user.h"
 
 /* Make a fresh or received port the node's: RECEIVING, holding a node ref. */
 static void mojo_port_install(struct mojo_port *port, struct mojo_node *node)
@@ -378,7 +379,7 @@ long mojo_msgpipe_op_write(struct mojo_node *node, void *arg)
 			hbuf = NULL;
 			goto out;
 		}
-		moved = kmalloc_array(a->num_handles, sizeof(*moved), GFP_KERNEL);
+		moved = kmalloc_array(a->num_handles, sizeof(*moved), MOJO_GFP);
 		if (!moved) {
 			ret = -ENOMEM;
 			goto out;
@@ -491,7 +492,7 @@ again:
 	if (n) {
 		if (!hbuf)
 			hbuf = kmalloc_array(MOJO_MAX_MESSAGE_HANDLES,
-					     sizeof(*hbuf), GFP_KERNEL);
+					     sizeof(*hbuf), MOJO_GFP);
 		if (!hbuf) {
 			ret = -ENOMEM;
 			goto out_unpin;

@@ -24,7 +24,7 @@ struct mojo_node *mojo_node_create(void)
 {
 	struct mojo_node *node;
 
-	node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
+	node = kzalloc(sizeof(*node), MOJO_GFP);
 	if (!node)
 		return NULL;
 	node->user = mojo_user_current();
@@ -135,7 +135,7 @@ int mojo_handle_alloc(struct mojo_node *node, struct mojo_object *obj,
 		return -ENOSPC;
 	ret = xa_alloc_cyclic(&node->handles, handle, obj,
 			      XA_LIMIT(MOJO_HANDLE_MIN, MOJO_HANDLE_MAX),
-			      &node->next_handle, GFP_KERNEL_ACCOUNT);
+			      &node->next_handle, MOJO_GFP);
 	if (ret < 0)
 		return ret == -EBUSY ? -ENOSPC : ret;
 	node->num_handles++;

@@ -15,6 +15,7 @@
 #include "port.h"
 #include "trap.h"
 #include "uring.h"
+#include "user.h"
 
 /* See port.h: protects every port's @container. */
 DEFINE_MUTEX(mojo_transit_lock);
@@ -23,7 +24,7 @@ static struct mojo_port *mojo_port_alloc(void)
 {
 	struct mojo_port *port;
 
-	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
+	port = kzalloc(sizeof(*port), MOJO_GFP);
 	if (!port)
 		return NULL;
 	kref_init(&port->obj.ref);

@@ -12,6 +12,7 @@
 #include "ops.h"
 #include "port.h"
 #include "trap.h"
+#include "user.h"
 
 static void mojo_trigger_free(struct kref *ref)
 {
@@ -293,7 +294,7 @@ long mojo_trap_op_create(struct mojo_node *node, void *arg)
 	    a->context || a->satisfied || a->satisfiable || a->result ||
 	    a->reserved0)
 		return -EINVAL;
-	trap = kzalloc(sizeof(*trap), GFP_KERNEL_ACCOUNT);
+	trap = kzalloc(sizeof(*trap), MOJO_GFP);
 	if (!trap)
 		return -ENOMEM;
 	kref_init(&trap->obj.ref);
@@ -359,7 +360,7 @@ long mojo_trap_op_add(struct mojo_node *node, void *arg)
 		return ret;
 	}
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	t = kzalloc(sizeof(*t), MOJO_GFP);
 	if (!t) {
 		mojo_port_put(port);
 		mojo_object_put(&trap->obj);
@@ -563,9 +564,9 @@ long mojo_trap_op_read_events(struct mojo_node *node, void *arg)
 	if (a->flags || !mojo_is_zero(a->reserved, sizeof(a->reserved)) ||
 	    !a->num_events || a->num_events > MOJO_MAX_READ_EVENTS)
 		return -EINVAL;
-	ev = kcalloc(a->num_events, sizeof(*ev), GFP_KERNEL);
-	trig = kcalloc(a->num_events, sizeof(*trig), GFP_KERNEL);
-	gen = kcalloc(a->num_events, sizeof(*gen), GFP_KERNEL);
+	ev = kcalloc(a->num_events, sizeof(*ev), MOJO_GFP);
+	trig = kcalloc(a->num_events, sizeof(*trig), MOJO_GFP);
+	gen = kcalloc(a->num_events, sizeof(*gen), MOJO_GFP);
 	if (!ev || !trig || !gen) {
 		ret = -ENOMEM;
 		goto out_free;

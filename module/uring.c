@@ -689,7 +689,7 @@ static int mojo_req_track(struct mojo_uring_req *req)
 		if (g)
 			break;
 		spin_unlock(&mojo_uring_lock);
-		new_g = kzalloc(sizeof(*new_g), GFP_KERNEL_ACCOUNT);
+		new_g = kzalloc(sizeof(*new_g), MOJO_GFP);
 		if (!new_g) {
 			ret = -ENOMEM;
 			goto out;
@@ -908,7 +908,7 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	if (!MOJO_URING_CAN_PARK)
 		return -EOPNOTSUPP;
 
-	req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
+	req = kzalloc(sizeof(*req), MOJO_GFP);
 	if (!req)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&req->link);

@@ -34,10 +34,12 @@
  * The two memory bounds default to an eighth of the machine's memory (at
  * least 64 MiB; setting 0 asks for this again), so that one user
  * alone cannot exhaust it: the memory is the kernel's, counted in no
- * process's RSS, so the OOM killer would pick a bystander. The
- * allocations themselves use __GFP_RETRY_MAYFAIL: under pressure, or at
- * a memory cgroup's limit, they fail with -ENOMEM rather than invoking
- * the OOM killer on anyone.
+ * process's RSS, so the OOM killer would pick a bystander. Every
+ * allocation the module makes for an operation, small or large, uses
+ * MOJO_GFP (__GFP_RETRY_MAYFAIL): under pressure, or at a memory cgroup's
+ * limit, it fails with -ENOMEM rather than invoking the OOM killer on
+ * anyone. (The files of nodes and exports are the VFS's, allocated as for
+ * any open().)
  *
  * Lifetime: a node holds a reference to the user that opened it, a ring
  * and a message to the user they are charged to; the last reference
@@ -46,10 +48,18 @@
  */
 
 #include <linux/atomic.h>
+#include <linux/gfp.h>
 #include <linux/kref.h>
 #include <linux/moduleparam.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
+
+/*
+ * How the module allocates what an operation asks for: charged to the
+ * caller's memory cgroup, and failing (quietly: a user can cause it)
+ * instead of reclaiming forever or invoking the OOM killer.
+ */
+#define MOJO_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 /**
  * struct mojo_user - what one uid's nodes hold

@@ -310,6 +310,56 @@ static int messages_until_enomem(int node)
 	return ret == -ENOMEM ? 0 : 12;
 }
 
+/*
+ * Exit status: 0 when, with the cgroup filled by messages, creating small
+ * objects (pipes, then traps) ended in -ENOMEM. Their allocations must
+ * fail as the big ones do, not invoke the cgroup's OOM killer (which
+ * would kill this process, the only one in the cgroup).
+ */
+static int small_objects_until_enomem(int node)
+{
+	void *payload = calloc(1, MiB);
+	uint32_t w, r, trap;
+	int i, ret = 0;
+
+	if (!payload)
+		return 11;
+	while (!ret) {
+		ret = mojo_create_message_pipe(node, &w, &r);
+		if (ret)
+			break;
+		mojo_set_quota(node, r, MOJO_QUOTA_MAX_MSGS, MOJO_QUOTA_MAX_BYTES);
+		for (i = 0; i < 64 && !ret; i++)
+			ret = mojo_write_message(node, w, payload, MiB, NULL, 0);
+	}
+	if (ret != -ENOMEM)
+		return 12;
+	/* Less than a message is left: small objects fill the rest. */
+	for (i = 0, ret = 0; i < 1000000 && !ret; i++)
+		ret = mojo_create_message_pipe(node, &w, &r);
+	if (ret != -ENOMEM)
+		return 13;
+	for (i = 0, ret = 0; i < 1000000 && !ret; i++)
+		ret = mojo_create_trap(node, &trap);
+	return ret == -ENOMEM ? 0 : 14;
+}
+
+TEST_F_TIMEOUT(bounds, small_objects_at_a_memcg_limit_fail_with_enomem, 120)
+{
+	long kills = -1, handles = mojo_test_read_long(MOJO_PARAM("max_handles"));
+	int ret;
+
+	ASSERT_GT(handles, 0);
+	ASSERT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_user_queue_bytes"), 1UL << 40));
+	ASSERT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_handles"), 1 << 24));
+	ret = in_memcg(_metadata, 32 * MiB, small_objects_until_enomem, &kills);
+	ASSERT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_handles"), handles));
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "no memory cgroup controller");
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(0, kills);
+}
+
 TEST_F_TIMEOUT(bounds, rings_at_a_memcg_limit_fail_with_enomem, 120)
 {
 	long kills = -1;
