@@ -108,7 +108,15 @@ fuzz)
 	echo "MOJO-FUZZ-BEGIN"
 	(
 		cd /tmp
-		[ -z "$cg" ] || echo $$ >$cg/cgroup.procs
+		if [ -n "$cg" ]; then
+			# 0: the writer, this subshell ($$ would be init).
+			echo 0 >$cg/cgroup.procs
+			# Chaos adds memory hogs; the cgroup's OOM killer
+			# may take its workers (they raise their own
+			# oom_score_adj), never the runner.
+			echo -1000 >/proc/self/oom_score_adj
+			export MOJO_FUZZ_PRESSURE=1
+		fi
 		# Chaos's worker threads set their own make-it-fail.
 		[ -z "$faults" ] || export MOJO_FUZZ_MAKE_IT_FAIL=1
 		exec /fuzz/mojofuzz $(cat /etc/mojo-fuzz-args)

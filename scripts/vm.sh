@@ -220,8 +220,35 @@ if [ "$mode" = fuzz ]; then
 		[ "$(cat "$out/kernel-leaks")" = 0 ] ||
 			log "$(cat "$out/kernel-leaks") kmemleak reports of io_uring's tctx xarray (the kernel's, under injection): not counted"
 	fi
-	splats=$(grep -cE "$splat_re" "$out/console.txt" "$out/judged.txt" | awk -F: '{ n += $2 } END { print n + 0 }')
-	grep -nE "$splat_re" "$out/console.txt" "$out/judged.txt" >"$out/splats.txt"
+	# A memory cgroup campaign means to reach the limit: the cgroup's own
+	# OOM killer may then kill a worker for the fuzzer's own memory, and
+	# its report carries a stack (from "invoked oom-killer" to "</TASK>").
+	# Such reports are said and not counted, unless the module's own
+	# allocation invoked it (a reliable frame in mojoports): those must
+	# fail with -ENOMEM instead (MOJO_GFP). The file of an export is the
+	# VFS's (alloc_file_pseudo, GFP_KERNEL as for any open()) and is not
+	# the module's. A global OOM kill fails the run below.
+	cp "$out/console.txt" "$out/console-judged.txt"
+	oom_ours=0
+	if [ -n "${MOJO_FUZZ_MEMCG:-}" ]; then
+		awk '
+			/invoked oom-killer:/ { skip = 1; n++ }
+			skip && /\[mojoports\]/ && !/\] +\? / { ours[n] = 1 }
+			skip && /alloc_file_pseudo/ { vfs[n] = 1 }
+			!skip { print }
+			skip && /<\/TASK>/ { skip = 0 }
+			END {
+				for (i in ours)
+					m += !(i in vfs)
+				print n + 0, m + 0 >"/dev/stderr"
+			}
+		' "$out/console.txt" >"$out/console-judged.txt" 2>"$out/oom-reports"
+		read -r oom_all oom_ours <"$out/oom-reports"
+		[ "$oom_all" = 0 ] ||
+			log "$oom_all OOM reports of the fuzzer's memory cgroup, $oom_ours of them by the module: only those count"
+	fi
+	splats=$(grep -cE "$splat_re" "$out/console-judged.txt" "$out/judged.txt" | awk -F: '{ n += $2 } END { print n + 0 }')
+	grep -nE "$splat_re" "$out/console-judged.txt" "$out/judged.txt" >"$out/splats.txt"
 	sum=$(grep '^FUZZ-SUMMARY' "$out/output.txt" | tail -n 1)
 	get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$sum"; }
 	failures=$(get failures)
@@ -236,6 +263,14 @@ if [ "$mode" = fuzz ]; then
 	fi
 	grep -q '^MOJO-CANARY ok' "$out/output.txt" || { log "the canary died"; failures=$((failures + 1)); }
 	grep -E '^MOJO-(FAULTS|MEMCG)' "$out/output.txt" || true
+	[ "$oom_ours" = 0 ] || failures=$((failures + oom_ours))
+	# ... and a memory cgroup campaign that never reached its limit
+	# tested nothing.
+	if [ -n "${MOJO_FUZZ_MEMCG:-}" ] &&
+		! grep -qE '^MOJO-MEMCG events: .*max [1-9]' "$out/output.txt"; then
+		log "the memory cgroup never reached its limit"
+		failures=$((failures + 1))
+	fi
 	grep -q '^MOJO-DONE' "$out/output.txt" || { log "the VM did not finish"; failures=$((failures + 1)); }
 	line="fuzz kernel=$kname mode=$(get mode) ops=$(get ops) ops_per_s=$(get ops_per_s) seeds=$(get seeds) failures=$failures splats=$splats"
 	echo "$line" | tee "$out/result"

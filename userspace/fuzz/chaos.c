@@ -80,6 +80,7 @@
 
 static struct ch_shared *ch_sh;
 static const struct fz_opts *ch_o;
+bool ch_pressure;
 
 /* ---- counting, stopping, failing ---- */
 
@@ -504,6 +505,18 @@ static int ch_worker_setup(struct ch_proc *p, struct ch_thread *ts)
 	p->uffd = -1;
 	p->uffd_area = NULL;
 	ch_uffd_init(p);
+	p->hog_buf = NULL;
+	if (ch_pressure) {
+		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+		/* The cgroup's OOM killer takes a worker, not the runner. */
+		if (fd < 0 || write(fd, "1000", 4) != 4)
+			return -1;
+		close(fd);
+		p->hog_buf = ch_map(CH_HOG_MSG, PROT_READ);
+		if (!p->hog_buf)
+			return -1;
+	}
 	for (i = 0; i < CH_THREADS; i++) {
 		ts[i].p = p;
 		ts[i].idx = i;
@@ -708,6 +721,10 @@ static void ch_report_death(struct ch_worker_slot *w, int index, int status)
 
 	if (w->killed)
 		return;
+	if (ch_pressure && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+		atomic_fetch_add(&ch_sh->oom_kills, 1);
+		return;
+	}
 	if (WIFEXITED(status) && (WEXITSTATUS(status) == 0 ||
 				  WEXITSTATUS(status) == 4))
 		return;
@@ -797,6 +814,7 @@ int fz_chaos_run(const struct fz_opts *o, struct fz_run *run)
 	pid_t pid;
 
 	ch_o = o;
+	ch_pressure = getenv("MOJO_FUZZ_PRESSURE");
 	ch_sh = mmap(NULL, sizeof(*ch_sh), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ch_sh == MAP_FAILED)
@@ -922,6 +940,13 @@ int fz_chaos_run(const struct fz_opts *o, struct fz_run *run)
 	}
 	ch_params_restore();
 	ch_print_reached(o);
+	if (ch_pressure)
+		printf("chaos seed=%llu: pressure hog_bytes=%llu enomem=%llu enospc=%llu oom_kills=%llu\n",
+		       (unsigned long long)o->seed,
+		       (unsigned long long)ch_sh->hog_bytes,
+		       (unsigned long long)ch_sh->hog_enomem,
+		       (unsigned long long)ch_sh->hog_enospc,
+		       (unsigned long long)ch_sh->oom_kills);
 	run->ops = atomic_load(&ch_sh->ops);
 	run->failures = atomic_load(&ch_sh->failures);
 	return 0;

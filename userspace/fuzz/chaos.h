@@ -30,6 +30,7 @@
 #define CH_BUF		(64 * 1024)	/* payload scratch per thread */
 #define CH_UFFD_PAGES	16		/* userfaultfd-backed pages per worker */
 #define CH_NR_CMDS	26		/* operations of the table (MOJO_IOC_*) */
+#define CH_HOG_MSG	(1 << 20)	/* message size of a memory hog */
 
 /* What a pool entry is (a hint: the handle may be gone or reused). */
 enum ch_kind {
@@ -55,6 +56,8 @@ struct ch_shared {
 	atomic_uint_fast64_t reached[CH_NR_CMDS][FZ_NR_VIA];
 	atomic_uint_fast64_t succeeded[CH_NR_CMDS];
 	atomic_uint_fast64_t faults, mmaps, mapped, forks, uffd, injected;
+	/* Memory pressure (ch_pressure): how the hogs ended, OOM kills. */
+	atomic_uint_fast64_t hog_bytes, hog_enomem, hog_enospc, oom_kills;
 };
 
 /* A ring mapping slot: a fixed, always reserved, address range. */
@@ -95,6 +98,7 @@ struct ch_proc {
 	uint8_t *uffd_area;	/* CH_UFFD_PAGES, or NULL */
 	int uffd;
 	int memfd;		/* backs the threads' file pages */
+	uint8_t *hog_buf;	/* CH_HOG_MSG bytes never written (zero page) */
 	/* Batch rings of threads that exited, closed later by main. */
 	pthread_mutex_t orphan_lock;
 	struct io_uring *orphans[16];
@@ -131,6 +135,13 @@ struct ch_thread {
 };
 
 /* ---- chaos.c ---- */
+
+/*
+ * A memory cgroup campaign (vm-init's MOJO_FUZZ_PRESSURE): threads also
+ * hold big rings and queues of big messages, and the cgroup's OOM killer
+ * may kill workers, which is no finding.
+ */
+extern bool ch_pressure;
 
 /* Count one operation; its number (for fz_fail). */
 uint64_t ch_tick(struct ch_thread *t);

@@ -1800,6 +1800,74 @@ static void act_uffd_rearm(struct ch_thread *t)
 		madvise(t->p->uffd_area, CH_UFFD_PAGES * t->p->page, MADV_DONTNEED);
 }
 
+/* A plain struct of @cmd in an argument slot we can read back. */
+static void ch_plain(struct ch_thread *t, unsigned int cmd, struct ch_call *c)
+{
+	const struct ch_opdef *d = ch_opdef_of(cmd);
+	uint8_t *args = t->mem.args;
+
+	do {
+		ch_gen(t, d, c);
+	} while ((uint8_t *)c->arg < args ||
+		 (uint8_t *)c->arg >= args + CH_ARGS * CH_ARG_SIZE);
+	t->uffd = false;
+	memset(&c->a, 0, sizeof(c->a));
+}
+
+static long ch_hog_run(struct ch_thread *t, struct ch_call *c, uint64_t bytes)
+{
+	struct ch_shared *sh = t->p->sh;
+	long ret;
+
+	memcpy(c->arg, &c->a, c->size);
+	ret = ch_run(t, ch_opdef_of(c->cmd), c, FZ_IOCTL);
+	if (!ret)
+		atomic_fetch_add_explicit(&sh->hog_bytes, bytes, memory_order_relaxed);
+	else if (ret == -ENOMEM)
+		atomic_fetch_add_explicit(&sh->hog_enomem, 1, memory_order_relaxed);
+	else if (ret == -ENOSPC)
+		atomic_fetch_add_explicit(&sh->hog_enospc, 1, memory_order_relaxed);
+	return ret;
+}
+
+/*
+ * Memory pressure only: a big ring, or a queue of big messages that no
+ * one reads, left in the pool for the other actions to move or close.
+ * The cgroup's limit is meant to be reached: a write or a ring then fails
+ * with a clean -ENOMEM (or -ENOSPC at a quota), which ch_run() checks.
+ */
+static void act_hog(struct ch_thread *t)
+{
+	struct ch_call c;
+	uint32_t h;
+	int i, n;
+
+	if (!ch_pressure)
+		return;
+	if (CHANCE(40)) {
+		ch_plain(t, MOJO_IOC_CREATE_DATA_PIPE, &c);
+		c.a.cdp.element_size = 1;
+		c.a.cdp.capacity = (uint64_t)(1 + R(32)) << 20;
+		ch_hog_run(t, &c, c.a.cdp.capacity);
+		return;
+	}
+	ch_plain(t, MOJO_IOC_CREATE_MESSAGE_PIPE, &c);
+	if (ch_hog_run(t, &c, 0))
+		return;
+	h = ((struct mojo_create_message_pipe_args *)c.out)->handle0;
+	n = c.node;
+	for (i = 0; i < 32 && !ch_stopping(t); i++) {
+		ch_plain(t, MOJO_IOC_WRITE_MESSAGE, &c);
+		c.node = n;
+		c.fd = t->p->nodes[n];
+		c.a.wm.handle = h;
+		c.a.wm.bytes = (uintptr_t)t->p->hog_buf;
+		c.a.wm.num_bytes = CH_HOG_MSG - R(4096);
+		if (ch_hog_run(t, &c, c.a.wm.num_bytes))
+			break;
+	}
+}
+
 static void act_fork(struct ch_thread *t)
 {
 	ch_tick(t);
@@ -1833,6 +1901,7 @@ static const struct {
 	{ act_uffd_rearm, 4 },
 	{ act_fork, 1 },
 	{ act_fork_exec, 1 },
+	{ act_hog, 10 },	/* memory pressure only */
 };
 
 #define CH_NR_ACTIONS	(sizeof(ch_actions) / sizeof(ch_actions[0]))
