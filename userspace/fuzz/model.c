@@ -900,6 +900,7 @@ static int op_signals(bool wait)
 	uint64_t sat = 0, able = 0;
 	long e = 0, ret;
 	bool spoiled = false;
+	int tries;
 
 	memset(&a, 0, sizeof(a));
 	hi = m_hpick(node, 7 | (CHANCE(5) << HK_TRAP));
@@ -965,6 +966,14 @@ static int op_signals(bool wait)
 		node, a.handle, (unsigned long long)a.signals,
 		(unsigned long long)a.timeout_ns, fz_via_name[via]);
 	ret = m_call(node, cmd, &a, via);
+	/*
+	 * A MOJO_URING_SYNC WAIT that sleeps may be woken by task work (a
+	 * completion of this thread's ring) and end with -EAGAIN: the header
+	 * says to submit the same struct again, which holds the time left.
+	 */
+	for (tries = 0; wait && via == FZ_URING_SYNC && e == -ETIMEDOUT &&
+	     ret == -EAGAIN && tries < 1000; tries++)
+		ret = m_call(node, cmd, &a, via);
 	if (m_check_ret(name, ret, e))
 		return -1;
 	/*
