@@ -27,6 +27,7 @@
  *  4. close everything. The VM runner then checks rmmod and kmemleak.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -57,6 +58,7 @@ struct storm_shared {
 	atomic_ullong live;		/* handles probed at the end */
 	atomic_ullong closed;		/* handles whose peer had closed */
 	atomic_ullong kills;
+	atomic_ullong enomem;		/* calls that failed for want of memory */
 	pthread_barrier_t barrier;
 };
 
@@ -87,6 +89,8 @@ static void storm_check(struct storm_worker *w, unsigned int cmd, int ret)
 {
 	if (!fz_errno_documented(cmd, -ret, FZ_IOCTL))
 		storm_fail(w, "%s returned the undocumented errno %d", fz_op_name(cmd), -ret);
+	if (ret == -ENOMEM)
+		atomic_fetch_add(&w->sh->enomem, 1);
 	atomic_fetch_add(&w->sh->ops, 1);
 }
 
@@ -329,16 +333,31 @@ static void __attribute__((noreturn)) storm_worker_main(struct storm_shared *sh,
 		.sh = sh, .o = o, .slot = slot, .ctl = ctl,
 	};
 
+	int fail = -1;
+
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	fz_rng_seed(&w.rng, o->seed ^ ((uint64_t)slot << 48) ^ ((uint64_t)gen << 32));
 	w.node = mojo_open_node();
 	if (w.node < 0)
 		_exit(3);
+	/*
+	 * A fault campaign (vm-init's MOJO_FUZZ_MAKE_IT_FAIL): the worker's
+	 * allocations fail now and then during the storm, every failure must
+	 * be a documented errno that changed nothing, and the end checks,
+	 * run without injection, prove no handle was lost on the way.
+	 */
+	if (getenv("MOJO_FUZZ_MAKE_IT_FAIL")) {
+		fail = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+		if (fail < 0 || pwrite(fail, "1", 1, 0) != 1)
+			storm_fail(&w, "%s: no make-it-fail (%d)", "storm", errno);
+	}
 	while (!atomic_load(&sh->stop)) {
 		if (!fz_below(&w.rng, 16))
 			storm_take_links(&w);
 		storm_step(&w);
 	}
+	if (fail >= 0 && pwrite(fail, "0", 1, 0) != 1)
+		storm_fail(&w, "%s: make-it-fail stays set (%d)", "storm", errno);
 	storm_final(&w);
 	close(w.node);
 	_exit(0);
@@ -447,9 +466,10 @@ int fz_storm_run(const struct fz_opts *o, struct fz_run *run)
 		close(slots[i].ctl);
 	}
 	close(node);
-	printf("storm seed=%llu: %llu kills; at the end %llu live ends, each probed, and %llu ends of closed peers\n",
+	printf("storm seed=%llu: %llu kills, %llu ENOMEM; at the end %llu live ends, each probed, and %llu ends of closed peers\n",
 	       (unsigned long long)o->seed, atomic_load(&sh->kills),
-	       atomic_load(&sh->live), atomic_load(&sh->closed));
+	       atomic_load(&sh->enomem), atomic_load(&sh->live),
+	       atomic_load(&sh->closed));
 	run->ops = atomic_load(&sh->ops);
 	run->failures = atomic_load(&sh->failures) + bad;
 	return 0;
