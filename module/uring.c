@@ -782,8 +782,16 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	 * unless a kick found it doomed, under this lock, before it ran.
 	 */
 	spin_lock(&port->lock);
-	atomic_set(&req->state, MOJO_REQ_RUNNING);
 	doomed = mojo_req_doomed(req, port);
+	/*
+	 * A doomed command stays FIRED: it reads nothing, and a doomed read
+	 * holds back no read behind it (mojo_req_blocks()), so its going
+	 * changes neither signals nor anyone's turn, and needs no kick. When
+	 * a task's thousands of reads on a port are cancelled at its exit,
+	 * each completion would otherwise walk the port's list again.
+	 */
+	if (!doomed)
+		atomic_set(&req->state, MOJO_REQ_RUNNING);
 	spin_unlock(&port->lock);
 
 	/*
@@ -810,8 +818,11 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	 * Done with the port: the next read parked there gets its turn
 	 * (and, when this one failed or was cancelled, the message or data
 	 * it would have read). @req keeps @port alive until it is freed.
+	 * Whoever doomed a command kicked the port then (a cancel, a port
+	 * leaving its node, the walk that fired it).
 	 */
-	mojo_uring_port_changed(port);
+	if (!doomed)
+		mojo_uring_port_changed(port);
 	mojo_req_free(req);
 }
 
@@ -860,15 +871,35 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 #ifdef MOJO_HAVE_URING_CMD_CANCEL
 	/* The task or the ring is going away; the SQE may be gone too. */
 	if (issue_flags & IO_URING_F_CANCEL) {
+		struct mojo_port *port;
+		bool turn;
+
 		req = *mojo_req_slot(cmd);
+		/*
+		 * io_uring asks again and again until the command completes
+		 * (its exit work loops over every cancelable command): once
+		 * is enough.
+		 */
+		if (READ_ONCE(req->cancelled))
+			return 0;
 		mojo_req_cancel(req);
 		/*
-		 * As mojo_group_cancel() does. io_uring holds the ring's
-		 * lock, without which the command cannot complete: @req and
-		 * the reference it holds to its port stay.
+		 * As mojo_group_cancel() does: the read behind a cancelled
+		 * one may now have its turn. io_uring holds the ring's lock,
+		 * without which the command cannot complete: @req and the
+		 * reference it holds to its port stay. Only a read that had
+		 * its turn held anyone back; io_uring cancels the newest
+		 * first, so a task's thousands of reads on one port cost one
+		 * walk of the port's list, not one each.
 		 */
-		if (mojo_req_reads(req) && READ_ONCE(req->port))
-			mojo_uring_port_changed(req->port);
+		port = READ_ONCE(req->port);
+		if (!mojo_req_reads(req) || !port)
+			return 0;
+		spin_lock(&port->lock);
+		turn = mojo_req_turn(req, port);
+		spin_unlock(&port->lock);
+		if (turn)
+			mojo_uring_port_changed(port);
 		return 0;
 	}
 #endif
