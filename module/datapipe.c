@@ -321,7 +321,7 @@ void mojo_dpipe_node_revoke(struct mojo_node *node)
 		port = NULL;
 		mutex_lock(&node->lock);
 		xa_for_each_start(&node->handles, index, obj, index) {
-			if (obj->type == MOJO_OBJ_PORT && mojo_port_from(obj)->dp) {
+			if (mojo_object_is(obj, MOJO_OBJ_PORT) && mojo_port_from(obj)->dp) {
 				port = mojo_port_get(mojo_port_from(obj));
 				/* Under the node lock, as for a departure. */
 				mojo_dpipe_revoke(port);

@@ -83,7 +83,7 @@ long mojo_export_op_export(struct mojo_node *node, void *arg)
 	obj = mojo_handle_lookup(node, a->handle);
 	if (!obj) {
 		ret = -EBADF;
-	} else if (obj->type != MOJO_OBJ_PORT) {
+	} else if (!mojo_object_is(obj, MOJO_OBJ_PORT)) {
 		ret = -EINVAL;
 	} else {
 		port = mojo_port_from(obj);

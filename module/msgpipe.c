@@ -175,7 +175,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		ret = -EBADF;
 		goto out_node;
 	}
-	if (obj->type != MOJO_OBJ_PORT ||
+	if (!mojo_object_is(obj, MOJO_OBJ_PORT) ||
 	    mojo_port_from(obj)->kind != MOJO_PORT_MESSAGE_PIPE) {
 		ret = -EINVAL;
 		goto out_node;
@@ -191,7 +191,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 			ret = -EBADF;
 			goto out_clear;
 		}
-		if (obj->type != MOJO_OBJ_PORT || hbuf[i] == handle) {
+		if (!mojo_object_is(obj, MOJO_OBJ_PORT) || hbuf[i] == handle) {
 			ret = -EINVAL;
 			goto out_clear;
 		}
@@ -851,7 +851,7 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 		mutex_unlock(&node->lock);
 		return -EBADF;
 	}
-	if (ob->type != MOJO_OBJ_PORT || oc->type != MOJO_OBJ_PORT ||
+	if (!mojo_object_is(ob, MOJO_OBJ_PORT) || !mojo_object_is(oc, MOJO_OBJ_PORT) ||
 	    mojo_port_from(ob)->kind != MOJO_PORT_MESSAGE_PIPE ||
 	    mojo_port_from(oc)->kind != MOJO_PORT_MESSAGE_PIPE) {
 		mutex_unlock(&node->lock);

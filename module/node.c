@@ -222,12 +222,12 @@ struct mojo_object *mojo_handle_get(struct mojo_node *node, u32 handle,
 	obj = mojo_handle_lookup(node, handle);
 	if (!obj)
 		*err = -EBADF;
-	else if (obj->type != type)
+	else if (!mojo_object_is(obj, type))
 		*err = -EINVAL;
 	else
 		mojo_object_get(obj);
 	mutex_unlock(&node->lock);
-	return (obj && obj->type == type) ? obj : NULL;
+	return (obj && mojo_object_is(obj, type)) ? obj : NULL;
 }
 
 /**

@@ -1,27 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Type dispatch for handle-able objects. See object.h.
+ * Handle-able objects: each kind's struct mojo_object_ops. See object.h.
  */
 
-#include <linux/bug.h>
-
 #include "object.h"
-#include "port.h"
-#include "trap.h"
 
 static void mojo_object_release(struct kref *ref)
 {
 	struct mojo_object *obj = container_of(ref, struct mojo_object, ref);
 
-	switch (obj->type) {
-	case MOJO_OBJ_PORT:
-		mojo_port_release(mojo_port_from(obj));
-		return;
-	case MOJO_OBJ_TRAP:
-		mojo_trap_release(mojo_trap_from(obj));
-		return;
-	}
-	WARN_ONCE(1, "mojoports: object of unknown type %d\n", obj->type);
+	obj->ops->release(obj);
 }
 
 /**
@@ -43,13 +31,5 @@ void mojo_object_put(struct mojo_object *obj)
  */
 void mojo_object_close(struct mojo_object *obj, struct list_head *reap)
 {
-	switch (obj->type) {
-	case MOJO_OBJ_PORT:
-		mojo_port_close(mojo_port_from(obj), reap);
-		return;
-	case MOJO_OBJ_TRAP:
-		mojo_trap_close(mojo_trap_from(obj));
-		return;
-	}
-	WARN_ONCE(1, "mojoports: object of unknown type %d\n", obj->type);
+	obj->ops->close(obj, reap);
 }

@@ -20,6 +20,8 @@
 /* See port.h: protects every port's @container. */
 DEFINE_MUTEX(mojo_transit_lock);
 
+static const struct mojo_object_ops mojo_port_obj_ops;
+
 static struct mojo_port *mojo_port_alloc(void)
 {
 	struct mojo_port *port;
@@ -27,8 +29,7 @@ static struct mojo_port *mojo_port_alloc(void)
 	port = kzalloc(sizeof(*port), MOJO_GFP);
 	if (!port)
 		return NULL;
-	kref_init(&port->obj.ref);
-	port->obj.type = MOJO_OBJ_PORT;
+	mojo_object_init(&port->obj, &mojo_port_obj_ops);
 	get_random_bytes(port->name, sizeof(port->name));
 	spin_lock_init(&port->lock);
 	port->state = MOJO_PORT_IN_TRANSIT;
@@ -435,3 +436,20 @@ u64 mojo_port_signals(struct mojo_port *port, u64 *satisfiable)
 	*satisfiable = able;
 	return sat;
 }
+
+static void mojo_port_obj_close(struct mojo_object *obj, struct list_head *reap)
+{
+	mojo_port_close(mojo_port_from(obj), reap);
+}
+
+static void mojo_port_obj_release(struct mojo_object *obj)
+{
+	mojo_port_release(mojo_port_from(obj));
+}
+
+/* Message pipe and data pipe endpoints. */
+static const struct mojo_object_ops mojo_port_obj_ops = {
+	.type		= MOJO_OBJ_PORT,
+	.close		= mojo_port_obj_close,
+	.release	= mojo_port_obj_release,
+};

@@ -14,6 +14,8 @@
 #include "trap.h"
 #include "user.h"
 
+static const struct mojo_object_ops mojo_trap_obj_ops;
+
 static void mojo_trigger_free(struct kref *ref)
 {
 	struct mojo_trigger *t = container_of(ref, struct mojo_trigger, ref);
@@ -297,8 +299,7 @@ long mojo_trap_op_create(struct mojo_node *node, void *arg)
 	trap = kzalloc(sizeof(*trap), MOJO_GFP);
 	if (!trap)
 		return -ENOMEM;
-	kref_init(&trap->obj.ref);
-	trap->obj.type = MOJO_OBJ_TRAP;
+	mojo_object_init(&trap->obj, &mojo_trap_obj_ops);
 	trap->node = mojo_node_get(node);
 	mutex_init(&trap->lock);
 	INIT_LIST_HEAD(&trap->triggers);
@@ -619,3 +620,20 @@ out_free:
 	kfree(gen);
 	return ret;
 }
+
+static void mojo_trap_obj_close(struct mojo_object *obj, struct list_head *reap)
+{
+	mojo_trap_close(mojo_trap_from(obj));
+}
+
+static void mojo_trap_obj_release(struct mojo_object *obj)
+{
+	mojo_trap_release(mojo_trap_from(obj));
+}
+
+/* Traps: a trap never leaves its node. */
+static const struct mojo_object_ops mojo_trap_obj_ops = {
+	.type		= MOJO_OBJ_TRAP,
+	.close		= mojo_trap_obj_close,
+	.release	= mojo_trap_obj_release,
+};
