@@ -23,6 +23,8 @@ STATIC_LDFLAGS	:= -static
 LIB_SRCS	:= userspace/lib/mojoports.c
 LIB_HDRS	:= userspace/include/mojoports.h uapi/linux/mojoports.h
 SELFTESTS	:= $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_test.c))
+# The Mojo core's test is dynamic (it dlopen()s the core): its own rule.
+SELFTESTS	:= $(filter-out $(B)/selftests/mojo_core_test,$(SELFTESTS))
 # The same suites again with every library call submitted through io_uring.
 URING_SUITES	:= node msgpipe trap datapipe contract
 SELFTESTS	+= $(patsubst %,$(B)/selftests/%_via_uring_test,$(URING_SUITES))
@@ -30,10 +32,16 @@ EXAMPLES	:= $(patsubst userspace/examples/%.c,$(B)/examples/%,$(wildcard userspa
 BENCHES		:= $(patsubst userspace/bench/%.c,$(B)/bench/%,$(wildcard userspace/bench/*.c))
 FUZZ_SRCS	:= $(wildcard userspace/fuzz/*.c)
 FUZZER		:= $(B)/fuzz/mojofuzz
+# libmojo_core.so (Mojo's C API on mojoports), its test and its example.
+MOJO_CORE_SRCS	:= $(addprefix userspace/mojo_core/,mojo_core.c mojo_datapipe.c mojo_trap.c mojo_local.c)
+MOJO_CORE_HDRS	:= $(wildcard userspace/mojo_core/*.h) $(LIB_HDRS)
+MOJO_CORE_LIB	:= $(B)/mojo_core/libmojo_core.so
+MOJO_CORE_BINS	:= $(B)/selftests/mojo_core_test $(B)/examples/mojo_pingpong
 KSFT_STAMP	:= $(B)/ksft/.extracted
 LINT_STAMP	:= $(B)/checkpatch/.extracted
 
-.PHONY: all module lib selftests examples benches fuzzer userspace deps check demo bench fuzz lint \
+.PHONY: all module lib selftests examples benches fuzzer mojo_core userspace deps check demo bench \
+	fuzz lint \
 	coverage \
 	install install-module install-lib clean help
 
@@ -64,7 +72,7 @@ module:
 
 # ---- userspace ------------------------------------------------------------
 
-userspace: lib selftests examples benches fuzzer
+userspace: lib selftests examples benches fuzzer mojo_core
 
 lib: $(B)/lib/libmojoports.a $(B)/lib/libmojoports.so
 
@@ -121,6 +129,32 @@ $(FUZZER): $(FUZZ_SRCS) userspace/fuzz/*.h selftests/mojo_errnos.h $(LIB_HDRS) $
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(MOJO_CFLAGS) -Iselftests $(STATIC_LDFLAGS) -o $@ $(FUZZ_SRCS) \
 		$(B)/lib/libmojoports.a -luring -lpthread
+
+# libmojo_core.so exports MojoGetSystemThunks only: libmojoports (PIC
+# objects) is linked in with its symbols hidden.
+mojo_core: $(MOJO_CORE_LIB) $(MOJO_CORE_BINS)
+
+$(B)/mojo_core/%.o: userspace/mojo_core/%.c $(MOJO_CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MOJO_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(MOJO_CORE_LIB): $(patsubst userspace/mojo_core/%.c,$(B)/mojo_core/%.o,$(MOJO_CORE_SRCS)) \
+		$(B)/lib/libmojoports.a
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libmojo_core.so -Wl,-z,defs \
+		-Wl,--exclude-libs,ALL -o $@ $^ -luring -lpthread
+
+# Programs of Mojo's API: they load the core as Mojo does (mojo_api.c).
+$(B)/selftests/mojo_core_test: selftests/mojo_core_test.c $(MOJO_CORE_HDRS) \
+		userspace/mojo_core/mojo_api.c $(KSFT_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Iuserspace/mojo_core -o $@ $< userspace/mojo_core/mojo_api.c \
+		-ldl -lpthread
+
+$(B)/examples/mojo_pingpong: userspace/mojo_core/mojo_pingpong.c $(MOJO_CORE_HDRS) \
+		userspace/mojo_core/mojo_api.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MOJO_CFLAGS) -Iuserspace/mojo_core -o $@ $< \
+		userspace/mojo_core/mojo_api.c -ldl -lpthread
 
 # ---- dependencies, tests, demo ---------------------------------------------
 

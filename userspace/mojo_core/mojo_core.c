@@ -1,0 +1,1081 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libmojo_core.so: Mojo's C system API on mojoports.
+ *
+ * A program built against Mojo's C API loads this library as its Mojo
+ * core: MojoInitialize() in the program dlopen()s the library named by
+ * MOJO_CORE_LIBRARY_PATH and calls MojoGetSystemThunks(), the one symbol
+ * exported here, which fills the program's function table.
+ *
+ * Design:
+ * - One process is one node: /dev/mojoports is opened once, by
+ *   Initialize or on first use. A child of fork() drops the inherited
+ *   node and state (they belong to the parent) and opens its own.
+ * - Message pipes, data pipes and traps are the kernel's objects and
+ *   their Mojo handles are the kernel's handle numbers. Shared buffers
+ *   (memfds) and invitations are the library's own objects (see
+ *   mojo_local.c), numbered above 2^32.
+ * - Message objects (MojoCreateMessage etc.) live in this process until
+ *   written: a payload buffer and a list of attached kernel handles,
+ *   which the message owns from MojoAppendMessageData() on (the caller's
+ *   numbers then read as invalid), and which leave the node with the
+ *   kernel write.
+ * - Data pipes: the two-phase calls return pointers into the ring
+ *   mapping, made on first use and dropped when the handle leaves
+ *   (mojo_datapipe.c).
+ * - Traps: a callback thread polls the node fd and runs the handlers
+ *   (mojo_trap.c).
+ *
+ * Errors: a kernel errno becomes a MojoResult by mc_result() below, which
+ * README lists; a few calls refine it where Mojo documents another code
+ * for the same cause (e.g. FUSE's EBUSY is FAILED_PRECONDITION).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mojo_core_internal.h"
+
+#define MC_EXPORT __attribute__((visibility("default")))
+
+pthread_mutex_t mc_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int mc_node_fd = -1;
+static bool mc_atfork_done;
+
+MojoResult mc_needs_kernel(enum mc_kernel_gap gap)
+{
+	(void)gap;	/* one return for all today; the enum names the reason */
+	return MOJO_RESULT_UNIMPLEMENTED;
+}
+
+MojoResult mc_result(int err)
+{
+	switch (-err) {
+	case 0:
+		return MOJO_RESULT_OK;
+	case EBADF:		/* not a handle of this node */
+	case EINVAL:		/* wrong kind, bad value */
+	case EFAULT:
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	case EAGAIN:
+		return MOJO_RESULT_SHOULD_WAIT;
+	case EPIPE:		/* the peer is closed */
+	case EALREADY:		/* ARM_TRAP: a trigger is met */
+	case ELOOP:		/* a pipe sent into its own queue, too deep */
+		return MOJO_RESULT_FAILED_PRECONDITION;
+	case EBUSY:
+		return MOJO_RESULT_BUSY;
+	case ENOSPC:		/* a queue quota, the handle limit, a user bound */
+	case ENOMEM:
+	case EMFILE:
+	case ENFILE:
+	case EDQUOT:
+	case ETOOMANYREFS:
+	case EMSGSIZE:
+		return MOJO_RESULT_RESOURCE_EXHAUSTED;
+	case ERANGE:		/* ALL_OR_NONE not met */
+		return MOJO_RESULT_OUT_OF_RANGE;
+	case ENOENT:
+		return MOJO_RESULT_NOT_FOUND;
+	case EEXIST:
+		return MOJO_RESULT_ALREADY_EXISTS;
+	case ETIMEDOUT:
+		return MOJO_RESULT_DEADLINE_EXCEEDED;
+	case ECANCELED:
+		return MOJO_RESULT_CANCELLED;
+	case EACCES:
+	case EPERM:
+		return MOJO_RESULT_PERMISSION_DENIED;
+	case ENOTTY:
+	case EOPNOTSUPP:
+		return MOJO_RESULT_UNIMPLEMENTED;
+	default:
+		return MOJO_RESULT_UNKNOWN;
+	}
+}
+
+/* ---- the node, fork ------------------------------------------------------ */
+
+static void mc_fork_prepare(void)
+{
+	pthread_mutex_lock(&mc_lock);
+}
+
+static void mc_fork_parent(void)
+{
+	pthread_mutex_unlock(&mc_lock);
+}
+
+static void mc_attached_reset(void);
+
+/*
+ * The child shares the parent's node file: every handle of it is the
+ * parent's. Forget them all (closing nothing in the kernel) and let the
+ * child open a node of its own when it first needs one.
+ */
+static void mc_fork_child(void)
+{
+	pthread_mutex_init(&mc_lock, NULL);
+	if (mc_node_fd >= 0)
+		close(mc_node_fd);
+	mc_node_fd = -1;
+	mc_attached_reset();
+	mc_datapipe_reset();
+	mc_trap_fork_child();
+	mc_local_reset(true);
+}
+
+static int mc_open_node_locked(void)
+{
+	uint64_t features, need;
+	int fd, ret;
+
+	if (mc_node_fd >= 0)
+		return mc_node_fd;
+	if (!mc_atfork_done) {
+		pthread_atfork(mc_fork_prepare, mc_fork_parent, mc_fork_child);
+		mc_atfork_done = true;
+	}
+	fd = mojo_open_node();
+	if (fd < 0)
+		return fd;
+	need = MOJO_FEATURE_MESSAGE_PIPE | MOJO_FEATURE_SIGNALS | MOJO_FEATURE_FUSE |
+	       MOJO_FEATURE_QUOTA | MOJO_FEATURE_EXPORT | MOJO_FEATURE_TRAP |
+	       MOJO_FEATURE_DATA_PIPE;
+	ret = mojo_get_version(fd, NULL, &features);
+	if (ret == 0 && (features & need) != need)
+		ret = -EOPNOTSUPP;
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
+	mc_node_fd = fd;
+	return fd;
+}
+
+int mc_node(void)
+{
+	int fd = __atomic_load_n(&mc_node_fd, __ATOMIC_ACQUIRE);
+
+	if (fd >= 0)
+		return fd;
+	pthread_mutex_lock(&mc_lock);
+	fd = mc_open_node_locked();
+	pthread_mutex_unlock(&mc_lock);
+	return fd;
+}
+
+/* ---- handles ---------------------------------------------------------------- */
+
+/*
+ * Kernel handles owned by a message object. A small chained hash: a
+ * message holds at most 64, and few messages are built at once.
+ */
+#define MC_ATT_BUCKETS 64
+
+struct mc_attached {
+	struct mc_attached *next;
+	uint32_t handle;
+};
+
+static struct mc_attached *mc_att[MC_ATT_BUCKETS];
+static unsigned int mc_att_count;
+
+static struct mc_attached **mc_att_find(uint32_t h)
+{
+	struct mc_attached **p = &mc_att[h % MC_ATT_BUCKETS];
+
+	while (*p && (*p)->handle != h)
+		p = &(*p)->next;
+	return p;
+}
+
+static void mc_attached_reset(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < MC_ATT_BUCKETS; i++) {
+		while (mc_att[i]) {
+			struct mc_attached *a = mc_att[i];
+
+			mc_att[i] = a->next;
+			free(a);
+		}
+	}
+	mc_att_count = 0;
+}
+
+/* Mark (or unmark) @h as owned by a message; the caller holds mc_lock. */
+static int mc_set_attached(uint32_t h, bool on)
+{
+	struct mc_attached **p = mc_att_find(h), *a;
+
+	if (on) {
+		if (*p)
+			return -EBUSY;
+		a = malloc(sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		a->handle = h;
+		a->next = NULL;
+		*p = a;
+		mc_att_count++;
+	} else if (*p) {
+		a = *p;
+		*p = a->next;
+		free(a);
+		mc_att_count--;
+	}
+	return 0;
+}
+
+MojoResult mc_kernel_handle(MojoHandle h, uint32_t *out)
+{
+	bool owned = false;
+
+	if (h == MOJO_HANDLE_INVALID || MC_IS_LOCAL(h) || h > INT32_MAX)
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	if (__atomic_load_n(&mc_att_count, __ATOMIC_RELAXED)) {
+		pthread_mutex_lock(&mc_lock);
+		owned = *mc_att_find((uint32_t)h) != NULL;
+		pthread_mutex_unlock(&mc_lock);
+	}
+	if (owned)
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	*out = (uint32_t)h;
+	return MOJO_RESULT_OK;
+}
+
+void mc_handle_leaving(uint32_t h)
+{
+	mc_trap_handle_leaving(h);
+	mc_datapipe_drop(h);
+}
+
+/* Close a kernel handle, its triggers and mapping first. */
+static MojoResult mc_close_kernel(uint32_t h)
+{
+	int node = mc_node();
+
+	if (node < 0)
+		return mc_result(node);
+	mc_handle_leaving(h);
+	return mc_result(mojo_close(node, h));
+}
+
+MojoHandleSignals mc_signals_from_kernel(uint64_t s)
+{
+	MojoHandleSignals m = 0;
+
+	if (s & MOJO_SIGNAL_READABLE)
+		m |= MOJO_HANDLE_SIGNAL_READABLE;
+	if (s & MOJO_SIGNAL_WRITABLE)
+		m |= MOJO_HANDLE_SIGNAL_WRITABLE;
+	if (s & MOJO_SIGNAL_PEER_CLOSED)
+		m |= MOJO_HANDLE_SIGNAL_PEER_CLOSED;
+	if (s & MOJO_SIGNAL_QUOTA_EXCEEDED)
+		m |= MOJO_HANDLE_SIGNAL_QUOTA_EXCEEDED;
+	if (s & MOJO_SIGNAL_NEW_DATA_READABLE)
+		m |= MOJO_HANDLE_SIGNAL_NEW_DATA_READABLE;
+	return m;
+}
+
+uint64_t mc_signals_to_kernel(MojoHandleSignals m)
+{
+	uint64_t s = 0;
+
+	if (m & MOJO_HANDLE_SIGNAL_READABLE)
+		s |= MOJO_SIGNAL_READABLE;
+	if (m & MOJO_HANDLE_SIGNAL_WRITABLE)
+		s |= MOJO_SIGNAL_WRITABLE;
+	if (m & MOJO_HANDLE_SIGNAL_PEER_CLOSED)
+		s |= MOJO_SIGNAL_PEER_CLOSED;
+	if (m & MOJO_HANDLE_SIGNAL_QUOTA_EXCEEDED)
+		s |= MOJO_SIGNAL_QUOTA_EXCEEDED;
+	if (m & MOJO_HANDLE_SIGNAL_NEW_DATA_READABLE)
+		s |= MOJO_SIGNAL_NEW_DATA_READABLE;
+	return s;
+}
+
+/* Every options struct starts with struct_size and flags (8 bytes). */
+bool mc_options_ok(const void *opts, uint32_t known_flags)
+{
+	const uint32_t *o = opts;
+
+	if (!o)
+		return true;
+	if (o[0] < 8)
+		return false;
+	return (o[1] & ~known_flags) == 0;
+}
+
+/* ---- initialization ------------------------------------------------------- */
+
+static MojoResult mc_Initialize(const struct MojoInitializeOptions *options)
+{
+	int fd;
+
+	if (options && options->struct_size < offsetof(struct MojoInitializeOptions, argc))
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	if (options && (options->flags & MOJO_INITIALIZE_FLAG_LOAD_ONLY))
+		return MOJO_RESULT_OK;
+	fd = mc_node();
+	if (fd == -ENOENT || fd == -ENXIO || fd == -ENODEV)
+		return MOJO_RESULT_UNAVAILABLE;	/* no /dev/mojoports */
+	return fd < 0 ? mc_result(fd) : MOJO_RESULT_OK;
+}
+
+static MojoResult mc_Shutdown(const struct MojoShutdownOptions *options)
+{
+	int fd;
+
+	if (!mc_options_ok(options, 0))
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	if (mc_node_fd < 0)
+		return MOJO_RESULT_FAILED_PRECONDITION;
+	/* The handlers first: each trigger gets its CANCELLED event. */
+	mc_trap_shutdown();
+	pthread_mutex_lock(&mc_lock);
+	fd = mc_node_fd;
+	mc_node_fd = -1;
+	mc_attached_reset();
+	mc_datapipe_reset();
+	mc_local_reset(true);
+	pthread_mutex_unlock(&mc_lock);
+	close(fd);	/* the node's death closes every handle it held */
+	return MOJO_RESULT_OK;
+}
+
+static MojoTimeTicks mc_GetTimeTicksNow(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (MojoTimeTicks)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- any handle --------------------------------------------------------- */
+
+static MojoResult mc_Close(MojoHandle handle)
+{
+	MojoResult r;
+	uint32_t h;
+
+	if (MC_IS_LOCAL(handle))
+		return mc_local_close(handle);
+	r = mc_kernel_handle(handle, &h);
+	if (r != MOJO_RESULT_OK)
+		return r;
+	if (mc_trap_close(h, &r))
+		return r;
+	return mc_close_kernel(h);
+}
+
+static MojoResult mc_QueryHandleSignalsState(MojoHandle handle,
+					     struct MojoHandleSignalsState *state)
+{
+	uint64_t sat, able;
+	MojoResult r;
+	uint32_t h;
+	int node, ret;
+
+	if (!state)
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	if (mc_local_is_buffer(handle)) {
+		/* A shared buffer has no signals. */
+		state->satisfied_signals = 0;
+		state->satisfiable_signals = 0;
+		return MOJO_RESULT_OK;
+	}
+	r = mc_kernel_handle(handle, &h);
+	if (r != MOJO_RESULT_OK)
+		return r;
+	node = mc_node();
+	if (node < 0)
+		return mc_result(node);
+	ret = mojo_query_signals(node, h, &sat, &able);
+	if (ret < 0)
+		return mc_result(ret);
+	state->satisfied_signals = mc_signals_from_kernel(sat);
+	state->satisfiable_signals = mc_signals_from_kernel(able);
+	return MOJO_RESULT_OK;
+}
+
+/* ---- message pipes ------------------------------------------------------- */
+
+static MojoResult mc_CreateMessagePipe(const struct MojoCreateMessagePipeOptions *options,
+				       MojoHandle *handle0, MojoHandle *handle1)
+{
+	uint32_t a, b;
+	int node, ret;
+
+	if (!mc_options_ok(options, 0) || !handle0 || !handle1)
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	node = mc_node();
+	if (node < 0)
+		return mc_result(node);
+	ret = mojo_create_message_pipe(node, &a, &b);
+	if (ret < 0)
+		return mc_result(ret);
+	*handle0 = a;
+	*handle1 = b;
+	return MOJO_RESULT_OK;
+}
+
+static MojoResult mc_FuseMessagePipes(MojoHandle handle0, MojoHandle handle1,
+				      const struct MojoFuseMessagePipesOptions *options)
+{
+	MojoResult r0, r1;
+	uint32_t h0, h1;
+	int node, ret;
+
+	r0 = mc_kernel_handle(handle0, &h0);
+	r1 = mc_kernel_handle(handle1, &h1);
+	/* Mojo closes both handles whatever happens. */
+	if (r0 != MOJO_RESULT_OK || r1 != MOJO_RESULT_OK || !mc_options_ok(options, 0)) {
+		if (r0 == MOJO_RESULT_OK)
+			mc_Close(handle0);
+		if (r1 == MOJO_RESULT_OK && handle1 != handle0)
+			mc_Close(handle1);
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	}
+	node = mc_node();
+	if (node < 0)
+		return mc_result(node);
+	mc_handle_leaving(h0);
+	mc_handle_leaving(h1);
+	ret = mojo_fuse_message_pipes(node, h0, h1);
+	if (ret == 0)
+		return MOJO_RESULT_OK;
+	mc_Close(handle0);
+	if (handle1 != handle0)
+		mc_Close(handle1);
+	/* Written to (or, today, a message queued: see README). */
+	return ret == -EBUSY ? MOJO_RESULT_FAILED_PRECONDITION : mc_result(ret);
+}
+
+/* ---- message objects ------------------------------------------------------- */
+
+#define MC_MESSAGE_MAGIC 0x6d6a6d73u	/* "mjms" */
+
+struct mc_message {
+	uint32_t magic;
+	bool has_data;		/* AppendMessageData ran, or read from a pipe */
+	bool committed;		/* its size is final */
+	bool handles_taken;	/* GetMessageData gave the handles away */
+	uint8_t *buf;
+	uint32_t size, cap;
+	uint32_t num_handles;
+	uint32_t handles[MOJO_MAX_MESSAGE_HANDLES];
+	uintptr_t context;
+	MojoMessageContextSerializer serializer;
+	MojoMessageContextDestructor destructor;
+};
+
+static struct mc_message *mc_msg(MojoMessageHandle m)
+{
+	struct mc_message *msg = (struct mc_message *)m;
+
+	if (!msg || msg->magic != MC_MESSAGE_MAGIC)
+		return NULL;
+	return msg;
+}
+
+static MojoResult mc_CreateMessage(const struct MojoCreateMessageOptions *options,
+				   MojoMessageHandle *message)
+{
+	struct mc_message *msg;
+
+	if (!message || !mc_options_ok(options, MOJO_CREATE_MESSAGE_FLAG_UNLIMITED_SIZE))
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	msg = calloc(1, sizeof(*msg));
+	if (!msg)
+		return MOJO_RESULT_RESOURCE_EXHAUSTED;
+	msg->magic = MC_MESSAGE_MAGIC;
+	*message = (MojoMessageHandle)msg;
+	return MOJO_RESULT_OK;
+}
+
+/* Free a message; its handles are closed unless @keep_handles. */
+static void mc_message_free(struct mc_message *msg, bool keep_handles)
+{
+	uint32_t i;
+
+	if (msg->context && msg->destructor)
+		msg->destructor(msg->context);
+	pthread_mutex_lock(&mc_lock);
+	for (i = 0; i < msg->num_handles && !msg->handles_taken; i++)
+		mc_set_attached(msg->handles[i], false);
+	pthread_mutex_unlock(&mc_lock);
+	for (i = 0; i < msg->num_handles && !msg->handles_taken && !keep_handles; i++)
+		mc_close_kernel(msg->handles[i]);
+	msg->magic = 0;
+	free(msg->buf);
+	free(msg);
+}
+
+static MojoResult mc_DestroyMessage(MojoMessageHandle message)
+{
+	struct mc_message *msg = mc_msg(message);
+
+	if (!msg)
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	mc_message_free(msg, false);
+	return MOJO_RESULT_OK;
+}
+
+static int mc_message_reserve(struct mc_message *msg, uint64_t need)
+{
+	uint64_t cap = msg->cap ? msg->cap : 64;
+	uint8_t *p;
+
+	if (need > UINT32_MAX)
+		return -EMSGSIZE;
+	if (need <= msg->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	if (cap > UINT32_MAX)
+		cap = need;
+	p = realloc(msg->buf, cap);
+	if (!p)
+		return -ENOMEM;
+	memset(p + msg->cap, 0, cap - msg->cap);
+	msg->buf = p;
+	msg->cap = (uint32_t)cap;
+	return 0;
+}
+
+/*
+ * Check that @h can be attached to a message: a message pipe or data pipe
+ * endpoint of this node that no message owns yet.
+ */
+static MojoResult mc_check_attachable(int node, MojoHandle handle, uint32_t *out)
+{
+	MojoResult r;
+	int ret;
+
+	if (mc_local_is_buffer(handle))
+		return mc_needs_kernel(MC_GAP_FD_HANDLES);	/* a memfd */
+	r = mc_kernel_handle(handle, out);
+	if (r != MOJO_RESULT_OK)
+		return r;
+	/* Fails for unknown handles (EBADF) and traps (EINVAL). */
+	ret = mojo_query_signals(node, *out, NULL, NULL);
+	return ret < 0 ? MOJO_RESULT_INVALID_ARGUMENT : MOJO_RESULT_OK;
+}
+
+static MojoResult mc_AppendMessageData(MojoMessageHandle message,
+				       uint32_t additional_payload_size,
+				       const MojoHandle *handles, uint32_t num_handles,
+				       const struct MojoAppendMessageDataOptions *options,
+				       void **buffer, uint32_t *buffer_size)
+{
+	struct mc_message *msg = mc_msg(message);
+	uint32_t hs[MOJO_MAX_MESSAGE_HANDLES];
+	uint32_t i, j;
+	MojoResult r;
+	int node, ret;
+
+	if (!msg || (num_handles && !handles) ||
+	    !mc_options_ok(options, MOJO_APPEND_MESSAGE_DATA_FLAG_COMMIT_SIZE))
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	if (msg->context || msg->committed)
+		return MOJO_RESULT_FAILED_PRECONDITION;
+	if (num_handles > MOJO_MAX_MESSAGE_HANDLES - msg->num_handles)
+		return MOJO_RESULT_RESOURCE_EXHAUSTED;
+	node = mc_node();
+	if (node < 0)
+		return mc_result(node);
+	for (i = 0; i < num_handles; i++) {
+		r = mc_check_attachable(node, handles[i], &hs[i]);
+		if (r != MOJO_RESULT_OK)
+			return r;
+		for (j = 0; j < i; j++)
+			if (hs[j] == hs[i])
+				return MOJO_RESULT_INVALID_ARGUMENT;
+	}
+	ret = mc_message_reserve(msg, (uint64_t)msg->size + additional_payload_size);
+	if (ret < 0)
+		return mc_result(ret);
+	pthread_mutex_lock(&mc_lock);
+	for (i = 0; i < num_handles; i++) {
+		ret = mc_set_attached(hs[i], true);
+		if (ret < 0) {
+			while (i--)
+				mc_set_attached(hs[i], false);
+			pthread_mutex_unlock(&mc_lock);
+			return ret == -EBUSY ? MOJO_RESULT_INVALID_ARGUMENT : mc_result(ret);
+		}
+	}
+	pthread_mutex_unlock(&mc_lock);
+	/* From here the message owns them: no triggers, no mapping. */
+	for (i = 0; i < num_handles; i++) {
+		mc_handle_leaving(hs[i]);
+		msg->handles[msg->num_handles++] = hs[i];
+	}
+	msg->size += additional_payload_size;
+	msg->has_data = true;
+	if (options && (options->flags & MOJO_APPEND_MESSAGE_DATA_FLAG_COMMIT_SIZE))
+		msg->committed = true;
+	if (buffer)
+		*buffer = msg->buf;
+	if (buffer_size)
+		*buffer_size = msg->cap;
+	return MOJO_RESULT_OK;
+}
+
+static MojoResult mc_ReserveMessageCapacity(MojoMessageHandle message,
+					    uint32_t payload_buffer_size,
+					    uint32_t *buffer_size)
+{
+	struct mc_message *msg = mc_msg(message);
+	int ret;
+
+	if (!msg)
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	if (msg->context || msg->committed)
+		return MOJO_RESULT_FAILED_PRECONDITION;
+	ret = mc_message_reserve(msg, payload_buffer_size);
+	if (ret < 0)
+		return mc_result(ret);
+	if (buffer_size)
+		*buffer_size = msg->cap;
+	return MOJO_RESULT_OK;
+}
+
+static MojoResult mc_GetMessageData(MojoMessageHandle message,
+				    const struct MojoGetMessageDataOptions *options,
+				    void **buffer, uint32_t *num_bytes,
+				    MojoHandle *handles, uint32_t *num_handles)
+{
+	struct mc_message *msg = mc_msg(message);
+	bool ignore;
+	uint32_t i;
+
+	if (!msg || !mc_options_ok(options, MOJO_GET_MESSAGE_DATA_FLAG_IGNORE_HANDLES))
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	ignore = options && (options->flags & MOJO_GET_MESSAGE_DATA_FLAG_IGNORE_HANDLES);
+	if (!ignore && num_handles && *num_handles && !handles)
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	if (!msg->has_data || !msg->committed)
+		return MOJO_RESULT_FAILED_PRECONDITION;
+	if (!ignore && msg->handles_taken)
+		return MOJO_RESULT_NOT_FOUND;
+	if (msg->size && (!buffer || !num_bytes))
+		return MOJO_RESULT_RESOURCE_EXHAUSTED;
+	if (!ignore && msg->num_handles) {
+		if (!num_handles || *num_handles < msg->num_handles) {
+			if (num_handles)
+				*num_handles = msg->num_handles;
+			return MOJO_RESULT_RESOURCE_EXHAUSTED;
+		}
+	}
+	if (buffer)
+		*buffer = msg->size ? msg->buf : NULL;
+	if (num_bytes)
+		*num_bytes = msg->size;
+	if (ignore)
+		return MOJO_RESULT_OK;
+	if (num_handles)
+		*num_handles = msg->num_handles;
+	if (!msg->num_handles)
+		return MOJO_RESULT_OK;
+	pthread_mutex_lock(&mc_lock);
+	for (i = 0; i < msg->num_handles; i++) {
+		handles[i] = msg->handles[i];
+		mc_set_attached(msg->handles[i], false);
+	}
+	pthread_mutex_unlock(&mc_lock);
+	msg->handles_taken = true;
+	return MOJO_RESULT_OK;
+}
+
+static MojoResult mc_SetMessageContext(MojoMessageHandle message, uintptr_t context,
+				       MojoMessageContextSerializer serializer,
+				       MojoMessageContextDestructor destructor,
+				       const struct MojoSetMessageContextOptions *options)
+{
+	struct mc_message *msg = mc_msg(message);
+
+	if (!msg || !mc_options_ok(options, 0) ||
+	    (!context && (serializer || destructor)))
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	if (context && msg->context)
+		return MOJO_RESULT_ALREADY_EXISTS;
+	if (msg->has_data)
+		return MOJO_RESULT_FAILED_PRECONDITION;
+	/* Zero detaches the context without running its destructor. */
+	msg->context = context;
+	msg->serializer = serializer;
+	msg->destructor = destructor;
+	return MOJO_RESULT_OK;
+}
+
+static MojoResult mc_GetMessageContext(MojoMessageHandle message,
+				       const struct MojoGetMessageContextOptions *options,
+				       uintptr_t *context)
+{
+	struct mc_message *msg = mc_msg(message);
+
+	if (!msg || !context || !mc_options_ok(options, 0))
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	*context = msg->context;
+	return MOJO_RESULT_OK;
+}
+
+/* Run a context's serializer, which appends the data; then its destructor. */
+static MojoResult mc_serialize(struct mc_message *msg)
+{
+	MojoMessageContextSerializer ser = msg->serializer;
+	MojoMessageContextDestructor dtor = msg->destructor;
+	uintptr_t ctx = msg->context;
+
+	if (!ser)
+		return MOJO_RESULT_NOT_FOUND;
+	msg->context = 0;
+	msg->serializer = NULL;
+	msg->destructor = NULL;
+	ser((MojoMessageHandle)msg, ctx);
+	if (dtor)
+		dtor(ctx);
+	if (!msg->has_data) {
+		/* A serializer that appended nothing made an empty message. */
+		msg->has_data = true;
+	}
+	msg->committed = true;
+	return MOJO_RESULT_OK;
+}
+
+static MojoResult mc_SerializeMessage(MojoMessageHandle message,
+				      const struct MojoSerializeMessageOptions *options)
+{
+	struct mc_message *msg = mc_msg(message);
+
+	if (!msg || !mc_options_ok(options, 0))
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	if (msg->has_data)
+		return MOJO_RESULT_FAILED_PRECONDITION;
+	if (!msg->context)
+		return MOJO_RESULT_NOT_FOUND;
+	return mc_serialize(msg);
+}
+
+static MojoResult mc_WriteMessage(MojoHandle pipe, MojoMessageHandle message,
+				  const struct MojoWriteMessageOptions *options)
+{
+	struct mc_message *msg = mc_msg(message);
+	MojoResult r;
+	uint32_t h, i;
+	int node, ret;
+
+	if (!msg)
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	/* From here the message is consumed, whatever the outcome. */
+	r = mc_kernel_handle(pipe, &h);
+	if (r == MOJO_RESULT_OK && !mc_options_ok(options, 0))
+		r = MOJO_RESULT_INVALID_ARGUMENT;
+	if (r != MOJO_RESULT_OK)
+		goto fail;
+	if (msg->context) {
+		/*
+		 * Every message crosses the kernel, so a context is always
+		 * serialized; without a serializer it cannot travel.
+		 */
+		r = msg->serializer ? mc_serialize(msg) : MOJO_RESULT_UNIMPLEMENTED;
+		if (r != MOJO_RESULT_OK)
+			goto fail;
+	}
+	if (!msg->has_data) {
+		r = MOJO_RESULT_NOT_FOUND;
+		goto fail;
+	}
+	node = mc_node();
+	if (node < 0) {
+		r = mc_result(node);
+		goto fail;
+	}
+	ret = mojo_write_message(node, h, msg->buf, msg->size, msg->handles,
+				 msg->num_handles);
+	if (ret < 0) {
+		r = mc_result(ret);
+		goto fail;
+	}
+	/* The attached handles left with the message. */
+	pthread_mutex_lock(&mc_lock);
+	for (i = 0; i < msg->num_handles; i++)
+		mc_set_attached(msg->handles[i], false);
+	pthread_mutex_unlock(&mc_lock);
+	msg->num_handles = 0;
+	mc_message_free(msg, true);
+	return MOJO_RESULT_OK;
+fail:
+	mc_message_free(msg, false);
+	return r;
+}
+
+static MojoResult mc_ReadMessage(MojoHandle pipe,
+				 const struct MojoReadMessageOptions *options,
+				 MojoMessageHandle *message)
+{
+	struct mc_message *msg;
+	uint32_t h, nb, nh;
+	MojoResult r;
+	int node, ret;
+
+	if (!message || !mc_options_ok(options, 0))
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	r = mc_kernel_handle(pipe, &h);
+	if (r != MOJO_RESULT_OK)
+		return r;
+	node = mc_node();
+	if (node < 0)
+		return mc_result(node);
+	msg = calloc(1, sizeof(*msg));
+	if (!msg)
+		return MOJO_RESULT_RESOURCE_EXHAUSTED;
+	msg->magic = MC_MESSAGE_MAGIC;
+	ret = mc_message_reserve(msg, 256);
+	for (;;) {
+		if (ret < 0)
+			break;
+		nb = msg->cap;
+		nh = MOJO_MAX_MESSAGE_HANDLES;
+		ret = mojo_read_message(node, h, msg->buf, &nb, msg->handles, &nh);
+		if (ret != -EMSGSIZE)
+			break;
+		/* Larger than the buffer: grow to what the kernel asks. */
+		ret = mc_message_reserve(msg, nb);
+	}
+	if (ret < 0) {
+		msg->magic = 0;
+		free(msg->buf);
+		free(msg);
+		return mc_result(ret);
+	}
+	msg->size = nb;
+	msg->num_handles = nh;
+	msg->has_data = true;
+	msg->committed = true;
+	/* Received handles belong to the message until GetMessageData. */
+	pthread_mutex_lock(&mc_lock);
+	for (nh = 0; nh < msg->num_handles; nh++)
+		mc_set_attached(msg->handles[nh], true);
+	pthread_mutex_unlock(&mc_lock);
+	*message = (MojoMessageHandle)msg;
+	return MOJO_RESULT_OK;
+}
+
+static MojoResult mc_NotifyBadMessage(MojoMessageHandle message, const char *error,
+				      uint32_t error_num_bytes,
+				      const struct MojoNotifyBadMessageOptions *options)
+{
+	(void)error;
+	(void)error_num_bytes;
+	if (!mc_msg(message) || !mc_options_ok(options, 0))
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	/* No broker or embedder here that a report could go to. */
+	return MOJO_RESULT_UNIMPLEMENTED;
+}
+
+/* ---- quotas -------------------------------------------------------------- */
+
+/*
+ * Mojo's quotas only raise QUOTA_EXCEEDED and never refuse a write; the
+ * kernel's refuse writes (ENOSPC) at the reader's queue quota. They meet
+ * in one place: "no quota" (MOJO_QUOTA_LIMIT_NONE) on the receive queue
+ * becomes the kernel's largest enforced quota. A finite limit, the
+ * sender-side unread count and QueryQuota need part 2.
+ */
+static MojoResult mc_SetQuota(MojoHandle handle, MojoQuotaType type, uint64_t limit,
+			      const struct MojoSetQuotaOptions *options)
+{
+	struct mojo_data_pipe_info_args info;
+	MojoResult r;
+	uint32_t h;
+	int node, ret;
+
+	if (!mc_options_ok(options, 0))
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	r = mc_kernel_handle(handle, &h);
+	if (r != MOJO_RESULT_OK)
+		return r;
+	if (type > MOJO_QUOTA_TYPE_UNREAD_MESSAGE_COUNT)
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	node = mc_node();
+	if (node < 0)
+		return mc_result(node);
+	/* Only message pipe endpoints have quotas. */
+	if (mojo_data_pipe_info(node, h, &info) == 0)
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	if (type == MOJO_QUOTA_TYPE_UNREAD_MESSAGE_COUNT || limit != MOJO_QUOTA_LIMIT_NONE) {
+		ret = mojo_query_signals(node, h, NULL, NULL);
+		if (ret < 0)
+			return mc_result(ret);
+		return mc_needs_kernel(MC_GAP_MOJO_QUOTA);
+	}
+	ret = mojo_set_quota(node, h, MOJO_QUOTA_MAX_MSGS, MOJO_QUOTA_MAX_BYTES);
+	return mc_result(ret);
+}
+
+static MojoResult mc_QueryQuota(MojoHandle handle, MojoQuotaType type,
+				const struct MojoQueryQuotaOptions *options,
+				uint64_t *limit, uint64_t *usage)
+{
+	MojoResult r;
+	uint32_t h;
+
+	(void)limit;
+	(void)usage;
+	if (!mc_options_ok(options, 0) || type > MOJO_QUOTA_TYPE_UNREAD_MESSAGE_COUNT)
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	r = mc_kernel_handle(handle, &h);
+	if (r != MOJO_RESULT_OK)
+		return r;
+	/* The kernel reports no queue usage yet. */
+	return mc_needs_kernel(MC_GAP_MOJO_QUOTA);
+}
+
+/* ---- what needs the kernel's fd handles (part 1) --------------------------- */
+
+static MojoResult mc_WrapPlatformHandle(const struct MojoPlatformHandle *platform_handle,
+					const struct MojoWrapPlatformHandleOptions *options,
+					MojoHandle *handle)
+{
+	(void)platform_handle;
+	(void)options;
+	(void)handle;
+	return mc_needs_kernel(MC_GAP_FD_HANDLES);
+}
+
+static MojoResult mc_UnwrapPlatformHandle(MojoHandle handle,
+					  const struct MojoUnwrapPlatformHandleOptions *options,
+					  struct MojoPlatformHandle *platform_handle)
+{
+	(void)handle;
+	(void)options;
+	(void)platform_handle;
+	return mc_needs_kernel(MC_GAP_FD_HANDLES);
+}
+
+static MojoResult mc_WrapPlatformSharedMemoryRegion(
+	const struct MojoPlatformHandle *platform_handles,
+	uint32_t num_platform_handles, uint64_t num_bytes,
+	const struct MojoSharedBufferGuid *guid,
+	MojoPlatformSharedMemoryRegionAccessMode access_mode,
+	const struct MojoWrapPlatformSharedMemoryRegionOptions *options,
+	MojoHandle *handle)
+{
+	(void)platform_handles;
+	(void)num_platform_handles;
+	(void)num_bytes;
+	(void)guid;
+	(void)access_mode;
+	(void)options;
+	(void)handle;
+	return mc_needs_kernel(MC_GAP_FD_HANDLES);
+}
+
+static MojoResult mc_UnwrapPlatformSharedMemoryRegion(
+	MojoHandle handle,
+	const struct MojoUnwrapPlatformSharedMemoryRegionOptions *options,
+	struct MojoPlatformHandle *platform_handles,
+	uint32_t *num_platform_handles, uint64_t *num_bytes,
+	struct MojoSharedBufferGuid *guid,
+	MojoPlatformSharedMemoryRegionAccessMode *access_mode)
+{
+	(void)handle;
+	(void)options;
+	(void)platform_handles;
+	(void)num_platform_handles;
+	(void)num_bytes;
+	(void)guid;
+	(void)access_mode;
+	return mc_needs_kernel(MC_GAP_FD_HANDLES);
+}
+
+static MojoResult mc_SetDefaultProcessErrorHandler(
+	MojoDefaultProcessErrorHandler handler,
+	const struct MojoSetDefaultProcessErrorHandlerOptions *options)
+{
+	(void)handler;
+	(void)options;
+	/* No broker: nothing would ever detect or report a process error. */
+	return MOJO_RESULT_UNIMPLEMENTED;
+}
+
+/* ---- the table ------------------------------------------------------------ */
+
+static const struct MojoSystemThunks2 mc_thunks = {
+	.size = sizeof(struct MojoSystemThunks2),
+	.Initialize = mc_Initialize,
+	.GetTimeTicksNow = mc_GetTimeTicksNow,
+	.Close = mc_Close,
+	.QueryHandleSignalsState = mc_QueryHandleSignalsState,
+	.CreateMessagePipe = mc_CreateMessagePipe,
+	.WriteMessage = mc_WriteMessage,
+	.ReadMessage = mc_ReadMessage,
+	.FuseMessagePipes = mc_FuseMessagePipes,
+	.CreateMessage = mc_CreateMessage,
+	.DestroyMessage = mc_DestroyMessage,
+	.SerializeMessage = mc_SerializeMessage,
+	.AppendMessageData = mc_AppendMessageData,
+	.GetMessageData = mc_GetMessageData,
+	.SetMessageContext = mc_SetMessageContext,
+	.GetMessageContext = mc_GetMessageContext,
+	.NotifyBadMessage = mc_NotifyBadMessage,
+	.CreateDataPipe = mc_CreateDataPipe,
+	.WriteData = mc_WriteData,
+	.BeginWriteData = mc_BeginWriteData,
+	.EndWriteData = mc_EndWriteData,
+	.ReadData = mc_ReadData,
+	.BeginReadData = mc_BeginReadData,
+	.EndReadData = mc_EndReadData,
+	.CreateSharedBuffer = mc_CreateSharedBuffer,
+	.DuplicateBufferHandle = mc_DuplicateBufferHandle,
+	.MapBuffer = mc_MapBuffer,
+	.UnmapBuffer = mc_UnmapBuffer,
+	.GetBufferInfo = mc_GetBufferInfo,
+	.CreateTrap = mc_CreateTrap,
+	.AddTrigger = mc_AddTrigger,
+	.RemoveTrigger = mc_RemoveTrigger,
+	.ArmTrap = mc_ArmTrap,
+	.WrapPlatformHandle = mc_WrapPlatformHandle,
+	.UnwrapPlatformHandle = mc_UnwrapPlatformHandle,
+	.WrapPlatformSharedMemoryRegion = mc_WrapPlatformSharedMemoryRegion,
+	.UnwrapPlatformSharedMemoryRegion = mc_UnwrapPlatformSharedMemoryRegion,
+	.CreateInvitation = mc_CreateInvitation,
+	.AttachMessagePipeToInvitation = mc_AttachMessagePipeToInvitation,
+	.ExtractMessagePipeFromInvitation = mc_ExtractMessagePipeFromInvitation,
+	.SendInvitation = mc_SendInvitation,
+	.AcceptInvitation = mc_AcceptInvitation,
+	.SetQuota = mc_SetQuota,
+	.QueryQuota = mc_QueryQuota,
+	.Shutdown = mc_Shutdown,
+	.SetDefaultProcessErrorHandler = mc_SetDefaultProcessErrorHandler,
+	.ReserveMessageCapacity = mc_ReserveMessageCapacity,
+};
+
+/*
+ * Fill the caller's table up to the smaller of its size and ours, and
+ * report that size. A table too small for ABI version 0 (everything
+ * before SetQuota) gets size 0, which the loader takes for "no core".
+ */
+MC_EXPORT void MojoGetSystemThunks(struct MojoSystemThunks2 *thunks)
+{
+	uint32_t n;
+
+	if (!thunks)
+		return;
+	if (thunks->size < offsetof(struct MojoSystemThunks2, SetQuota)) {
+		thunks->size = 0;
+		return;
+	}
+	n = thunks->size < mc_thunks.size ? thunks->size : mc_thunks.size;
+	memcpy(thunks, &mc_thunks, n);
+	thunks->size = n;
+}

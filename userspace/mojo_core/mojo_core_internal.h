@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libmojo_core.so: what its files share. See mojo_core.c for the overall
+ * design and README ("libmojo_core.so") for what a program sees.
+ */
+#ifndef MOJO_CORE_INTERNAL_H
+#define MOJO_CORE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mojoports.h>
+
+/* Both headers name the invalid handle 0: keep Mojo's typed one. */
+#undef MOJO_HANDLE_INVALID
+#include "mojo_c_api.h"
+
+/*
+ * Handles. A MojoHandle below 2^32 is a handle number of this process's
+ * node (the kernel hands out 1 .. 2^31 - 1). Objects the library keeps
+ * itself (shared buffers, invitations) get numbers with bit 32 set, so
+ * the two can never collide.
+ */
+#define MC_LOCAL_TAG		((MojoHandle)1 << 32)
+#define MC_IS_LOCAL(h)		(((h) & MC_LOCAL_TAG) != 0)
+
+/*
+ * The one seam for what today's kernel module cannot do yet (issue 12,
+ * parts 1-3). Every API entry that needs one of these returns
+ * MOJO_RESULT_UNIMPLEMENTED through mc_needs_kernel(), so the places to
+ * revisit when the module grows are found by this name.
+ */
+enum mc_kernel_gap {
+	/* Part 1: file descriptors as handles (WRAP_FD/UNWRAP_FD). */
+	MC_GAP_FD_HANDLES,
+	/* Part 2: Mojo's signal-only quotas and unread-message counts. */
+	MC_GAP_MOJO_QUOTA,
+};
+
+MojoResult mc_needs_kernel(enum mc_kernel_gap gap);
+
+/* The library's lock: handle states, traps, local objects. */
+extern pthread_mutex_t mc_lock;
+
+/* The node of this process, opened on first use: an fd or -errno. */
+int mc_node(void);
+
+/* A negative errno as a MojoResult, by the rules of mojo_core.c. */
+MojoResult mc_result(int err);
+
+/*
+ * @h as a kernel handle number of this node: INVALID_ARGUMENT for 0, a
+ * local object, a number the kernel never gives out, or a handle that a
+ * message object owns (attached with MojoAppendMessageData()).
+ */
+MojoResult mc_kernel_handle(MojoHandle h, uint32_t *out);
+
+/*
+ * A kernel handle is about to leave this node (closed, sent, fused,
+ * exported): its triggers are cancelled (their CANCELLED events
+ * delivered) and its data pipe mapping dropped.
+ */
+void mc_handle_leaving(uint32_t h);
+
+/* Kernel <-> Mojo signal bits. */
+MojoHandleSignals mc_signals_from_kernel(uint64_t s);
+uint64_t mc_signals_to_kernel(MojoHandleSignals s);
+
+/* Is @opts (may be NULL) a well-formed options struct with known flags? */
+bool mc_options_ok(const void *opts, uint32_t known_flags);
+
+/* Traps (mojo_trap.c). */
+void mc_trap_handle_leaving(uint32_t h);
+bool mc_trap_close(uint32_t h, MojoResult *result);
+void mc_trap_shutdown(void);
+void mc_trap_fork_child(void);
+MojoResult mc_CreateTrap(MojoTrapEventHandler handler,
+			 const struct MojoCreateTrapOptions *options,
+			 MojoHandle *trap);
+MojoResult mc_AddTrigger(MojoHandle trap, MojoHandle handle,
+			 MojoHandleSignals signals, MojoTriggerCondition condition,
+			 uintptr_t context, const struct MojoAddTriggerOptions *options);
+MojoResult mc_RemoveTrigger(MojoHandle trap, uintptr_t context,
+			    const struct MojoRemoveTriggerOptions *options);
+MojoResult mc_ArmTrap(MojoHandle trap, const struct MojoArmTrapOptions *options,
+		      uint32_t *num_blocking_events,
+		      struct MojoTrapEvent *blocking_events);
+
+/* Local objects: shared buffers and invitations (mojo_local.c). */
+bool mc_local_is_buffer(MojoHandle h);
+MojoResult mc_local_close(MojoHandle h);
+void mc_local_reset(bool close_fds);
+MojoResult mc_CreateSharedBuffer(uint64_t num_bytes,
+				 const struct MojoCreateSharedBufferOptions *options,
+				 MojoHandle *buffer);
+MojoResult mc_DuplicateBufferHandle(MojoHandle buffer,
+				    const struct MojoDuplicateBufferHandleOptions *options,
+				    MojoHandle *new_buffer);
+MojoResult mc_MapBuffer(MojoHandle buffer, uint64_t offset, uint64_t num_bytes,
+			const struct MojoMapBufferOptions *options, void **address);
+MojoResult mc_UnmapBuffer(void *address);
+MojoResult mc_GetBufferInfo(MojoHandle buffer,
+			    const struct MojoGetBufferInfoOptions *options,
+			    struct MojoSharedBufferInfo *info);
+MojoResult mc_CreateInvitation(const struct MojoCreateInvitationOptions *options,
+			       MojoHandle *invitation);
+MojoResult mc_AttachMessagePipeToInvitation(
+	MojoHandle invitation, const void *name, uint32_t name_num_bytes,
+	const struct MojoAttachMessagePipeToInvitationOptions *options,
+	MojoHandle *pipe);
+MojoResult mc_ExtractMessagePipeFromInvitation(
+	MojoHandle invitation, const void *name, uint32_t name_num_bytes,
+	const struct MojoExtractMessagePipeFromInvitationOptions *options,
+	MojoHandle *pipe);
+MojoResult mc_SendInvitation(MojoHandle invitation,
+			     const struct MojoPlatformProcessHandle *process,
+			     const struct MojoInvitationTransportEndpoint *transport,
+			     MojoProcessErrorHandler error_handler,
+			     uintptr_t error_handler_context,
+			     const struct MojoSendInvitationOptions *options);
+MojoResult mc_AcceptInvitation(const struct MojoInvitationTransportEndpoint *transport,
+			       const struct MojoAcceptInvitationOptions *options,
+			       MojoHandle *invitation);
+
+/* Data pipes (mojo_datapipe.c). */
+void mc_datapipe_drop(uint32_t h);
+void mc_datapipe_reset(void);
+MojoResult mc_CreateDataPipe(const struct MojoCreateDataPipeOptions *options,
+			     MojoHandle *producer, MojoHandle *consumer);
+MojoResult mc_WriteData(MojoHandle producer, const void *elements,
+			uint32_t *num_bytes, const struct MojoWriteDataOptions *options);
+MojoResult mc_BeginWriteData(MojoHandle producer,
+			     const struct MojoBeginWriteDataOptions *options,
+			     void **buffer, uint32_t *buffer_num_bytes);
+MojoResult mc_EndWriteData(MojoHandle producer, uint32_t num_bytes_written,
+			   const struct MojoEndWriteDataOptions *options);
+MojoResult mc_ReadData(MojoHandle consumer, const struct MojoReadDataOptions *options,
+		       void *elements, uint32_t *num_bytes);
+MojoResult mc_BeginReadData(MojoHandle consumer,
+			    const struct MojoBeginReadDataOptions *options,
+			    const void **buffer, uint32_t *buffer_num_bytes);
+MojoResult mc_EndReadData(MojoHandle consumer, uint32_t num_bytes_read,
+			  const struct MojoEndReadDataOptions *options);
+
+#endif /* MOJO_CORE_INTERNAL_H */
