@@ -1,0 +1,1252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libmojo_core.so through Mojo's C API only: the library is loaded the
+ * way Mojo loads its core (MojoInitialize: dlopen of
+ * MOJO_CORE_LIBRARY_PATH, MojoGetSystemThunks) and every call goes
+ * through the function table. The expectations are Mojo's documented
+ * behaviour, except where README's "libmojo_core.so" section says that
+ * this core differs (those cases are not tested here).
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "mojo_api.h"
+
+#define R MOJO_HANDLE_SIGNAL_READABLE
+#define W MOJO_HANDLE_SIGNAL_WRITABLE
+#define PC MOJO_HANDLE_SIGNAL_PEER_CLOSED
+#define NDR MOJO_HANDLE_SIGNAL_NEW_DATA_READABLE
+
+#define OK MOJO_RESULT_OK
+#define INVALID MOJO_RESULT_INVALID_ARGUMENT
+#define PRECOND MOJO_RESULT_FAILED_PRECONDITION
+
+static const struct MojoAppendMessageDataOptions commit_opts = {
+	.struct_size = sizeof(commit_opts),
+	.flags = MOJO_APPEND_MESSAGE_DATA_FLAG_COMMIT_SIZE,
+};
+
+static MojoResult init(void)
+{
+	return MojoInitialize(NULL);
+}
+
+/* Write @len bytes (and handles) as one message. */
+static MojoResult write_msg(MojoHandle pipe, const void *data, uint32_t len,
+			    const MojoHandle *handles, uint32_t num_handles)
+{
+	MojoMessageHandle m;
+	uint32_t cap;
+	void *buf;
+	MojoResult r;
+
+	r = MojoCreateMessage(NULL, &m);
+	if (r != OK)
+		return r;
+	r = MojoAppendMessageData(m, len, handles, num_handles, &commit_opts, &buf, &cap);
+	if (r != OK) {
+		MojoDestroyMessage(m);
+		return r;
+	}
+	if (len)
+		memcpy(buf, data, len);
+	return MojoWriteMessage(pipe, m, NULL);
+}
+
+/* Read one message's bytes into @out (NUL-terminated); handles into @h. */
+static MojoResult read_msg(MojoHandle pipe, char *out, size_t size,
+			   MojoHandle *h, uint32_t *num_handles)
+{
+	MojoMessageHandle m;
+	uint32_t n, zero = 0;
+	void *buf;
+	MojoResult r;
+
+	r = MojoReadMessage(pipe, NULL, &m);
+	if (r != OK)
+		return r;
+	r = MojoGetMessageData(m, NULL, &buf, &n, h, num_handles ? num_handles : &zero);
+	if (r == OK && out) {
+		if (n >= size)
+			n = (uint32_t)size - 1;
+		memcpy(out, buf, n);
+		out[n] = '\0';
+	}
+	MojoDestroyMessage(m);
+	return r;
+}
+
+static MojoHandleSignals satisfied(MojoHandle h)
+{
+	struct MojoHandleSignalsState s = { 0, 0 };
+
+	MojoQueryHandleSignalsState(h, &s);
+	return s.satisfied_signals;
+}
+
+/*
+ * Wait for any of @signals on @h with a trap, the way Mojo's own wait
+ * helpers do: OK once satisfied, FAILED_PRECONDITION once none can be.
+ */
+struct waiter {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool fired, cancelled;
+	MojoResult result;
+	struct MojoHandleSignalsState state;
+};
+
+static void waiter_handler(const struct MojoTrapEvent *ev)
+{
+	struct waiter *w = (struct waiter *)ev->trigger_context;
+
+	pthread_mutex_lock(&w->lock);
+	if (ev->result == MOJO_RESULT_CANCELLED) {
+		w->cancelled = true;
+	} else if (!w->fired) {
+		w->fired = true;
+		w->result = ev->result;
+		w->state = ev->signals_state;
+	}
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static MojoResult wait_signals(MojoHandle h, MojoHandleSignals signals,
+			       struct MojoHandleSignalsState *state)
+{
+	struct waiter w = { .lock = PTHREAD_MUTEX_INITIALIZER,
+			    .cond = PTHREAD_COND_INITIALIZER };
+	struct MojoTrapEvent ev;
+	struct timespec until;
+	uint32_t n = 1;
+	MojoHandle trap;
+	MojoResult r;
+
+	r = MojoCreateTrap(waiter_handler, NULL, &trap);
+	if (r != OK)
+		return r;
+	r = MojoAddTrigger(trap, h, signals, MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED,
+			   (uintptr_t)&w, NULL);
+	if (r != OK) {
+		MojoClose(trap);
+		return r;
+	}
+	r = MojoArmTrap(trap, NULL, &n, &ev);
+	if (r == PRECOND && n == 1) {
+		w.fired = true;
+		w.result = ev.result;
+		w.state = ev.signals_state;
+	} else if (r != OK) {
+		MojoClose(trap);
+		return r;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&w.lock);
+	while (!w.fired && pthread_cond_timedwait(&w.cond, &w.lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&w.lock);
+	/* The trap's last event (CANCELLED) comes before MojoClose returns. */
+	MojoClose(trap);
+	if (!w.cancelled)
+		return MOJO_RESULT_INTERNAL;
+	if (!w.fired)
+		return MOJO_RESULT_DEADLINE_EXCEEDED;
+	if (state)
+		*state = w.state;
+	return w.result;
+}
+
+/* ---- the library itself --------------------------------------------------- */
+
+TEST(thunks_are_size_versioned)
+{
+	const char *path = getenv("MOJO_CORE_LIBRARY_PATH");
+	MojoGetSystemThunksFunction get;
+	struct MojoSystemThunks2 t;
+	size_t v0 = offsetof(struct MojoSystemThunks2, SetQuota);
+	void **entry;
+	void *lib;
+	size_t i;
+
+	ASSERT_NE(NULL, path);
+	lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	ASSERT_NE(NULL, lib) TH_LOG("%s", dlerror());
+	get = (MojoGetSystemThunksFunction)dlsym(lib, "MojoGetSystemThunks");
+	ASSERT_NE(NULL, get);
+	/* libmojoports stays inside: one symbol only. */
+	EXPECT_EQ(NULL, dlsym(lib, "mojo_open_node"));
+
+	/* A caller knowing every entry gets every entry, none NULL. */
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	get(&t);
+	EXPECT_EQ(sizeof(t), t.size);
+	entry = (void **)((char *)&t + offsetof(struct MojoSystemThunks2, Initialize));
+	for (i = 0; i < (sizeof(t) - sizeof(void *)) / sizeof(void *); i++)
+		EXPECT_NE(NULL, entry[i]) TH_LOG("entry %zu", i);
+
+	/* An older caller: filled up to its size, nothing beyond. */
+	memset(&t, 0xa5, sizeof(t));
+	t.size = (uint32_t)v0;
+	get(&t);
+	EXPECT_EQ(v0, t.size);
+	EXPECT_NE(NULL, t.ArmTrap);
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, (uint64_t)(uintptr_t)t.SetQuota);
+
+	/* Too old for any ABI: "no core". */
+	t.size = 8;
+	get(&t);
+	EXPECT_EQ(0, t.size);
+	dlclose(lib);
+}
+
+TEST(initialize_and_time)
+{
+	struct MojoInitializeOptions bad = { .struct_size = 4 };
+	MojoTimeTicks a, b;
+
+	/* Before initialization nothing is reachable. */
+	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED, MojoClose(1));
+	EXPECT_EQ(INVALID, MojoInitialize(&bad));
+	ASSERT_EQ(OK, init());
+	EXPECT_EQ(OK, init());	/* again: harmless */
+	a = MojoGetTimeTicksNow();
+	usleep(2000);
+	b = MojoGetTimeTicksNow();
+	EXPECT_NE(0, a);
+	EXPECT_GE(b - a, 2000);
+}
+
+TEST(invalid_handles)
+{
+	MojoHandle h0 = MOJO_HANDLE_INVALID, h1 = MOJO_HANDLE_INVALID;
+	struct MojoHandleSignalsState s;
+	const void *rp = NULL;
+	void *wp = NULL;
+	char buf[10] = { 0 };
+	uint32_t n = sizeof(buf);
+	MojoMessageHandle m;
+
+	ASSERT_EQ(OK, init());
+	EXPECT_EQ(INVALID, MojoClose(MOJO_HANDLE_INVALID));
+	EXPECT_EQ(INVALID, MojoWriteMessage(h0, MOJO_MESSAGE_HANDLE_INVALID, NULL));
+	EXPECT_EQ(INVALID, MojoReadMessage(h0, NULL, &m));
+	EXPECT_EQ(INVALID, MojoWriteData(h0, buf, &n, NULL));
+	EXPECT_EQ(INVALID, MojoBeginWriteData(h0, NULL, &wp, &n));
+	EXPECT_EQ(INVALID, MojoEndWriteData(h0, 1, NULL));
+	EXPECT_EQ(INVALID, MojoReadData(h0, NULL, buf, &n));
+	EXPECT_EQ(INVALID, MojoBeginReadData(h0, NULL, &rp, &n));
+	EXPECT_EQ(INVALID, MojoEndReadData(h0, 1, NULL));
+	EXPECT_EQ(INVALID, MojoDuplicateBufferHandle(h0, NULL, &h1));
+	EXPECT_EQ(INVALID, MojoMapBuffer(h0, 0, 1, NULL, &wp));
+	EXPECT_EQ(INVALID, MojoQueryHandleSignalsState(h0, &s));
+	/* Numbers never handed out, in either space, and a closed one. */
+	EXPECT_EQ(INVALID, MojoClose(0x7ffffff0));
+	EXPECT_EQ(INVALID, MojoClose((MojoHandle)1 << 40));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &h0, &h1));
+	EXPECT_EQ(OK, MojoClose(h0));
+	EXPECT_EQ(INVALID, MojoClose(h0));
+	EXPECT_EQ(INVALID, MojoQueryHandleSignalsState(h0, &s));
+	/* The wrong kind of handle. */
+	EXPECT_EQ(INVALID, MojoWriteData(h1, buf, &n, NULL));
+	EXPECT_EQ(OK, MojoClose(h1));
+}
+
+/* ---- message pipes ------------------------------------------------------ */
+
+TEST(basic_message_pipe)
+{
+	struct MojoHandleSignalsState s;
+	MojoHandle h0, h1;
+	MojoMessageHandle m;
+	char buf[16];
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &h0, &h1));
+	EXPECT_NE(MOJO_HANDLE_INVALID, h0);
+	EXPECT_NE(MOJO_HANDLE_INVALID, h1);
+	ASSERT_EQ(OK, MojoQueryHandleSignalsState(h0, &s));
+	EXPECT_EQ(W, s.satisfied_signals);
+	EXPECT_EQ(R | W | PC, s.satisfiable_signals & (R | W | PC));
+	EXPECT_EQ(MOJO_RESULT_SHOULD_WAIT, MojoReadMessage(h0, NULL, &m));
+
+	ASSERT_EQ(OK, write_msg(h1, "hello", 5, NULL, 0));
+	ASSERT_EQ(OK, wait_signals(h0, R, &s));
+	EXPECT_EQ(R | W, s.satisfied_signals);
+	ASSERT_EQ(OK, read_msg(h0, buf, sizeof(buf), NULL, NULL));
+	EXPECT_STREQ("hello", buf);
+	EXPECT_EQ(W, satisfied(h0));
+
+	EXPECT_EQ(OK, MojoClose(h0));
+	EXPECT_EQ(OK, wait_signals(h1, PC, &s));
+	EXPECT_EQ(PRECOND, wait_signals(h1, R | W, &s));
+	EXPECT_EQ(PC, s.satisfied_signals);
+	EXPECT_EQ(0, s.satisfiable_signals & (R | W));
+	EXPECT_EQ(PRECOND, write_msg(h1, "x", 1, NULL, 0));
+	EXPECT_EQ(OK, MojoClose(h1));
+}
+
+TEST(large_message)
+{
+	size_t len = 200000, i;
+	MojoMessageHandle m;
+	MojoHandle h0, h1;
+	uint8_t *in;
+	uint32_t n, cap;
+	void *buf;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &h0, &h1));
+	ASSERT_EQ(OK, MojoCreateMessage(NULL, &m));
+	/* Appended in pieces, the buffer may move: earlier bytes stay. */
+	for (i = 0; i < len; i += 50000) {
+		ASSERT_EQ(OK, MojoAppendMessageData(m, 50000, NULL, 0, NULL, &buf, &cap));
+		EXPECT_GE(cap, i + 50000);
+		memset((uint8_t *)buf + i, (int)(i / 50000) + 1, 50000);
+	}
+	ASSERT_EQ(OK, MojoAppendMessageData(m, 0, NULL, 0, &commit_opts, NULL, NULL));
+	ASSERT_EQ(OK, MojoWriteMessage(h0, m, NULL));
+	ASSERT_EQ(OK, MojoReadMessage(h1, NULL, &m));
+	ASSERT_EQ(OK, MojoGetMessageData(m, NULL, &buf, &n, NULL, NULL));
+	ASSERT_EQ(len, n);
+	in = buf;
+	for (i = 0; i < len; i += 50000)
+		EXPECT_EQ(i / 50000 + 1, in[i + 49999]);
+	EXPECT_EQ(OK, MojoDestroyMessage(m));
+}
+
+static int serialized, destroyed;
+
+static void ser(MojoMessageHandle m, uintptr_t ctx)
+{
+	void *buf;
+	uint32_t cap;
+
+	serialized++;
+	if (MojoAppendMessageData(m, sizeof(ctx), NULL, 0, &commit_opts, &buf, &cap) == OK)
+		memcpy(buf, &ctx, sizeof(ctx));
+}
+
+static void dtor(uintptr_t ctx)
+{
+	(void)ctx;
+	destroyed++;
+}
+
+TEST(message_objects)
+{
+	MojoMessageHandle m;
+	MojoHandle h0, h1;
+	uintptr_t ctx, got;
+	uint32_t n, cap;
+	void *buf;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &h0, &h1));
+	EXPECT_EQ(INVALID, MojoCreateMessage(NULL, NULL));
+
+	/* Nothing attached yet: nothing to get, nothing to write. */
+	ASSERT_EQ(OK, MojoCreateMessage(NULL, &m));
+	EXPECT_EQ(PRECOND, MojoGetMessageData(m, NULL, &buf, &n, NULL, NULL));
+	EXPECT_EQ(MOJO_RESULT_NOT_FOUND, MojoWriteMessage(h0, m, NULL));
+
+	/* Data: only a committed message can be read back. */
+	ASSERT_EQ(OK, MojoCreateMessage(NULL, &m));
+	ASSERT_EQ(OK, MojoAppendMessageData(m, 3, NULL, 0, NULL, &buf, &cap));
+	memcpy(buf, "abc", 3);
+	EXPECT_EQ(PRECOND, MojoGetMessageData(m, NULL, &buf, &n, NULL, NULL));
+	EXPECT_EQ(PRECOND, MojoSetMessageContext(m, 1, NULL, NULL, NULL));
+	ASSERT_EQ(OK, MojoAppendMessageData(m, 2, NULL, 0, &commit_opts, &buf, &cap));
+	memcpy((char *)buf + 3, "de", 2);
+	EXPECT_EQ(PRECOND, MojoAppendMessageData(m, 1, NULL, 0, NULL, &buf, &cap));
+	ASSERT_EQ(OK, MojoGetMessageData(m, NULL, &buf, &n, NULL, NULL));
+	EXPECT_EQ(5, n);
+	EXPECT_EQ(0, memcmp(buf, "abcde", 5));
+	EXPECT_EQ(PRECOND, MojoSerializeMessage(m, NULL));
+	EXPECT_EQ(OK, MojoDestroyMessage(m));
+
+	/* A context, serialized on demand, then destroyed. */
+	ctx = 0x1234;
+	ASSERT_EQ(OK, MojoCreateMessage(NULL, &m));
+	EXPECT_EQ(INVALID, MojoSetMessageContext(m, 0, ser, NULL, NULL));
+	ASSERT_EQ(OK, MojoSetMessageContext(m, ctx, ser, dtor, NULL));
+	EXPECT_EQ(MOJO_RESULT_ALREADY_EXISTS, MojoSetMessageContext(m, 5, NULL, NULL, NULL));
+	ASSERT_EQ(OK, MojoGetMessageContext(m, NULL, &got));
+	EXPECT_EQ(ctx, got);
+	EXPECT_EQ(PRECOND, MojoAppendMessageData(m, 1, NULL, 0, NULL, &buf, &cap));
+	ASSERT_EQ(OK, MojoSerializeMessage(m, NULL));
+	EXPECT_EQ(1, serialized);
+	EXPECT_EQ(1, destroyed);
+	ASSERT_EQ(OK, MojoGetMessageData(m, NULL, &buf, &n, NULL, NULL));
+	EXPECT_EQ(sizeof(ctx), n);
+	EXPECT_EQ(OK, MojoDestroyMessage(m));
+	EXPECT_EQ(1, destroyed);
+
+	/* Written with its context: serialized by the write. */
+	ASSERT_EQ(OK, MojoCreateMessage(NULL, &m));
+	ASSERT_EQ(OK, MojoSetMessageContext(m, ctx, ser, dtor, NULL));
+	ASSERT_EQ(OK, MojoWriteMessage(h0, m, NULL));
+	EXPECT_EQ(2, serialized);
+	EXPECT_EQ(2, destroyed);
+	ASSERT_EQ(OK, MojoReadMessage(h1, NULL, &m));
+	ASSERT_EQ(OK, MojoGetMessageData(m, NULL, &buf, &n, NULL, NULL));
+	ASSERT_EQ(sizeof(ctx), n);
+	memcpy(&got, buf, sizeof(got));
+	EXPECT_EQ(ctx, got);
+	EXPECT_EQ(OK, MojoDestroyMessage(m));
+
+	/* Destroyed unsent: the destructor runs. */
+	ASSERT_EQ(OK, MojoCreateMessage(NULL, &m));
+	ASSERT_EQ(OK, MojoSetMessageContext(m, ctx, ser, dtor, NULL));
+	EXPECT_EQ(OK, MojoDestroyMessage(m));
+	EXPECT_EQ(3, destroyed);
+	EXPECT_EQ(2, serialized);
+}
+
+TEST(queued_messages_and_closure)
+{
+	struct MojoHandleSignalsState s;
+	MojoHandle h0, h1;
+	MojoMessageHandle m;
+	char buf[8];
+	int i;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &h0, &h1));
+	ASSERT_EQ(OK, write_msg(h0, "one", 3, NULL, 0));
+	ASSERT_EQ(OK, write_msg(h0, "two", 3, NULL, 0));
+	ASSERT_EQ(OK, write_msg(h0, "three", 5, NULL, 0));
+	ASSERT_EQ(OK, MojoClose(h0));
+	/* Everything written before the close arrives, in order. */
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(OK, read_msg(h1, buf, sizeof(buf), NULL, NULL));
+		EXPECT_STREQ(i == 0 ? "one" : i == 1 ? "two" : "three", buf);
+	}
+	EXPECT_EQ(PRECOND, MojoReadMessage(h1, NULL, &m));
+	ASSERT_EQ(OK, MojoQueryHandleSignalsState(h1, &s));
+	EXPECT_EQ(PC, s.satisfied_signals);
+	EXPECT_EQ(PC, s.satisfiable_signals & (R | W | PC));
+	EXPECT_EQ(OK, MojoClose(h1));
+}
+
+TEST(handles_in_messages)
+{
+	MojoHandle a0, a1, b0, b1, got[2];
+	MojoMessageHandle m;
+	uint32_t n, nh;
+	char buf[16];
+	void *p;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &b0, &b1));
+	/* A pipe cannot carry itself, nor one handle twice. */
+	EXPECT_EQ(INVALID, write_msg(a0, "x", 1, (MojoHandle[]){ b1, b1 }, 2));
+	ASSERT_EQ(OK, write_msg(a0, "carry", 5, &b1, 1));
+	/* Sent: the number means nothing here any more. */
+	EXPECT_EQ(INVALID, MojoClose(b1));
+
+	ASSERT_EQ(OK, MojoReadMessage(a1, NULL, &m));
+	nh = 0;
+	EXPECT_EQ(MOJO_RESULT_RESOURCE_EXHAUSTED, MojoGetMessageData(m, NULL, &p, &n, NULL, &nh));
+	EXPECT_EQ(1, nh);
+	struct MojoGetMessageDataOptions ignore = {
+		.struct_size = sizeof(ignore),
+		.flags = MOJO_GET_MESSAGE_DATA_FLAG_IGNORE_HANDLES,
+	};
+	ASSERT_EQ(OK, MojoGetMessageData(m, &ignore, &p, &n, NULL, NULL));
+	EXPECT_EQ(5, n);
+	nh = 2;
+	ASSERT_EQ(OK, MojoGetMessageData(m, NULL, &p, &n, got, &nh));
+	EXPECT_EQ(1, nh);
+	EXPECT_EQ(0, memcmp(p, "carry", 5));
+	/* The handles were given away once. */
+	EXPECT_EQ(MOJO_RESULT_NOT_FOUND, MojoGetMessageData(m, NULL, &p, &n, got, &nh));
+	EXPECT_EQ(OK, MojoDestroyMessage(m));
+
+	/* The received endpoint is b1's: it talks to b0. */
+	ASSERT_EQ(OK, write_msg(b0, "via", 3, NULL, 0));
+	ASSERT_EQ(OK, read_msg(got[0], buf, sizeof(buf), NULL, NULL));
+	EXPECT_STREQ("via", buf);
+	EXPECT_EQ(OK, MojoClose(got[0]));
+	EXPECT_EQ(OK, wait_signals(b0, PC, NULL));
+}
+
+TEST(message_owns_its_handles)
+{
+	MojoHandle a0, a1, b0, b1;
+	MojoMessageHandle m;
+	void *buf;
+	uint32_t cap;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &b0, &b1));
+	ASSERT_EQ(OK, MojoCreateMessage(NULL, &m));
+	ASSERT_EQ(OK, MojoAppendMessageData(m, 0, &b1, 1, &commit_opts, &buf, &cap));
+	/* Attached: the caller's number is no longer usable... */
+	EXPECT_EQ(INVALID, write_msg(b1, "x", 1, NULL, 0));
+	EXPECT_EQ(INVALID, MojoClose(b1));
+	/* ...and destroying the message closes it. */
+	EXPECT_EQ(OK, MojoDestroyMessage(m));
+	EXPECT_EQ(OK, wait_signals(b0, PC, NULL));
+
+	/* A failed write consumes the message and closes what it held. */
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &b0, &b1));
+	ASSERT_EQ(OK, MojoClose(a1));
+	EXPECT_EQ(PRECOND, write_msg(a0, "x", 1, &b1, 1));
+	EXPECT_EQ(OK, wait_signals(b0, PC, NULL));
+	/* An invalid pipe too. */
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a1, &b1));
+	EXPECT_EQ(INVALID, write_msg(0x7ffffff0, "x", 1, &b1, 1));
+	EXPECT_EQ(OK, wait_signals(a1, PC, NULL));
+}
+
+/* ---- fuse ----------------------------------------------------------------- */
+
+TEST(fuse)
+{
+	MojoHandle a0, a1, b0, b1;
+	char buf[8];
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &b0, &b1));
+	ASSERT_EQ(OK, MojoFuseMessagePipes(a1, b0, NULL));
+	EXPECT_EQ(INVALID, MojoClose(a1));
+	EXPECT_EQ(INVALID, MojoClose(b0));
+	ASSERT_EQ(OK, write_msg(a0, "ab", 2, NULL, 0));
+	ASSERT_EQ(OK, wait_signals(b1, R, NULL));
+	ASSERT_EQ(OK, read_msg(b1, buf, sizeof(buf), NULL, NULL));
+	EXPECT_STREQ("ab", buf);
+	ASSERT_EQ(OK, write_msg(b1, "ba", 2, NULL, 0));
+	ASSERT_EQ(OK, wait_signals(a0, R, NULL));
+	ASSERT_EQ(OK, read_msg(a0, buf, sizeof(buf), NULL, NULL));
+	EXPECT_STREQ("ba", buf);
+	EXPECT_EQ(OK, MojoClose(a0));
+	EXPECT_EQ(OK, wait_signals(b1, PC, NULL));
+	EXPECT_EQ(OK, MojoClose(b1));
+}
+
+TEST(fuse_refused_after_write)
+{
+	MojoHandle a0, a1, b0, b1;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &b0, &b1));
+	ASSERT_EQ(OK, write_msg(a1, "w", 1, NULL, 0));
+	EXPECT_EQ(PRECOND, MojoFuseMessagePipes(a1, b0, NULL));
+	/* Both handles are closed all the same. */
+	EXPECT_EQ(INVALID, MojoClose(a1));
+	EXPECT_EQ(INVALID, MojoClose(b0));
+	EXPECT_EQ(OK, wait_signals(b1, PC, NULL));
+}
+
+TEST(fuse_invalid_and_closed_peer)
+{
+	MojoHandle a0, a1, b0, b1, d0, d1;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	EXPECT_EQ(INVALID, MojoFuseMessagePipes(a1, 0x7ffffff0, NULL));
+	EXPECT_EQ(INVALID, MojoClose(a1));
+	ASSERT_EQ(OK, MojoCreateDataPipe(NULL, &d0, &d1));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &b0, &b1));
+	EXPECT_EQ(INVALID, MojoFuseMessagePipes(d0, b0, NULL));
+	EXPECT_EQ(INVALID, MojoClose(b0));
+
+	/* A peer closed before the fuse passes on to the far end. */
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &b0, &b1));
+	ASSERT_EQ(OK, MojoClose(a0));
+	ASSERT_EQ(OK, MojoFuseMessagePipes(a1, b0, NULL));
+	EXPECT_EQ(OK, wait_signals(b1, PC, NULL));
+}
+
+/* ---- data pipes ----------------------------------------------------------- */
+
+TEST(basic_data_pipe)
+{
+	struct MojoHandleSignalsState s;
+	char buf[20] = { 0 };
+	MojoHandle hp, hc;
+	const void *rp;
+	uint32_t n;
+	size_t off;
+	void *wp;
+	MojoResult r;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateDataPipe(NULL, &hp, &hc));
+	ASSERT_EQ(OK, MojoQueryHandleSignalsState(hc, &s));
+	EXPECT_EQ(0, s.satisfied_signals);
+	EXPECT_EQ(R | PC | NDR, s.satisfiable_signals & (R | PC | NDR));
+	ASSERT_EQ(OK, MojoQueryHandleSignalsState(hp, &s));
+	EXPECT_EQ(W, s.satisfied_signals);
+
+	n = sizeof(buf);
+	EXPECT_EQ(MOJO_RESULT_SHOULD_WAIT, MojoReadData(hc, NULL, buf, &n));
+	EXPECT_EQ(MOJO_RESULT_SHOULD_WAIT, MojoBeginReadData(hc, NULL, &rp, &n));
+
+	n = 6;
+	ASSERT_EQ(OK, MojoWriteData(hp, "hello ", &n, NULL));
+	EXPECT_EQ(6, n);
+	ASSERT_EQ(OK, wait_signals(hc, R, &s));
+	EXPECT_EQ(R | NDR, s.satisfied_signals);
+
+	n = 0;
+	ASSERT_EQ(OK, MojoBeginWriteData(hp, NULL, &wp, &n));
+	ASSERT_GE(n, 6);
+	memcpy(wp, "world", 6);
+	ASSERT_EQ(OK, MojoEndWriteData(hp, 6, NULL));
+
+	n = 1;
+	ASSERT_EQ(OK, MojoReadData(hc, NULL, buf, &n));
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(OK, MojoClose(hp));
+
+	/* Two-phase reads until the producer's end shows. */
+	for (off = 1;;) {
+		r = MojoBeginReadData(hc, NULL, &rp, &n);
+		if (r == PRECOND)
+			break;
+		ASSERT_EQ(OK, r);
+		ASSERT_LE(n, sizeof(buf) - off);
+		memcpy(buf + off, rp, n);
+		ASSERT_EQ(OK, MojoEndReadData(hc, n, NULL));
+		off += n;
+	}
+	EXPECT_STREQ("hello world", buf);
+	EXPECT_EQ(PRECOND, wait_signals(hc, R, &s));
+	EXPECT_EQ(PC, s.satisfied_signals);
+	EXPECT_EQ(PC, s.satisfiable_signals);
+	EXPECT_EQ(OK, MojoClose(hc));
+}
+
+TEST(data_pipe_options_and_flags)
+{
+	struct MojoCreateDataPipeOptions o = { .struct_size = sizeof(o) };
+	struct MojoWriteDataOptions all = { sizeof(all), MOJO_WRITE_DATA_FLAG_ALL_OR_NONE };
+	struct MojoReadDataOptions rd = { sizeof(rd), 0 };
+	uint8_t buf[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	MojoHandle hp, hc;
+	uint32_t n;
+
+	ASSERT_EQ(OK, init());
+	o.element_num_bytes = 0;
+	EXPECT_EQ(INVALID, MojoCreateDataPipe(&o, &hp, &hc));
+	o.element_num_bytes = 4;
+	o.capacity_num_bytes = 10;
+	EXPECT_EQ(INVALID, MojoCreateDataPipe(&o, &hp, &hc));
+	o.flags = 1;
+	o.capacity_num_bytes = 8;
+	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED, MojoCreateDataPipe(&o, &hp, &hc));
+	o.flags = 0;
+	ASSERT_EQ(OK, MojoCreateDataPipe(&o, &hp, &hc));
+
+	n = 3;	/* not a whole element */
+	EXPECT_EQ(INVALID, MojoWriteData(hp, buf, &n, NULL));
+	n = 12;
+	EXPECT_EQ(MOJO_RESULT_OUT_OF_RANGE, MojoWriteData(hp, buf, &n, &all));
+	n = 12;
+	ASSERT_EQ(OK, MojoWriteData(hp, buf, &n, NULL));
+	EXPECT_EQ(8, n);
+	n = 4;
+	EXPECT_EQ(MOJO_RESULT_SHOULD_WAIT, MojoWriteData(hp, buf, &n, NULL));
+
+	rd.flags = MOJO_READ_DATA_FLAG_QUERY;
+	n = 0;
+	ASSERT_EQ(OK, MojoReadData(hc, &rd, NULL, &n));
+	EXPECT_EQ(8, n);
+	rd.flags = MOJO_READ_DATA_FLAG_PEEK;
+	n = 4;
+	memset(buf, 0, sizeof(buf));
+	ASSERT_EQ(OK, MojoReadData(hc, &rd, buf, &n));
+	EXPECT_EQ(1, buf[0]);
+	rd.flags = MOJO_READ_DATA_FLAG_DISCARD | MOJO_READ_DATA_FLAG_PEEK;
+	EXPECT_EQ(INVALID, MojoReadData(hc, &rd, buf, &n));
+	rd.flags = MOJO_READ_DATA_FLAG_DISCARD;
+	n = 4;
+	ASSERT_EQ(OK, MojoReadData(hc, &rd, NULL, &n));
+	EXPECT_EQ(4, n);
+	rd.flags = MOJO_READ_DATA_FLAG_ALL_OR_NONE;
+	n = 8;
+	EXPECT_EQ(MOJO_RESULT_OUT_OF_RANGE, MojoReadData(hc, &rd, buf, &n));
+	n = 4;
+	ASSERT_EQ(OK, MojoReadData(hc, &rd, buf, &n));
+	EXPECT_EQ(5, buf[0]);
+	EXPECT_EQ(8, buf[3]);
+
+	/* The consumer gone, the producer cannot write. */
+	EXPECT_EQ(OK, MojoClose(hc));
+	n = 4;
+	EXPECT_EQ(PRECOND, MojoWriteData(hp, buf, &n, NULL));
+	EXPECT_EQ(OK, MojoClose(hp));
+}
+
+TEST(two_phase_rules)
+{
+	struct MojoCreateDataPipeOptions o = {
+		.struct_size = sizeof(o), .element_num_bytes = 1, .capacity_num_bytes = 64,
+	};
+	struct MojoBeginWriteDataOptions all = {
+		sizeof(all), MOJO_BEGIN_WRITE_DATA_FLAG_ALL_OR_NONE,
+	};
+	MojoHandle hp, hc;
+	const void *rp;
+	uint32_t n;
+	void *wp;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateDataPipe(&o, &hp, &hc));
+	EXPECT_EQ(PRECOND, MojoEndWriteData(hp, 0, NULL));
+	n = 65;
+	EXPECT_EQ(MOJO_RESULT_OUT_OF_RANGE, MojoBeginWriteData(hp, &all, &wp, &n));
+	n = 0;
+	ASSERT_EQ(OK, MojoBeginWriteData(hp, NULL, &wp, &n));
+	EXPECT_EQ(64, n);
+	EXPECT_EQ(MOJO_RESULT_BUSY, MojoBeginWriteData(hp, NULL, &wp, &n));
+	n = 1;
+	EXPECT_EQ(MOJO_RESULT_BUSY, MojoWriteData(hp, "x", &n, NULL));
+	/* Above the grant: the operation ends, nothing is committed. */
+	EXPECT_EQ(INVALID, MojoEndWriteData(hp, 65, NULL));
+	EXPECT_EQ(PRECOND, MojoEndWriteData(hp, 0, NULL));
+	n = 0;
+	ASSERT_EQ(OK, MojoBeginWriteData(hp, NULL, &wp, &n));
+	memcpy(wp, "abc", 3);
+	ASSERT_EQ(OK, MojoEndWriteData(hp, 3, NULL));
+
+	ASSERT_EQ(OK, MojoBeginReadData(hc, NULL, &rp, &n));
+	EXPECT_EQ(3, n);
+	EXPECT_EQ(0, memcmp(rp, "abc", 3));
+	EXPECT_EQ(MOJO_RESULT_BUSY, MojoBeginReadData(hc, NULL, &rp, &n));
+	n = 1;
+	EXPECT_EQ(MOJO_RESULT_BUSY, MojoReadData(hc, NULL, (void *)&n, &n));
+	ASSERT_EQ(OK, MojoEndReadData(hc, 1, NULL));
+	ASSERT_EQ(OK, MojoBeginReadData(hc, NULL, &rp, &n));
+	EXPECT_EQ(2, n);
+	EXPECT_EQ(0, memcmp(rp, "bc", 2));
+	ASSERT_EQ(OK, MojoEndReadData(hc, 2, NULL));
+	EXPECT_EQ(OK, MojoClose(hp));
+	EXPECT_EQ(OK, MojoClose(hc));
+}
+
+/* Mappings of the node (/dev/mojoports) in this process. */
+static int ring_mappings(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "mojoports"))
+			n++;
+	fclose(f);
+	return n;
+}
+
+TEST(ring_mapping_follows_the_handle)
+{
+	MojoHandle hp, hc, a0, a1, got;
+	const void *rp;
+	uint32_t n, nh = 1;
+	void *wp;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateDataPipe(NULL, &hp, &hc));
+	EXPECT_EQ(0, ring_mappings());
+	n = 0;
+	ASSERT_EQ(OK, MojoBeginWriteData(hp, NULL, &wp, &n));
+	memcpy(wp, "ring", 4);
+	ASSERT_EQ(OK, MojoEndWriteData(hp, 4, NULL));
+	EXPECT_EQ(1, ring_mappings());
+	ASSERT_EQ(OK, MojoBeginReadData(hc, NULL, &rp, &n));
+	ASSERT_EQ(OK, MojoEndReadData(hc, 0, NULL));
+	EXPECT_EQ(2, ring_mappings());
+
+	/* Closing the producer drops its mapping. */
+	EXPECT_EQ(OK, MojoClose(hp));
+	EXPECT_EQ(1, ring_mappings());
+
+	/* Sending the consumer drops its mapping; the receiver maps anew. */
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	ASSERT_EQ(OK, write_msg(a0, NULL, 0, &hc, 1));
+	EXPECT_EQ(0, ring_mappings());
+	ASSERT_EQ(OK, read_msg(a1, NULL, 0, &got, &nh));
+	ASSERT_EQ(1, nh);
+	ASSERT_EQ(OK, MojoBeginReadData(got, NULL, &rp, &n));
+	ASSERT_EQ(4, n);
+	EXPECT_EQ(0, memcmp(rp, "ring", 4));
+	ASSERT_EQ(OK, MojoEndReadData(got, 4, NULL));
+	EXPECT_EQ(1, ring_mappings());
+	EXPECT_EQ(OK, MojoClose(got));
+	EXPECT_EQ(0, ring_mappings());
+}
+
+/* ---- shared buffers --------------------------------------------------- */
+
+/* The permissions of the mapping that holds @p, e.g. "rw-s". */
+static void perms_of(void *p, char out[5])
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long lo, hi;
+	char line[512], perm[5];
+
+	strcpy(out, "?");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perm) == 3 &&
+		    (unsigned long)p >= lo && (unsigned long)p < hi) {
+			strcpy(out, perm);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+TEST(basic_shared_buffer)
+{
+	struct MojoSharedBufferInfo info = { .struct_size = sizeof(info) };
+	MojoHandle h0 = MOJO_HANDLE_INVALID, h1 = MOJO_HANDLE_INVALID;
+	void *p = NULL;
+
+	ASSERT_EQ(OK, init());
+	EXPECT_EQ(INVALID, MojoGetBufferInfo(h0, NULL, &info));
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(100, NULL, &h0));
+	EXPECT_NE(MOJO_HANDLE_INVALID, h0);
+	EXPECT_EQ(INVALID, MojoGetBufferInfo(h0, NULL, NULL));
+	ASSERT_EQ(OK, MojoGetBufferInfo(h0, NULL, &info));
+	EXPECT_GE(info.size, 100);
+
+	ASSERT_EQ(OK, MojoMapBuffer(h0, 0, 100, NULL, &p));
+	((char *)p)[50] = 'x';
+	ASSERT_EQ(OK, MojoDuplicateBufferHandle(h0, NULL, &h1));
+	EXPECT_NE(MOJO_HANDLE_INVALID, h1);
+	EXPECT_EQ(OK, MojoClose(h0));
+	((char *)p)[51] = 'y';	/* the mapping outlives the handle */
+	EXPECT_EQ(OK, MojoUnmapBuffer(p));
+	EXPECT_EQ(INVALID, MojoUnmapBuffer(p));
+
+	ASSERT_EQ(OK, MojoMapBuffer(h1, 50, 50, NULL, &p));
+	EXPECT_EQ('x', ((char *)p)[0]);
+	EXPECT_EQ('y', ((char *)p)[1]);
+	EXPECT_EQ(OK, MojoUnmapBuffer(p));
+	EXPECT_EQ(INVALID, MojoMapBuffer(h1, 50, 51, NULL, &p));
+	EXPECT_EQ(INVALID, MojoMapBuffer(h1, 0, 0, NULL, &p));
+	info.size = 0;
+	ASSERT_EQ(OK, MojoGetBufferInfo(h1, NULL, &info));
+	EXPECT_GE(info.size, 100);
+	EXPECT_EQ(OK, MojoClose(h1));
+	EXPECT_EQ(INVALID, MojoCreateSharedBuffer(0, NULL, &h0));
+}
+
+TEST(shared_buffer_read_only)
+{
+	struct MojoDuplicateBufferHandleOptions ro = {
+		sizeof(ro), MOJO_DUPLICATE_BUFFER_HANDLE_FLAG_READ_ONLY,
+	};
+	MojoHandle h, hro, h2, pipe0, pipe1;
+	void *w, *r, *w2;
+	char perm[5];
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(4096, NULL, &h));
+	ASSERT_EQ(OK, MojoMapBuffer(h, 0, 4096, NULL, &w));
+	perms_of(w, perm);
+	EXPECT_STREQ("rw-s", perm);
+	strcpy(w, "before");
+	ASSERT_EQ(OK, MojoDuplicateBufferHandle(h, &ro, &hro));
+	ASSERT_EQ(OK, MojoMapBuffer(hro, 0, 4096, NULL, &r));
+	perms_of(r, perm);
+	EXPECT_STREQ("r--s", perm);
+	EXPECT_STREQ("before", (char *)r);
+	/* The writable mapping made before keeps writing; readers see it. */
+	strcpy(w, "after");
+	EXPECT_STREQ("after", (char *)r);
+	/* From now on the buffer is read-only through every handle. */
+	EXPECT_EQ(PRECOND, MojoDuplicateBufferHandle(h, NULL, &h2));
+	ASSERT_EQ(OK, MojoDuplicateBufferHandle(hro, &ro, &h2));
+	ASSERT_EQ(OK, MojoMapBuffer(h, 0, 4096, NULL, &w2));
+	perms_of(w2, perm);
+	EXPECT_STREQ("r--s", perm);
+	EXPECT_EQ(OK, MojoUnmapBuffer(w2));
+
+	/* A plain duplicate first: then never read-only. */
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(4096, NULL, &h2));
+	ASSERT_EQ(OK, MojoDuplicateBufferHandle(h2, NULL, &pipe0));
+	EXPECT_EQ(PRECOND, MojoDuplicateBufferHandle(h2, &ro, &pipe1));
+
+	/* Sending a buffer needs fds in messages (issue 12, part 1). */
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &pipe0, &pipe1));
+	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED, write_msg(pipe0, NULL, 0, &hro, 1));
+	EXPECT_EQ(OK, MojoClose(hro));	/* still ours: the append failed */
+	EXPECT_EQ(OK, MojoUnmapBuffer(w));
+	EXPECT_EQ(OK, MojoUnmapBuffer(r));
+}
+
+/* ---- traps --------------------------------------------------------------- */
+
+struct events {
+	pthread_mutex_t lock;
+	int count, cancelled, depth, max_depth;
+	struct MojoTrapEvent last;
+	MojoTrapEventFlags cancel_flags;
+	MojoHandle close_in_handler;
+};
+
+static struct events ev = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void record(const struct MojoTrapEvent *e)
+{
+	pthread_mutex_lock(&ev.lock);
+	ev.depth++;
+	if (ev.depth > ev.max_depth)
+		ev.max_depth = ev.depth;
+	if (e->result == MOJO_RESULT_CANCELLED) {
+		ev.cancelled++;
+		ev.cancel_flags = e->flags;
+	} else {
+		ev.count++;
+		ev.last = *e;
+	}
+	pthread_mutex_unlock(&ev.lock);
+	if (e->result != MOJO_RESULT_CANCELLED && ev.close_in_handler) {
+		MojoHandle h = ev.close_in_handler;
+
+		ev.close_in_handler = 0;
+		MojoClose(h);	/* its cancellation must wait for us to return */
+	}
+	pthread_mutex_lock(&ev.lock);
+	ev.depth--;
+	pthread_mutex_unlock(&ev.lock);
+}
+
+static int events_seen(int want)
+{
+	int i, n = 0;
+
+	for (i = 0; i < 500; i++) {
+		pthread_mutex_lock(&ev.lock);
+		n = ev.count;
+		pthread_mutex_unlock(&ev.lock);
+		if (n >= want)
+			break;
+		usleep(10000);
+	}
+	return n;
+}
+
+TEST(trap_fires_once_when_armed)
+{
+	MojoHandle h0, h1, trap;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &h0, &h1));
+	EXPECT_EQ(INVALID, MojoCreateTrap(NULL, NULL, &trap));
+	ASSERT_EQ(OK, MojoCreateTrap(record, NULL, &trap));
+	EXPECT_EQ(MOJO_RESULT_NOT_FOUND, MojoArmTrap(trap, NULL, NULL, NULL));
+	ASSERT_EQ(OK, MojoAddTrigger(trap, h0, R, MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED,
+				     42, NULL));
+	EXPECT_EQ(MOJO_RESULT_ALREADY_EXISTS,
+		  MojoAddTrigger(trap, h1, R, MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED, 42, NULL));
+	EXPECT_EQ(INVALID, MojoAddTrigger(trap, h1, R, 7, 43, NULL));
+	EXPECT_EQ(INVALID, MojoAddTrigger(h0, h1, R, MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED,
+					  43, NULL));
+	EXPECT_EQ(INVALID, MojoQueryHandleSignalsState(trap, &(struct MojoHandleSignalsState){}));
+
+	/* Not armed: nothing fires. */
+	ASSERT_EQ(OK, write_msg(h1, "a", 1, NULL, 0));
+	usleep(50000);
+	EXPECT_EQ(0, events_seen(0));
+	ASSERT_EQ(OK, read_msg(h0, NULL, 0, NULL, NULL));
+
+	ASSERT_EQ(OK, MojoArmTrap(trap, NULL, NULL, NULL));
+	ASSERT_EQ(OK, write_msg(h1, "b", 1, NULL, 0));
+	ASSERT_EQ(1, events_seen(1));
+	EXPECT_EQ(42, ev.last.trigger_context);
+	EXPECT_EQ(OK, ev.last.result);
+	EXPECT_EQ(sizeof(struct MojoTrapEvent), ev.last.struct_size);
+	EXPECT_EQ(R | W, ev.last.signals_state.satisfied_signals);
+
+	/* Fired: disarmed until armed again. */
+	ASSERT_EQ(OK, read_msg(h0, NULL, 0, NULL, NULL));
+	ASSERT_EQ(OK, write_msg(h1, "c", 1, NULL, 0));
+	usleep(50000);
+	EXPECT_EQ(1, events_seen(1));
+
+	/* Armed with the trigger met: refused, and the met trigger said. */
+	struct MojoTrapEvent blocking[2];
+	uint32_t n = 2;
+
+	EXPECT_EQ(INVALID, MojoArmTrap(trap, NULL, &n, NULL));
+	EXPECT_EQ(PRECOND, MojoArmTrap(trap, NULL, &n, blocking));
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(42, blocking[0].trigger_context);
+	EXPECT_EQ(OK, blocking[0].result);
+	EXPECT_EQ(R | W, blocking[0].signals_state.satisfied_signals);
+	EXPECT_EQ(1, ev.max_depth);
+
+	/* Closing the trap cancels its trigger, before it returns. */
+	EXPECT_EQ(0, ev.cancelled);
+	EXPECT_EQ(OK, MojoClose(trap));
+	EXPECT_EQ(1, ev.cancelled);
+	EXPECT_EQ(MOJO_TRAP_EVENT_FLAG_WITHIN_API_CALL, ev.cancel_flags);
+	EXPECT_EQ(INVALID, MojoClose(trap));
+}
+
+TEST(trap_unsatisfiable_and_unsatisfied)
+{
+	MojoHandle h0, h1, trap;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &h0, &h1));
+	ASSERT_EQ(OK, MojoCreateTrap(record, NULL, &trap));
+	ASSERT_EQ(OK, MojoAddTrigger(trap, h0, R, MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED,
+				     1, NULL));
+	ASSERT_EQ(OK, MojoArmTrap(trap, NULL, NULL, NULL));
+	/* The peer goes with nothing queued: READABLE can never come. */
+	ASSERT_EQ(OK, MojoClose(h1));
+	ASSERT_EQ(1, events_seen(1));
+	EXPECT_EQ(1, ev.last.trigger_context);
+	EXPECT_EQ(PRECOND, ev.last.result);
+	EXPECT_EQ(PC, ev.last.signals_state.satisfied_signals);
+	EXPECT_EQ(OK, MojoRemoveTrigger(trap, 1, NULL));
+	EXPECT_EQ(1, ev.cancelled);
+	EXPECT_EQ(MOJO_RESULT_NOT_FOUND, MojoRemoveTrigger(trap, 1, NULL));
+	EXPECT_EQ(OK, MojoClose(h0));
+
+	/* UNSATISFIED: fires when WRITABLE goes away. */
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &h0, &h1));
+	ASSERT_EQ(OK, MojoAddTrigger(trap, h0, W, MOJO_TRIGGER_CONDITION_SIGNALS_UNSATISFIED,
+				     2, NULL));
+	ASSERT_EQ(OK, MojoArmTrap(trap, NULL, NULL, NULL));
+	ASSERT_EQ(OK, MojoClose(h1));
+	ASSERT_EQ(2, events_seen(2));
+	EXPECT_EQ(2, ev.last.trigger_context);
+	EXPECT_EQ(OK, ev.last.result);
+	/* Closing the watched handle cancels the trigger at once. */
+	EXPECT_EQ(OK, MojoClose(h0));
+	EXPECT_EQ(2, ev.cancelled);
+	EXPECT_EQ(MOJO_RESULT_NOT_FOUND, MojoArmTrap(trap, NULL, NULL, NULL));
+	EXPECT_EQ(OK, MojoClose(trap));
+	EXPECT_EQ(2, ev.cancelled);
+}
+
+TEST(trap_handler_closing_its_handle)
+{
+	MojoHandle h0, h1, trap;
+	int i;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &h0, &h1));
+	ASSERT_EQ(OK, MojoCreateTrap(record, NULL, &trap));
+	ASSERT_EQ(OK, MojoAddTrigger(trap, h0, R, MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED,
+				     7, NULL));
+	ASSERT_EQ(OK, MojoArmTrap(trap, NULL, NULL, NULL));
+	ev.close_in_handler = h0;
+	ASSERT_EQ(OK, write_msg(h1, "a", 1, NULL, 0));
+	ASSERT_EQ(1, events_seen(1));
+	for (i = 0; i < 500 && !ev.cancelled; i++)
+		usleep(10000);
+	/* Cancelled after the handler returned: never nested in it. */
+	EXPECT_EQ(1, ev.cancelled);
+	EXPECT_EQ(1, ev.max_depth);
+	EXPECT_EQ(MOJO_TRAP_EVENT_FLAG_NONE, ev.cancel_flags);
+	EXPECT_EQ(INVALID, MojoClose(h0));
+	EXPECT_EQ(OK, MojoClose(trap));
+	EXPECT_EQ(1, ev.cancelled);
+	EXPECT_EQ(OK, MojoClose(h1));
+}
+
+TEST(trap_contexts_per_trap)
+{
+	MojoHandle a0, a1, b0, b1, t1, t2;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &b0, &b1));
+	ASSERT_EQ(OK, MojoCreateTrap(record, NULL, &t1));
+	ASSERT_EQ(OK, MojoCreateTrap(record, NULL, &t2));
+	/* A context is unique within its trap only. */
+	ASSERT_EQ(OK, MojoAddTrigger(t1, a0, R, MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED,
+				     5, NULL));
+	ASSERT_EQ(OK, MojoAddTrigger(t2, b0, R, MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED,
+				     5, NULL));
+	ASSERT_EQ(OK, MojoArmTrap(t2, NULL, NULL, NULL));
+	ASSERT_EQ(OK, MojoArmTrap(t1, NULL, NULL, NULL));
+	ASSERT_EQ(OK, write_msg(b1, "b", 1, NULL, 0));
+	ASSERT_EQ(1, events_seen(1));
+	EXPECT_EQ(5, ev.last.trigger_context);
+	/* t1's trigger did not fire: its trap is still armed. */
+	ASSERT_EQ(OK, MojoRemoveTrigger(t2, 5, NULL));
+	EXPECT_EQ(1, ev.cancelled);
+	ASSERT_EQ(OK, write_msg(a1, "a", 1, NULL, 0));
+	ASSERT_EQ(2, events_seen(2));
+	/* Sending a watched handle away cancels its trigger too. */
+	ASSERT_EQ(OK, write_msg(b1, NULL, 0, &a0, 1));
+	EXPECT_EQ(2, ev.cancelled);
+	EXPECT_EQ(OK, MojoClose(t1));
+	EXPECT_EQ(OK, MojoClose(t2));
+	EXPECT_EQ(2, ev.cancelled);
+}
+
+TEST(shutdown_cancels_triggers)
+{
+	struct MojoShutdownOptions o = { sizeof(o), 0 };
+	MojoHandle h0, h1, trap;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &h0, &h1));
+	ASSERT_EQ(OK, MojoCreateTrap(record, NULL, &trap));
+	ASSERT_EQ(OK, MojoAddTrigger(trap, h0, R, MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED,
+				     3, NULL));
+	EXPECT_EQ(OK, MojoShutdown(&o));
+	EXPECT_EQ(1, ev.cancelled);
+	EXPECT_EQ(PRECOND, MojoShutdown(&o));
+}
+
+/* ---- quotas and what waits for the kernel -------------------------------- */
+
+TEST(quota)
+{
+	MojoHandle h0, h1, hp, hc;
+	uint64_t limit, usage;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &h0, &h1));
+	ASSERT_EQ(OK, MojoCreateDataPipe(NULL, &hp, &hc));
+	/* "No quota" is the kernel's largest enforced one. */
+	EXPECT_EQ(OK, MojoSetQuota(h0, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH,
+				   MOJO_QUOTA_LIMIT_NONE, NULL));
+	EXPECT_EQ(OK, MojoSetQuota(h0, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_MEMORY_SIZE,
+				   MOJO_QUOTA_LIMIT_NONE, NULL));
+	EXPECT_EQ(INVALID, MojoSetQuota(h0, 99, MOJO_QUOTA_LIMIT_NONE, NULL));
+	EXPECT_EQ(INVALID, MojoSetQuota(hc, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH,
+					MOJO_QUOTA_LIMIT_NONE, NULL));
+	EXPECT_EQ(INVALID, MojoSetQuota(0x7ffffff0, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH,
+					MOJO_QUOTA_LIMIT_NONE, NULL));
+	/* Mojo's signal-only quotas wait for issue 12, part 2. */
+	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED,
+		  MojoSetQuota(h0, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH, 4, NULL));
+	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED,
+		  MojoSetQuota(h0, MOJO_QUOTA_TYPE_UNREAD_MESSAGE_COUNT,
+			       MOJO_QUOTA_LIMIT_NONE, NULL));
+	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED,
+		  MojoQueryQuota(h0, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH, NULL, &limit, &usage));
+}
+
+TEST(platform_handles_wait_for_the_kernel)
+{
+	struct MojoPlatformHandle ph = {
+		sizeof(ph), MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR, 0,
+	};
+	MojoHandle h0, h1;
+
+	ASSERT_EQ(OK, init());
+	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED, MojoWrapPlatformHandle(&ph, NULL, &h0));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &h0, &h1));
+	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED, MojoUnwrapPlatformHandle(h0, NULL, &ph));
+}
+
+/* ---- invitations ----------------------------------------------------------- */
+
+static int invited_child(int sock)
+{
+	struct MojoPlatformHandle ph = {
+		sizeof(ph), MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR, (uint64_t)sock,
+	};
+	struct MojoInvitationTransportEndpoint t = {
+		sizeof(t), MOJO_INVITATION_TRANSPORT_TYPE_CHANNEL, 1, &ph,
+	};
+	MojoHandle inv, a, b, x;
+	char buf[32];
+
+	/* The library was forked with us: it opens a node of our own. */
+	if (MojoInitialize(NULL) != OK)
+		return 10;
+	if (MojoAcceptInvitation(&t, NULL, &inv) != OK)
+		return 11;
+	if (MojoExtractMessagePipeFromInvitation(inv, "missing", 7, NULL, &x) !=
+	    MOJO_RESULT_NOT_FOUND)
+		return 12;
+	if (MojoExtractMessagePipeFromInvitation(inv, "alpha", 5, NULL, &a) != OK ||
+	    MojoExtractMessagePipeFromInvitation(inv, "beta", 4, NULL, &b) != OK)
+		return 13;
+	if (MojoExtractMessagePipeFromInvitation(inv, "alpha", 5, NULL, &x) !=
+	    MOJO_RESULT_NOT_FOUND)
+		return 14;
+	MojoClose(inv);
+	if (wait_signals(a, R, NULL) != OK || read_msg(a, buf, sizeof(buf), NULL, NULL) != OK)
+		return 15;
+	if (strcmp(buf, "ping"))
+		return 16;
+	if (write_msg(b, "pong", 4, NULL, 0) != OK)
+		return 17;
+	/* Wait for the parent to hang up, then leave. */
+	if (wait_signals(a, PC, NULL) != OK)
+		return 18;
+	return 0;
+}
+
+TEST(invitation_to_a_forked_child)
+{
+	struct MojoPlatformHandle ph = {
+		.struct_size = sizeof(ph), .type = MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR,
+	};
+	struct MojoInvitationTransportEndpoint t = {
+		sizeof(t), MOJO_INVITATION_TRANSPORT_TYPE_CHANNEL, 1, &ph,
+	};
+	struct MojoPlatformProcessHandle proc = { .struct_size = sizeof(proc) };
+	MojoHandle inv, a, b, dup;
+	char buf[32];
+	int sv[2], status;
+	pid_t pid;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	ASSERT_EQ(OK, MojoCreateInvitation(NULL, &inv));
+	ASSERT_EQ(OK, MojoAttachMessagePipeToInvitation(inv, "alpha", 5, NULL, &a));
+	ASSERT_EQ(OK, MojoAttachMessagePipeToInvitation(inv, "beta", 4, NULL, &b));
+	EXPECT_EQ(MOJO_RESULT_ALREADY_EXISTS,
+		  MojoAttachMessagePipeToInvitation(inv, "beta", 4, NULL, &dup));
+	/* Messages written before the send travel with the pipe. */
+	ASSERT_EQ(OK, write_msg(a, "ping", 4, NULL, 0));
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(invited_child(sv[1]));
+	}
+	close(sv[1]);
+	ph.value = (uint64_t)sv[0];
+	proc.value = (uint64_t)pid;
+	ASSERT_EQ(OK, MojoSendInvitation(inv, &proc, &t, NULL, 0, NULL));
+	EXPECT_EQ(INVALID, MojoClose(inv));	/* spent */
+	ASSERT_EQ(OK, wait_signals(b, R, NULL));
+	ASSERT_EQ(OK, read_msg(b, buf, sizeof(buf), NULL, NULL));
+	EXPECT_STREQ("pong", buf);
+	EXPECT_EQ(OK, MojoClose(a));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* The child's node died with it. */
+	EXPECT_EQ(OK, wait_signals(b, PC, NULL));
+}
+
+TEST_HARNESS_MAIN
