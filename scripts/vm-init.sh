@@ -23,6 +23,9 @@ out=/dev/ttyS1
 stty -F $out raw -echo 2>/dev/null
 exec >$out 2>&1 </dev/null
 
+# The Mojo core for programs of Mojo's C API (vm.sh adds it if needed).
+[ -e /lib/mojo/libmojo_core.so ] && export MOJO_CORE_LIBRARY_PATH=/lib/mojo/libmojo_core.so
+
 mode=$(cat /etc/mojo-mode)
 echo "MOJO-BEGIN kernel=$(uname -r) mode=$mode cpus=$(nproc)"
 

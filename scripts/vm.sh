@@ -140,7 +140,7 @@ demo)
 	cp "$top"/build/examples/* "$root/examples/" 2>/dev/null ||
 		fail_early "no examples built: run make"
 	# The order the demo runs them in.
-	echo "${MOJO_DEMO:-nodes pingpong uring_pingpong relay streamfile}" >"$root/etc/mojo-demo"
+	echo "${MOJO_DEMO:-nodes pingpong uring_pingpong relay streamfile mojo_pingpong}" >"$root/etc/mojo-demo"
 	;;
 bench)
 	# MOJO_BENCHES narrows the benchmarks, e.g. "uring_bench".
@@ -150,6 +150,24 @@ bench)
 	done
 	;;
 esac
+# Programs of Mojo's C API (build/mojo_core) are dynamic: they dlopen()
+# libmojo_core.so as Mojo does. Give the initramfs the core, the dynamic
+# loader and the libraries they need (vm-init.sh points
+# MOJO_CORE_LIBRARY_PATH at the core).
+dyn=()
+for f in "$root"/tests/* "$root"/examples/*; do
+	[ -f "$f" ] && ldd "$f" >/dev/null 2>&1 && dyn+=("$f")
+done
+if [ ${#dyn[@]} -gt 0 ]; then
+	mkdir -p "$root/lib/mojo"
+	cp "$top/build/mojo_core/libmojo_core.so" "$root/lib/mojo/" 2>/dev/null ||
+		fail_early "no libmojo_core.so built: run make"
+	for l in $(ldd "${dyn[@]}" "$root/lib/mojo/libmojo_core.so" |
+		awk '$2 == "=>" && $3 ~ /^\// { print $3 } NF > 1 && $1 ~ /^\// { print $1 }' | sort -u); do
+		mkdir -p "$root$(dirname "$l")"
+		cp -L "$l" "$root$l"
+	done
+fi
 [ -z "${MOJO_EXTRA_ROOT:-}" ] || cp -a "$MOJO_EXTRA_ROOT"/. "$root/"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 
