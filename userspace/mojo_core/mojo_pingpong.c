@@ -19,6 +19,7 @@
 #include "mojo_api.h"
 
 #define ROUNDS 5
+#define STOP 0xffffffffu	/* the counter value that ends the game */
 
 struct waiter {
 	pthread_mutex_t lock;
@@ -136,7 +137,7 @@ static int child(int sock)
 	for (;;) {
 		if (receive_msg(pipe, &v, sizeof(v), NULL) != MOJO_RESULT_OK)
 			return 1;
-		if (v == ROUNDS)
+		if (v == STOP)
 			break;
 		printf("  pong %u\n", v);
 		fflush(stdout);
@@ -171,7 +172,7 @@ int main(void)
 	static const char text[] = "a data pipe through a message pipe, on mojoports";
 	MojoHandle inv, pipe, producer, consumer;
 	unsigned int v = 0;
-	int sv[2], status;
+	int sv[2], status, i;
 	uint32_t n;
 	pid_t pid;
 
@@ -196,7 +197,7 @@ int main(void)
 	ph.value = (uint64_t)sv[0];
 	if (MojoSendInvitation(inv, NULL, &t, NULL, 0, NULL) != MOJO_RESULT_OK)
 		return 1;
-	while (v < ROUNDS) {
+	for (i = 0; i < ROUNDS; i++) {
 		printf("ping %u\n", v);
 		fflush(stdout);
 		if (send_msg(pipe, &v, sizeof(v), NULL) != MOJO_RESULT_OK ||
@@ -204,6 +205,7 @@ int main(void)
 			return 1;
 		v++;
 	}
+	v = STOP;
 	if (send_msg(pipe, &v, sizeof(v), NULL) != MOJO_RESULT_OK ||
 	    MojoCreateDataPipe(NULL, &producer, &consumer) != MOJO_RESULT_OK ||
 	    send_msg(pipe, "d", 1, &consumer) != MOJO_RESULT_OK)
