@@ -1105,6 +1105,98 @@ TEST(trap_contexts_per_trap)
 	EXPECT_EQ(2, ev.cancelled);
 }
 
+/*
+ * The usual Mojo watcher: a handler that drains the pipe and re-arms its
+ * trap from inside, while another thread writes. Removing the trigger
+ * meanwhile must end it: CANCELLED once, last, after which the handler
+ * never runs again for it, and never two handlers at once.
+ */
+static struct {
+	pthread_mutex_t lock;
+	MojoHandle h, trap;
+	int fired, after_cancel, cancels, running, overlap;
+	bool cancelled;
+} load = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void drain_and_rearm(const struct MojoTrapEvent *e)
+{
+	MojoMessageHandle m;
+	MojoResult r;
+
+	pthread_mutex_lock(&load.lock);
+	if (load.running++)
+		load.overlap++;
+	if (load.cancelled)
+		load.after_cancel++;
+	if (e->result == MOJO_RESULT_CANCELLED) {
+		load.cancels++;
+		load.cancelled = true;
+		load.running--;
+		pthread_mutex_unlock(&load.lock);
+		return;
+	}
+	load.fired++;
+	pthread_mutex_unlock(&load.lock);
+	do {
+		while (MojoReadMessage(load.h, NULL, &m) == OK)
+			MojoDestroyMessage(m);
+		r = MojoArmTrap(load.trap, NULL, NULL, NULL);
+	} while (r == PRECOND);
+	pthread_mutex_lock(&load.lock);
+	load.running--;
+	pthread_mutex_unlock(&load.lock);
+}
+
+static void *writer(void *arg)
+{
+	MojoHandle h = *(MojoHandle *)arg;
+	int i;
+
+	for (i = 0; i < 3000; i++)
+		if (write_msg(h, "x", 1, NULL, 0) != OK)
+			break;
+	return NULL;
+}
+
+TEST(trap_rearmed_by_its_handler_under_load)
+{
+	MojoHandle h1;
+	pthread_t t;
+	int fired;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &load.h, &h1));
+	/* Room for every message, whatever the reader's pace. */
+	ASSERT_EQ(OK, MojoSetQuota(load.h, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH,
+				   MOJO_QUOTA_LIMIT_NONE, NULL));
+	ASSERT_EQ(OK, MojoCreateTrap(drain_and_rearm, NULL, &load.trap));
+	ASSERT_EQ(OK, MojoAddTrigger(load.trap, load.h, R,
+				     MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED, 9, NULL));
+	ASSERT_EQ(OK, MojoArmTrap(load.trap, NULL, NULL, NULL));
+	ASSERT_EQ(0, pthread_create(&t, NULL, writer, &h1));
+	do {
+		usleep(1000);
+		pthread_mutex_lock(&load.lock);
+		fired = load.fired;
+		pthread_mutex_unlock(&load.lock);
+	} while (fired < 20);
+	/* Cut it off mid-stream. */
+	ASSERT_EQ(OK, MojoRemoveTrigger(load.trap, 9, NULL));
+	pthread_mutex_lock(&load.lock);
+	EXPECT_EQ(1, load.cancels);
+	pthread_mutex_unlock(&load.lock);
+	pthread_join(t, NULL);
+	usleep(100000);
+	pthread_mutex_lock(&load.lock);
+	EXPECT_EQ(1, load.cancels);
+	EXPECT_EQ(0, load.after_cancel);
+	EXPECT_EQ(0, load.overlap);
+	pthread_mutex_unlock(&load.lock);
+	EXPECT_EQ(OK, MojoClose(load.trap));
+	EXPECT_EQ(OK, MojoClose(load.h));
+	EXPECT_EQ(OK, MojoClose(h1));
+}
+
 TEST(shutdown_cancels_triggers)
 {
 	struct MojoShutdownOptions o = { sizeof(o), 0 };
@@ -1148,6 +1240,8 @@ TEST(quota)
 			       MOJO_QUOTA_LIMIT_NONE, NULL));
 	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED,
 		  MojoQueryQuota(h0, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH, NULL, &limit, &usage));
+	EXPECT_EQ(INVALID, MojoQueryQuota(hp, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH, NULL,
+					  &limit, &usage));
 }
 
 TEST(platform_handles_wait_for_the_kernel)

@@ -891,35 +891,44 @@ static MojoResult mc_NotifyBadMessage(MojoMessageHandle message, const char *err
  * becomes the kernel's largest enforced quota. A finite limit, the
  * sender-side unread count and QueryQuota need part 2.
  */
-static MojoResult mc_SetQuota(MojoHandle handle, MojoQuotaType type, uint64_t limit,
-			      const struct MojoSetQuotaOptions *options)
+/* @handle as a message pipe endpoint for the quota calls. */
+static MojoResult mc_quota_handle(MojoHandle handle, MojoQuotaType type, int *node,
+				  uint32_t *h)
 {
 	struct mojo_data_pipe_info_args info;
 	MojoResult r;
-	uint32_t h;
-	int node, ret;
+	int ret;
 
-	if (!mc_options_ok(options, 0))
-		return MOJO_RESULT_INVALID_ARGUMENT;
-	r = mc_kernel_handle(handle, &h);
+	r = mc_kernel_handle(handle, h);
 	if (r != MOJO_RESULT_OK)
 		return r;
 	if (type > MOJO_QUOTA_TYPE_UNREAD_MESSAGE_COUNT)
 		return MOJO_RESULT_INVALID_ARGUMENT;
-	node = mc_node();
-	if (node < 0)
-		return mc_result(node);
-	/* Only message pipe endpoints have quotas. */
-	if (mojo_data_pipe_info(node, h, &info) == 0)
+	*node = mc_node();
+	if (*node < 0)
+		return mc_result(*node);
+	/* Only message pipe endpoints have quotas: not data pipes, traps. */
+	if (mojo_data_pipe_info(*node, *h, &info) == 0)
 		return MOJO_RESULT_INVALID_ARGUMENT;
-	if (type == MOJO_QUOTA_TYPE_UNREAD_MESSAGE_COUNT || limit != MOJO_QUOTA_LIMIT_NONE) {
-		ret = mojo_query_signals(node, h, NULL, NULL);
-		if (ret < 0)
-			return mc_result(ret);
-		return mc_needs_kernel(MC_GAP_MOJO_QUOTA);
-	}
-	ret = mojo_set_quota(node, h, MOJO_QUOTA_MAX_MSGS, MOJO_QUOTA_MAX_BYTES);
+	ret = mojo_query_signals(*node, *h, NULL, NULL);
 	return mc_result(ret);
+}
+
+static MojoResult mc_SetQuota(MojoHandle handle, MojoQuotaType type, uint64_t limit,
+			      const struct MojoSetQuotaOptions *options)
+{
+	MojoResult r;
+	uint32_t h;
+	int node;
+
+	if (!mc_options_ok(options, 0))
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	r = mc_quota_handle(handle, type, &node, &h);
+	if (r != MOJO_RESULT_OK)
+		return r;
+	if (type == MOJO_QUOTA_TYPE_UNREAD_MESSAGE_COUNT || limit != MOJO_QUOTA_LIMIT_NONE)
+		return mc_needs_kernel(MC_GAP_MOJO_QUOTA);
+	return mc_result(mojo_set_quota(node, h, MOJO_QUOTA_MAX_MSGS, MOJO_QUOTA_MAX_BYTES));
 }
 
 static MojoResult mc_QueryQuota(MojoHandle handle, MojoQuotaType type,
@@ -928,12 +937,13 @@ static MojoResult mc_QueryQuota(MojoHandle handle, MojoQuotaType type,
 {
 	MojoResult r;
 	uint32_t h;
+	int node;
 
 	(void)limit;
 	(void)usage;
-	if (!mc_options_ok(options, 0) || type > MOJO_QUOTA_TYPE_UNREAD_MESSAGE_COUNT)
+	if (!mc_options_ok(options, 0))
 		return MOJO_RESULT_INVALID_ARGUMENT;
-	r = mc_kernel_handle(handle, &h);
+	r = mc_quota_handle(handle, type, &node, &h);
 	if (r != MOJO_RESULT_OK)
 		return r;
 	/* The kernel reports no queue usage yet. */
