@@ -1147,14 +1147,17 @@ static void drain_and_rearm(const struct MojoTrapEvent *e)
 	pthread_mutex_unlock(&load.lock);
 }
 
+static volatile bool writer_stop;
+
 static void *writer(void *arg)
 {
 	MojoHandle h = *(MojoHandle *)arg;
-	int i;
 
-	for (i = 0; i < 3000; i++)
+	while (!writer_stop) {
 		if (write_msg(h, "x", 1, NULL, 0) != OK)
 			break;
+		usleep(200);
+	}
 	return NULL;
 }
 
@@ -1162,7 +1165,7 @@ TEST(trap_rearmed_by_its_handler_under_load)
 {
 	MojoHandle h1;
 	pthread_t t;
-	int fired;
+	int fired, i;
 
 	ASSERT_EQ(OK, init());
 	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &load.h, &h1));
@@ -1174,17 +1177,22 @@ TEST(trap_rearmed_by_its_handler_under_load)
 				     MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED, 9, NULL));
 	ASSERT_EQ(OK, MojoArmTrap(load.trap, NULL, NULL, NULL));
 	ASSERT_EQ(0, pthread_create(&t, NULL, writer, &h1));
-	do {
-		usleep(1000);
+	for (i = 0; i < 2000; i++) {
+		usleep(5000);
 		pthread_mutex_lock(&load.lock);
 		fired = load.fired;
 		pthread_mutex_unlock(&load.lock);
-	} while (fired < 20);
+		if (fired >= 20)
+			break;
+	}
+	EXPECT_GE(fired, 20);
 	/* Cut it off mid-stream. */
 	ASSERT_EQ(OK, MojoRemoveTrigger(load.trap, 9, NULL));
 	pthread_mutex_lock(&load.lock);
 	EXPECT_EQ(1, load.cancels);
 	pthread_mutex_unlock(&load.lock);
+	usleep(50000);	/* writes go on after the removal */
+	writer_stop = true;
 	pthread_join(t, NULL);
 	usleep(100000);
 	pthread_mutex_lock(&load.lock);

@@ -464,7 +464,7 @@ MojoResult mc_AddTrigger(MojoHandle trap, MojoHandle handle,
 		return MOJO_RESULT_INVALID_ARGUMENT;
 	ksig = mc_signals_to_kernel(signals);
 	if (!ksig)	/* none, or only PEER_REMOTE, which the kernel lacks */
-		return signals ? mc_needs_kernel(MC_GAP_MOJO_QUOTA) :
+		return signals ? mc_needs_kernel(MC_GAP_PEER_REMOTE) :
 				 MOJO_RESULT_INVALID_ARGUMENT;
 	node = mc_node();
 	if (node < 0)
