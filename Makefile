@@ -61,7 +61,8 @@ help:
 	@echo "                     lcov HTML in build/coverage/html, one summary line"
 	@echo "                     (MOJO_COVERAGE_MIN=90 fails below 90% of lines)"
 	@echo "make lint            checkpatch --strict over module/ and uapi/"
-	@echo "make install         module (modules_install + depmod), library, headers"
+	@echo "make install         module (modules_install + depmod), library, headers,"
+	@echo "                     libmojo_core.so (Mojo's C API; README)"
 	@echo "make C=1 / W=1       sparse / extra warnings for the module build"
 	@echo "KDIR=$(KDIR)"
 
@@ -218,9 +219,10 @@ install-module: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) $(MOD_SIGN) modules_install
 	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $$(cat $(KDIR)/include/config/kernel.release)
 
-install-lib: lib
+install-lib: lib $(MOJO_CORE_LIB)
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/linux
 	install -m 0644 $(B)/lib/libmojoports.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(MOJO_CORE_LIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(B)/lib/libmojoports.so.$(LIBVER) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libmojoports.so.$(LIBVER) $(DESTDIR)$(PREFIX)/lib/libmojoports.so
 	install -m 0644 userspace/include/mojoports.h $(DESTDIR)$(PREFIX)/include/

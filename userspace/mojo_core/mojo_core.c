@@ -153,7 +153,7 @@ static int mc_open_node_locked(void)
 		close(fd);
 		return ret;
 	}
-	mc_node_fd = fd;
+	__atomic_store_n(&mc_node_fd, fd, __ATOMIC_RELEASE);
 	return fd;
 }
 
@@ -206,7 +206,7 @@ static void mc_attached_reset(void)
 			free(a);
 		}
 	}
-	mc_att_count = 0;
+	__atomic_store_n(&mc_att_count, 0, __ATOMIC_RELAXED);
 }
 
 /* Mark (or unmark) @h as owned by a message; the caller holds mc_lock. */
@@ -223,12 +223,12 @@ static int mc_set_attached(uint32_t h, bool on)
 		a->handle = h;
 		a->next = NULL;
 		*p = a;
-		mc_att_count++;
+		__atomic_add_fetch(&mc_att_count, 1, __ATOMIC_RELAXED);
 	} else if (*p) {
 		a = *p;
 		*p = a->next;
 		free(a);
-		mc_att_count--;
+		__atomic_sub_fetch(&mc_att_count, 1, __ATOMIC_RELAXED);
 	}
 	return 0;
 }
@@ -341,7 +341,7 @@ static MojoResult mc_Shutdown(const struct MojoShutdownOptions *options)
 	mc_trap_shutdown();
 	pthread_mutex_lock(&mc_lock);
 	fd = mc_node_fd;
-	mc_node_fd = -1;
+	__atomic_store_n(&mc_node_fd, -1, __ATOMIC_RELEASE);
 	mc_attached_reset();
 	mc_datapipe_reset();
 	mc_local_reset(true);
