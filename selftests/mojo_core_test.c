@@ -1220,6 +1220,67 @@ TEST(shutdown_cancels_triggers)
 	EXPECT_EQ(PRECOND, MojoShutdown(&o));
 }
 
+static MojoHandle closing_trap;
+
+static void close_own_trap(const struct MojoTrapEvent *e)
+{
+	record(e);
+	if (e->result == OK && closing_trap) {
+		MojoHandle t = closing_trap;
+
+		closing_trap = 0;
+		MojoClose(t);	/* its cancellations come after we return */
+	}
+}
+
+TEST(trap_on_a_data_pipe_and_closed_by_its_handler)
+{
+	MojoHandle hp, hc, trap;
+	uint32_t n = 3;
+	int i;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateDataPipe(NULL, &hp, &hc));
+	ASSERT_EQ(OK, MojoCreateTrap(close_own_trap, NULL, &trap));
+	ASSERT_EQ(OK, MojoAddTrigger(trap, hc, R, MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED,
+				     11, NULL));
+	ASSERT_EQ(OK, MojoAddTrigger(trap, hp, PC, MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED,
+				     12, NULL));
+	ASSERT_EQ(OK, MojoArmTrap(trap, NULL, NULL, NULL));
+	closing_trap = trap;
+	ASSERT_EQ(OK, MojoWriteData(hp, "abc", &n, NULL));
+	ASSERT_EQ(1, events_seen(1));
+	EXPECT_EQ(11, ev.last.trigger_context);
+	EXPECT_EQ(R | NDR, ev.last.signals_state.satisfied_signals);
+	/* Both triggers end with the trap, after the handler returned. */
+	for (i = 0; i < 500 && ev.cancelled < 2; i++)
+		usleep(10000);
+	EXPECT_EQ(2, ev.cancelled);
+	EXPECT_EQ(1, ev.max_depth);
+	EXPECT_EQ(INVALID, MojoClose(trap));
+	EXPECT_EQ(OK, MojoClose(hp));
+	EXPECT_EQ(OK, MojoClose(hc));
+	EXPECT_EQ(1, ev.count);
+}
+
+TEST(busy_data_pipe_cannot_travel)
+{
+	MojoHandle hp, hc, a0, a1;
+	uint32_t n = 0;
+	void *wp;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateDataPipe(NULL, &hp, &hc));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	ASSERT_EQ(OK, MojoBeginWriteData(hp, NULL, &wp, &n));
+	/* In a two-phase write: the write fails, and the message with it. */
+	EXPECT_EQ(MOJO_RESULT_BUSY, write_msg(a0, NULL, 0, &hp, 1));
+	EXPECT_EQ(OK, wait_signals(hc, PC, NULL));
+	EXPECT_EQ(OK, MojoClose(hc));
+	EXPECT_EQ(OK, MojoClose(a0));
+	EXPECT_EQ(OK, MojoClose(a1));
+}
+
 /* ---- quotas and what waits for the kernel -------------------------------- */
 
 TEST(quota)
