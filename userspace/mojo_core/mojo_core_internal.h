@@ -76,6 +76,7 @@ bool mc_options_ok(const void *opts, uint32_t known_flags);
 void mc_trap_handle_leaving(uint32_t h);
 bool mc_trap_close(uint32_t h, MojoResult *result);
 void mc_trap_shutdown(void);
+bool mc_trap_in_handler(void);
 void mc_trap_fork_child(void);
 MojoResult mc_CreateTrap(MojoTrapEventHandler handler,
 			 const struct MojoCreateTrapOptions *options,

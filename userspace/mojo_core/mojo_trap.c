@@ -307,7 +307,8 @@ static void *mc_trap_main(void *arg)
 				continue;
 			break;
 		}
-		if (p[1].revents)
+		/* Woken to stop, or the node is gone (a shutdown from a handler). */
+		if (p[1].revents || (p[0].revents & (POLLNVAL | POLLERR | POLLHUP)))
 			break;
 		while ((n = mojo_read_trap_events(node, evs, MOJO_MAX_READ_EVENTS)) > 0)
 			for (i = 0; i < n; i++)
@@ -339,6 +340,11 @@ static int mc_trap_thread_start(int node)
 	}
 	mc_trap_thread_running = true;
 	return 0;
+}
+
+bool mc_trap_in_handler(void)
+{
+	return mc_in_handler > 0;
 }
 
 /* MojoShutdown: close every trap (delivering its cancellations), stop. */
@@ -499,9 +505,18 @@ MojoResult mc_AddTrigger(MojoHandle trap, MojoHandle handle,
 	ret = mojo_add_trigger(node, th, h, ksig, cond, g->kctx);
 	if (ret == 0)
 		return MOJO_RESULT_OK;
+	/*
+	 * Refused (the handle or the trap closed meanwhile, say). A thread
+	 * that closed one of them may have taken the trigger already to
+	 * deliver its CANCELLED event: then it is that thread's to free.
+	 */
 	pthread_mutex_lock(&mc_lock);
-	mc_trigger_unlink(g);
-	t->triggers_held--;
+	if (g->live) {
+		mc_trigger_unlink(g);
+		t->triggers_held--;
+	} else {
+		g = NULL;
+	}
 	pthread_mutex_unlock(&mc_lock);
 	free(g);
 	return mc_result(ret);
