@@ -1281,6 +1281,74 @@ TEST(busy_data_pipe_cannot_travel)
 	EXPECT_EQ(OK, MojoClose(a1));
 }
 
+#define RACES 200
+
+static struct {
+	pthread_barrier_t go;
+	MojoHandle trap, h;
+	uintptr_t ctx;
+	MojoResult added;
+	int cancels[RACES + 1];
+	int others;
+} race;
+
+static void count_cancel(const struct MojoTrapEvent *e)
+{
+	if (e->result == MOJO_RESULT_CANCELLED && e->trigger_context <= RACES)
+		__atomic_add_fetch(&race.cancels[e->trigger_context], 1, __ATOMIC_RELAXED);
+	else
+		__atomic_add_fetch(&race.others, 1, __ATOMIC_RELAXED);
+}
+
+static void *race_add(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&race.go);
+	race.added = MojoAddTrigger(race.trap, race.h, R,
+				    MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED, race.ctx, NULL);
+	return NULL;
+}
+
+static void *race_close(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&race.go);
+	MojoClose(race.h);
+	return NULL;
+}
+
+TEST(trigger_added_while_its_handle_closes)
+{
+	pthread_t a, c;
+	MojoHandle h1;
+	int i, ok = 0;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateTrap(count_cancel, NULL, &race.trap));
+	for (i = 1; i <= RACES; i++) {
+		ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &race.h, &h1));
+		race.ctx = (uintptr_t)i;
+		pthread_barrier_init(&race.go, NULL, 2);
+		ASSERT_EQ(0, pthread_create(&a, NULL, race_add, NULL));
+		ASSERT_EQ(0, pthread_create(&c, NULL, race_close, NULL));
+		pthread_join(a, NULL);
+		pthread_join(c, NULL);
+		pthread_barrier_destroy(&race.go);
+		/* Added: its one CANCELLED came with the close. */
+		if (race.added == OK) {
+			ok++;
+			EXPECT_EQ(1, race.cancels[i]) TH_LOG("trigger %d", i);
+		} else {
+			EXPECT_EQ(INVALID, race.added);
+			EXPECT_GE(1, race.cancels[i]);
+		}
+		MojoClose(h1);
+	}
+	EXPECT_EQ(OK, MojoClose(race.trap));
+	EXPECT_EQ(0, race.others);
+	TH_LOG("%d of %d adds won the race", ok, RACES);
+}
+
 /* ---- quotas and what waits for the kernel -------------------------------- */
 
 TEST(quota)
