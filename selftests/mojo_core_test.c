@@ -851,7 +851,12 @@ TEST(basic_shared_buffer)
 	info.size = 0;
 	ASSERT_EQ(OK, MojoGetBufferInfo(h1, NULL, &info));
 	EXPECT_GE(info.size, 100);
+	struct MojoHandleSignalsState st = { 1, 1 };
+
+	EXPECT_EQ(OK, MojoQueryHandleSignalsState(h1, &st));
+	EXPECT_EQ(0, st.satisfied_signals | st.satisfiable_signals);
 	EXPECT_EQ(OK, MojoClose(h1));
+	EXPECT_EQ(INVALID, MojoQueryHandleSignalsState(h1, &st));
 	EXPECT_EQ(INVALID, MojoCreateSharedBuffer(0, NULL, &h0));
 }
 
@@ -967,7 +972,12 @@ TEST(trap_fires_once_when_armed)
 	EXPECT_EQ(INVALID, MojoAddTrigger(trap, h1, R, 7, 43, NULL));
 	EXPECT_EQ(INVALID, MojoAddTrigger(h0, h1, R, MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED,
 					  43, NULL));
-	EXPECT_EQ(INVALID, MojoQueryHandleSignalsState(trap, &(struct MojoHandleSignalsState){}));
+	/* A trap has no signals: an empty state, as for any such handle. */
+	struct MojoHandleSignalsState none = { 1, 1 };
+
+	EXPECT_EQ(OK, MojoQueryHandleSignalsState(trap, &none));
+	EXPECT_EQ(0, none.satisfied_signals);
+	EXPECT_EQ(0, none.satisfiable_signals);
 
 	/* Not armed: nothing fires. */
 	ASSERT_EQ(OK, write_msg(h1, "a", 1, NULL, 0));

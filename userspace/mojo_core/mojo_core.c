@@ -386,12 +386,11 @@ static MojoResult mc_QueryHandleSignalsState(MojoHandle handle,
 
 	if (!state)
 		return MOJO_RESULT_INVALID_ARGUMENT;
-	if (mc_local_is_buffer(handle)) {
-		/* A shared buffer has no signals. */
-		state->satisfied_signals = 0;
-		state->satisfiable_signals = 0;
-		return MOJO_RESULT_OK;
-	}
+	/* Handles without signals (buffers, invitations, traps) have none. */
+	state->satisfied_signals = 0;
+	state->satisfiable_signals = 0;
+	if (MC_IS_LOCAL(handle))
+		return mc_local_exists(handle) ? MOJO_RESULT_OK : MOJO_RESULT_INVALID_ARGUMENT;
 	r = mc_kernel_handle(handle, &h);
 	if (r != MOJO_RESULT_OK)
 		return r;
@@ -399,6 +398,8 @@ static MojoResult mc_QueryHandleSignalsState(MojoHandle handle,
 	if (node < 0)
 		return mc_result(node);
 	ret = mojo_query_signals(node, h, &sat, &able);
+	if (ret == -EINVAL)	/* a handle of this node, of a kind without signals */
+		return MOJO_RESULT_OK;
 	if (ret < 0)
 		return mc_result(ret);
 	state->satisfied_signals = mc_signals_from_kernel(sat);

@@ -92,6 +92,7 @@ MojoResult mc_ArmTrap(MojoHandle trap, const struct MojoArmTrapOptions *options,
 
 /* Local objects: shared buffers and invitations (mojo_local.c). */
 bool mc_local_is_buffer(MojoHandle h);
+bool mc_local_exists(MojoHandle h);
 MojoResult mc_local_close(MojoHandle h);
 void mc_local_reset(bool close_fds);
 MojoResult mc_CreateSharedBuffer(uint64_t num_bytes,

@@ -111,6 +111,19 @@ bool mc_local_is_buffer(MojoHandle h)
 	return ret;
 }
 
+bool mc_local_exists(MojoHandle h)
+{
+	struct mc_local *o;
+
+	if (!MC_IS_LOCAL(h))
+		return false;
+	pthread_mutex_lock(&mc_lock);
+	for (o = mc_locals; o && o->handle != h; o = o->next)
+		;
+	pthread_mutex_unlock(&mc_lock);
+	return o != NULL;
+}
+
 static void mc_region_put(struct mc_region *r, bool close_fd)
 {
 	if (--r->refs)
