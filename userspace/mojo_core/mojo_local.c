@@ -10,12 +10,14 @@
  * unwrapping a platform handle, return MOJO_RESULT_UNIMPLEMENTED through
  * mc_needs_kernel().
  *
- * Access modes follow Mojo: a buffer starts writable. Duplicating it
- * read-only makes the whole buffer read-only from then on (all its
- * handles map read-only, and the memfd is sealed against new writable
- * mappings; mappings made before stay writable); duplicating it plainly
- * makes it shared-writable ("unsafe") for good. Either choice refuses
- * the other afterwards with FAILED_PRECONDITION.
+ * Access modes keep Mojo's rule that a buffer duplicated read-only is
+ * never duplicated writable again, and the reverse. A buffer starts
+ * writable. Duplicating it read-only makes the whole buffer read-only
+ * from then on, here through all its handles (they map read-only, and
+ * the memfd is sealed against new writable mappings; mappings made
+ * before stay writable); duplicating it plainly makes it shared-writable
+ * ("unsafe") for good. Either refuses the other afterwards with
+ * FAILED_PRECONDITION.
  *
  * Invitations carry message pipes by name to another process over a
  * connected AF_UNIX socket: MojoSendInvitation exports each attached
