@@ -8,15 +8,25 @@
  * this core differs (those cases are not tested here).
  */
 #include <dlfcn.h>
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/mojoports.h>	/* the ioctl numbers, for the hook below */
+#undef MOJO_HANDLE_INVALID		/* Mojo's is typed: mojo_c_api.h's */
 
 #include "kselftest_harness.h"
 #include "mojo_api.h"
@@ -1289,6 +1299,172 @@ TEST(busy_data_pipe_cannot_travel)
 	EXPECT_EQ(OK, MojoClose(hc));
 	EXPECT_EQ(OK, MojoClose(a0));
 	EXPECT_EQ(OK, MojoClose(a1));
+}
+
+/* ---- a call caught in the middle of the library's kernel call ------------ */
+
+/*
+ * To put another thread's call between the library's own bookkeeping and
+ * the kernel's, a test stops its thread's next ioctl() of one request
+ * at the kernel's door: a seccomp filter hands that system call to a
+ * supervising thread (a user notification), which runs @at and then lets
+ * the call go on, unchanged. The library is loaded with RTLD_DEEPBIND, as
+ * Mojo loads its core, so ioctl() itself cannot be interposed. Threads
+ * made before the filter (the supervisor, the trap callback thread) and
+ * those they make are not filtered.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	int fd;			/* the listener: -1 until set, -2 none */
+	bool ran;
+	void (*at)(void);
+} hook = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
+	   .fd = -1 };
+
+static void *hook_main(void *arg)
+{
+	struct seccomp_notif_resp resp;
+	struct seccomp_notif req;
+	int fd;
+
+	(void)arg;
+	pthread_mutex_lock(&hook.lock);
+	while (hook.fd == -1)
+		pthread_cond_wait(&hook.cond, &hook.lock);
+	fd = hook.fd;
+	pthread_mutex_unlock(&hook.lock);
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		memset(&req, 0, sizeof(req));
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			return NULL;
+		}
+		if (!hook.ran) {
+			hook.at();
+			__atomic_store_n(&hook.ran, true, __ATOMIC_SEQ_CST);
+		}
+		memset(&resp, 0, sizeof(resp));
+		resp.id = req.id;
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	}
+}
+
+/* Run @at before this thread's next ioctl(@request) goes on; false: no seccomp. */
+static bool hook_install(unsigned int request, void (*at)(void))
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 3),
+		/* The request's low 32 bits (x86-64 is little-endian). */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, request, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	int fd = -2;
+
+	hook.at = at;
+	if (pthread_create(&hook.thread, NULL, hook_main, NULL))
+		return false;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
+		fd = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
+			     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	pthread_mutex_lock(&hook.lock);
+	hook.fd = fd < 0 ? -2 : fd;
+	pthread_cond_broadcast(&hook.cond);
+	pthread_mutex_unlock(&hook.lock);
+	return fd >= 0;
+}
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t closer;
+	MojoHandle trap, h;
+	bool closed;
+	int cancels, others;
+	MojoResult added;
+	void *junk;
+} mid = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static void mid_handler(const struct MojoTrapEvent *e)
+{
+	if (e->result == MOJO_RESULT_CANCELLED)
+		__atomic_add_fetch(&mid.cancels, 1, __ATOMIC_SEQ_CST);
+	else
+		__atomic_add_fetch(&mid.others, 1, __ATOMIC_SEQ_CST);
+}
+
+static void *mid_close(void *arg)
+{
+	(void)arg;
+	MojoClose(mid.h);
+	/*
+	 * Take back the chunk the close just freed in this thread (the
+	 * trigger: 48 bytes) and fill it with junk, so that a library that
+	 * still reads the trigger crashes instead of reading stale values.
+	 */
+	mid.junk = malloc(48);
+	if (mid.junk)
+		memset(mid.junk, 0xff, 48);
+	pthread_mutex_lock(&mid.lock);
+	mid.closed = true;
+	pthread_cond_broadcast(&mid.cond);
+	pthread_mutex_unlock(&mid.lock);
+	return NULL;
+}
+
+/* Close mid.h in another thread; let it run to its end if it can (200 ms). */
+static void close_meanwhile(void)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 200 * 1000 * 1000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	if (pthread_create(&mid.closer, NULL, mid_close, NULL))
+		abort();
+	pthread_mutex_lock(&mid.lock);
+	while (!mid.closed && pthread_cond_timedwait(&mid.cond, &mid.lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&mid.lock);
+}
+
+TEST(trigger_added_while_a_close_runs)
+{
+	MojoHandle h1;
+	MojoResult r;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateTrap(mid_handler, NULL, &mid.trap));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &mid.h, &h1));
+	if (!hook_install(MOJO_IOC_ADD_TRIGGER, close_meanwhile))
+		SKIP(return, "no seccomp user notification");
+	r = MojoAddTrigger(mid.trap, mid.h, R, MOJO_TRIGGER_CONDITION_SIGNALS_SATISFIED, 1, NULL);
+	ASSERT_TRUE(hook.ran);	/* the close did start meanwhile */
+	pthread_join(mid.closer, NULL);
+	/* Added, and cancelled by the close; or refused. */
+	if (r == OK) {
+		EXPECT_EQ(1, mid.cancels);
+	} else {
+		EXPECT_EQ(INVALID, r);
+		EXPECT_GE(1, mid.cancels);
+	}
+	EXPECT_EQ(OK, MojoClose(mid.trap));
+	EXPECT_EQ(0, mid.others);
+	TH_LOG("the add %s", r == OK ? "came first" : "was refused");
+	free(mid.junk);
+	MojoClose(h1);
 }
 
 #define RACES 200

@@ -451,7 +451,7 @@ MojoResult mc_AddTrigger(MojoHandle trap, MojoHandle handle,
 	struct mc_trigger *g, *o;
 	uint32_t th, h, cond;
 	struct mc_trap *t;
-	uint64_t ksig;
+	uint64_t ksig, kctx;
 	MojoResult r;
 	int node, ret;
 
@@ -494,7 +494,7 @@ MojoResult mc_AddTrigger(MojoHandle trap, MojoHandle handle,
 	}
 	/* Linked before the kernel sees it: it may fire at once. */
 	g->trap = t;
-	g->kctx = mc_next_kctx++;
+	g->kctx = kctx = mc_next_kctx++;
 	g->uctx = context;
 	g->handle = h;
 	g->live = true;
@@ -502,20 +502,21 @@ MojoResult mc_AddTrigger(MojoHandle trap, MojoHandle handle,
 	t->triggers = g;
 	t->triggers_held++;
 	pthread_mutex_unlock(&mc_lock);
-	ret = mojo_add_trigger(node, th, h, ksig, cond, g->kctx);
+	/*
+	 * From here g and t belong to whoever holds mc_lock: a thread that
+	 * closes the handle or the trap may unlink g, deliver its CANCELLED
+	 * event and free it (and t) before the kernel answers. Only kctx,
+	 * a copy, is ours.
+	 */
+	ret = mojo_add_trigger(node, th, h, ksig, cond, kctx);
 	if (ret == 0)
 		return MOJO_RESULT_OK;
-	/*
-	 * Refused (the handle or the trap closed meanwhile, say). A thread
-	 * that closed one of them may have taken the trigger already to
-	 * deliver its CANCELLED event: then it is that thread's to free.
-	 */
+	/* Refused: free the trigger, unless a closing thread took it. */
 	pthread_mutex_lock(&mc_lock);
-	if (g->live) {
+	g = mc_trigger_by_kctx(kctx);
+	if (g) {
 		mc_trigger_unlink(g);
-		t->triggers_held--;
-	} else {
-		g = NULL;
+		g->trap->triggers_held--;
 	}
 	pthread_mutex_unlock(&mc_lock);
 	free(g);
