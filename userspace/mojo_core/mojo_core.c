@@ -44,6 +44,8 @@
 pthread_mutex_t mc_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int mc_node_fd = -1;
+/* Handles between mc_handle_leaving() and mc_handle_left(): few at once. */
+static struct mc_leaving *mc_leaving_list;
 static bool mc_atfork_done;
 
 MojoResult mc_needs_kernel(enum mc_kernel_gap gap)
@@ -123,6 +125,7 @@ static void mc_fork_child(void)
 	if (mc_node_fd >= 0)
 		close(mc_node_fd);
 	mc_node_fd = -1;
+	mc_leaving_list = NULL;	/* on the stacks of threads the child lacks */
 	mc_attached_reset();
 	mc_datapipe_reset();
 	mc_trap_fork_child();
@@ -250,21 +253,58 @@ MojoResult mc_kernel_handle(MojoHandle h, uint32_t *out)
 	return MOJO_RESULT_OK;
 }
 
-void mc_handle_leaving(uint32_t h)
+bool mc_handle_going_locked(uint32_t h)
 {
+	struct mc_leaving *l;
+
+	for (l = mc_leaving_list; l; l = l->next)
+		if (l->handle == h)
+			return true;
+	return *mc_att_find(h) != NULL;
+}
+
+void mc_handle_leaving(uint32_t h, struct mc_leaving *l)
+{
+	/*
+	 * Marked first, under the lock MojoAddTrigger holds across its
+	 * kernel call: a trigger is then either added before, and cancelled
+	 * below, or refused; never added behind our back and ended by the
+	 * kernel after we return.
+	 */
+	l->handle = h;
+	pthread_mutex_lock(&mc_lock);
+	l->next = mc_leaving_list;
+	mc_leaving_list = l;
+	pthread_mutex_unlock(&mc_lock);
 	mc_trap_handle_leaving(h);
 	mc_datapipe_drop(h);
+}
+
+void mc_handle_left(struct mc_leaving *l)
+{
+	struct mc_leaving **p;
+
+	pthread_mutex_lock(&mc_lock);
+	for (p = &mc_leaving_list; *p && *p != l; p = &(*p)->next)
+		;
+	if (*p)
+		*p = l->next;
+	pthread_mutex_unlock(&mc_lock);
 }
 
 /* Close a kernel handle, its triggers and mapping first. */
 static MojoResult mc_close_kernel(uint32_t h)
 {
+	struct mc_leaving l;
 	int node = mc_node();
+	MojoResult r;
 
 	if (node < 0)
 		return mc_result(node);
-	mc_handle_leaving(h);
-	return mc_result(mojo_close(node, h));
+	mc_handle_leaving(h, &l);
+	r = mc_result(mojo_close(node, h));
+	mc_handle_left(&l);
+	return r;
 }
 
 MojoHandleSignals mc_signals_from_kernel(uint64_t s)
@@ -431,6 +471,7 @@ static MojoResult mc_CreateMessagePipe(const struct MojoCreateMessagePipeOptions
 static MojoResult mc_FuseMessagePipes(MojoHandle handle0, MojoHandle handle1,
 				      const struct MojoFuseMessagePipesOptions *options)
 {
+	struct mc_leaving l0, l1;
 	MojoResult r0, r1;
 	uint32_t h0, h1;
 	int node, ret;
@@ -448,9 +489,11 @@ static MojoResult mc_FuseMessagePipes(MojoHandle handle0, MojoHandle handle1,
 	node = mc_node();
 	if (node < 0)
 		return mc_result(node);
-	mc_handle_leaving(h0);
-	mc_handle_leaving(h1);
+	mc_handle_leaving(h0, &l0);
+	mc_handle_leaving(h1, &l1);
 	ret = mojo_fuse_message_pipes(node, h0, h1);
+	mc_handle_left(&l1);
+	mc_handle_left(&l0);
 	if (ret == 0)
 		return MOJO_RESULT_OK;
 	mc_Close(handle0);
@@ -617,7 +660,11 @@ static MojoResult mc_AppendMessageData(MojoMessageHandle message,
 	pthread_mutex_unlock(&mc_lock);
 	/* From here the message owns them: no triggers, no mapping. */
 	for (i = 0; i < num_handles; i++) {
-		mc_handle_leaving(hs[i]);
+		struct mc_leaving l;
+
+		/* Owned by the message now: that mark outlives this one. */
+		mc_handle_leaving(hs[i], &l);
+		mc_handle_left(&l);
 		msg->handles[msg->num_handles++] = hs[i];
 	}
 	msg->size += additional_payload_size;

@@ -60,10 +60,25 @@ MojoResult mc_kernel_handle(MojoHandle h, uint32_t *out);
 
 /*
  * A kernel handle is about to leave this node (closed, sent, fused,
- * exported): its triggers are cancelled (their CANCELLED events
- * delivered) and its data pipe mapping dropped.
+ * exported): it is marked leaving (MojoAddTrigger refuses it from then
+ * on), its triggers are cancelled (their CANCELLED events delivered)
+ * and its data pipe mapping dropped. @l, the caller's, holds the mark
+ * until mc_handle_left(), called once the kernel call that ends the
+ * handle here has returned.
  */
-void mc_handle_leaving(uint32_t h);
+struct mc_leaving {
+	struct mc_leaving *next;
+	uint32_t handle;
+};
+
+void mc_handle_leaving(uint32_t h, struct mc_leaving *l);
+void mc_handle_left(struct mc_leaving *l);
+
+/*
+ * Is @h on its way out (between mc_handle_leaving() and
+ * mc_handle_left()) or owned by a message? mc_lock held.
+ */
+bool mc_handle_going_locked(uint32_t h);
 
 /* Kernel <-> Mojo signal bits. */
 MojoHandleSignals mc_signals_from_kernel(uint64_t s);

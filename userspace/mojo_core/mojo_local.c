@@ -149,8 +149,11 @@ static void mc_local_free(struct mc_local *o, bool close_fds)
 	while ((a = o->attachments)) {
 		o->attachments = a->next;
 		if (node >= 0) {
-			mc_handle_leaving(a->handle);
+			struct mc_leaving l;
+
+			mc_handle_leaving(a->handle, &l);
 			mojo_close(node, a->handle);
+			mc_handle_left(&l);
 		}
 		free(a);
 	}
@@ -575,8 +578,11 @@ MojoResult mc_SendInvitation(MojoHandle invitation,
 	if (!o)
 		return MOJO_RESULT_INVALID_ARGUMENT;
 	while (ret == 0 && (a = o->attachments)) {
-		mc_handle_leaving(a->handle);
+		struct mc_leaving l;
+
+		mc_handle_leaving(a->handle, &l);
 		fd = mojo_export_handle(node, a->handle);
+		mc_handle_left(&l);
 		if (fd < 0) {
 			ret = fd;
 			break;

@@ -492,6 +492,12 @@ MojoResult mc_AddTrigger(MojoHandle trap, MojoHandle handle,
 			return MOJO_RESULT_ALREADY_EXISTS;
 		}
 	}
+	/* Being closed or sent by another thread: as if already gone. */
+	if (mc_handle_going_locked(h)) {
+		pthread_mutex_unlock(&mc_lock);
+		free(g);
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	}
 	/* Linked before the kernel sees it: it may fire at once. */
 	g->trap = t;
 	g->kctx = kctx = mc_next_kctx++;
@@ -501,18 +507,20 @@ MojoResult mc_AddTrigger(MojoHandle trap, MojoHandle handle,
 	g->next = t->triggers;
 	t->triggers = g;
 	t->triggers_held++;
-	pthread_mutex_unlock(&mc_lock);
 	/*
-	 * From here g and t belong to whoever holds mc_lock: a thread that
-	 * closes the handle or the trap may unlink g, deliver its CANCELLED
-	 * event and free it (and t) before the kernel answers. Only kctx,
-	 * a copy, is ours.
+	 * The kernel call is made under mc_lock (it does not block): a
+	 * thread closing the handle or the trap marks it first under this
+	 * lock, so the add either comes before, and its trigger is theirs
+	 * to cancel, or is refused above. A trigger whose add fails is thus
+	 * never seen by anyone else and gets no CANCELLED event, as in
+	 * Mojo, which reports none for a trigger it did not add.
 	 */
 	ret = mojo_add_trigger(node, th, h, ksig, cond, kctx);
-	if (ret == 0)
+	if (ret == 0) {
+		pthread_mutex_unlock(&mc_lock);
 		return MOJO_RESULT_OK;
-	/* Refused: free the trigger, unless a closing thread took it. */
-	pthread_mutex_lock(&mc_lock);
+	}
+	/* Refused: free the trigger, looked up anew (kctx is unique). */
 	g = mc_trigger_by_kctx(kctx);
 	if (g) {
 		mc_trigger_unlink(g);
