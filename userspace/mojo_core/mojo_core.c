@@ -597,7 +597,9 @@ static int mc_message_reserve(struct mc_message *msg, uint64_t need)
 
 /*
  * Check that @h can be attached to a message: a message pipe or data pipe
- * endpoint of this node that no message owns yet.
+ * endpoint of this node that no message owns yet, and not a data pipe
+ * end in a two-phase operation (BUSY, as in Mojo: the handle stays the
+ * caller's and the operation's pointer stays valid).
  */
 static MojoResult mc_check_attachable(int node, MojoHandle handle, uint32_t *out)
 {
@@ -611,7 +613,9 @@ static MojoResult mc_check_attachable(int node, MojoHandle handle, uint32_t *out
 		return r;
 	/* Fails for unknown handles (EBADF) and traps (EINVAL). */
 	ret = mojo_query_signals(node, *out, NULL, NULL);
-	return ret < 0 ? MOJO_RESULT_INVALID_ARGUMENT : MOJO_RESULT_OK;
+	if (ret < 0)
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	return mc_datapipe_in_two_phase(*out) ? MOJO_RESULT_BUSY : MOJO_RESULT_OK;
 }
 
 static MojoResult mc_AppendMessageData(MojoMessageHandle message,

@@ -144,6 +144,8 @@ MojoResult mc_AcceptInvitation(const struct MojoInvitationTransportEndpoint *tra
 
 /* Data pipes (mojo_datapipe.c). */
 void mc_datapipe_drop(uint32_t h);
+/* Is a two-phase read or write open on data pipe end @h? */
+bool mc_datapipe_in_two_phase(uint32_t h);
 void mc_datapipe_reset(void);
 MojoResult mc_CreateDataPipe(const struct MojoCreateDataPipeOptions *options,
 			     MojoHandle *producer, MojoHandle *consumer);

@@ -23,6 +23,7 @@ struct mc_dp {
 	uint32_t handle;
 	void *ring;
 	size_t len;
+	bool two_phase;		/* a BEGIN succeeded and no END ended it */
 };
 
 static struct mc_dp *mc_dps[MC_DP_BUCKETS];
@@ -50,6 +51,30 @@ void mc_datapipe_drop(uint32_t h)
 		munmap(dp->ring, dp->len);
 		free(dp);
 	}
+}
+
+/* Mark (or clear) a two-phase operation open on @h, which is mapped. */
+static void mc_two_phase(uint32_t h, bool open)
+{
+	struct mc_dp *dp;
+
+	pthread_mutex_lock(&mc_lock);
+	dp = *mc_dp_find(h);
+	if (dp)
+		dp->two_phase = open;
+	pthread_mutex_unlock(&mc_lock);
+}
+
+bool mc_datapipe_in_two_phase(uint32_t h)
+{
+	struct mc_dp *dp;
+	bool open;
+
+	pthread_mutex_lock(&mc_lock);
+	dp = *mc_dp_find(h);
+	open = dp && dp->two_phase;
+	pthread_mutex_unlock(&mc_lock);
+	return open;
 }
 
 /*
@@ -243,6 +268,7 @@ MojoResult mc_BeginWriteData(MojoHandle producer,
 		mojo_end_write_data(node, h, 0);
 		return MOJO_RESULT_OUT_OF_RANGE;
 	}
+	mc_two_phase(h, true);
 	*buffer = ring + off;
 	*buffer_num_bytes = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 	return MOJO_RESULT_OK;
@@ -269,6 +295,7 @@ MojoResult mc_BeginReadData(MojoHandle consumer,
 	ret = mojo_begin_read_data(node, h, &off, &size);
 	if (ret < 0)
 		return mc_result(ret);
+	mc_two_phase(h, true);
 	*buffer = ring + off;
 	*buffer_num_bytes = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 	return MOJO_RESULT_OK;
@@ -286,6 +313,15 @@ static MojoResult mc_end(MojoHandle handle, uint32_t n, const void *options, boo
 	if (r != MOJO_RESULT_OK)
 		return r;
 	ret = write ? mojo_end_write_data(node, h, n) : mojo_end_read_data(node, h, n);
+	/*
+	 * Whatever the kernel answers, no operation is open after it: it
+	 * ended (also on EINVAL for a count above the grant or not a
+	 * multiple of the element size), or none was (ENOENT, EBADF).
+	 * EFAULT, the one answer that leaves it open, cannot come from
+	 * arguments on our stack.
+	 */
+	if (ret != -EFAULT)
+		mc_two_phase(h, false);
 	/* Mojo: ending what was not begun is a state error. */
 	if (ret == -ENOENT)
 		return MOJO_RESULT_FAILED_PRECONDITION;
