@@ -523,6 +523,36 @@ TEST(message_owns_its_handles)
 	EXPECT_EQ(OK, wait_signals(a1, PC, NULL));
 }
 
+TEST(resent_message_keeps_extracted_handles)
+{
+	MojoHandle a0, a1, b0, b1, got = 0;
+	MojoMessageHandle m;
+	uint32_t n, nh = 1;
+	char out[16];
+	void *buf;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &b0, &b1));
+	ASSERT_EQ(OK, write_msg(a0, "m", 1, &b1, 1));
+	ASSERT_EQ(OK, MojoReadMessage(a1, NULL, &m));
+	ASSERT_EQ(OK, MojoGetMessageData(m, NULL, &buf, &n, &got, &nh));
+	ASSERT_EQ(1, nh);
+	/* Sent on: the bytes go, the extracted handle stays the caller's. */
+	EXPECT_EQ(OK, MojoWriteMessage(a1, m, NULL));
+	EXPECT_EQ(OK, write_msg(got, "mine", 4, NULL, 0));
+	EXPECT_EQ(OK, read_msg(b0, out, sizeof(out), NULL, NULL));
+	EXPECT_STREQ("mine", out);
+	nh = 0;
+	EXPECT_EQ(OK, read_msg(a0, out, sizeof(out), NULL, &nh));
+	EXPECT_STREQ("m", out);
+	EXPECT_EQ(0, nh);
+	EXPECT_EQ(OK, MojoClose(got));
+	EXPECT_EQ(OK, MojoClose(b0));
+	EXPECT_EQ(OK, MojoClose(a0));
+	EXPECT_EQ(OK, MojoClose(a1));
+}
+
 /* ---- fuse ----------------------------------------------------------------- */
 
 TEST(fuse)

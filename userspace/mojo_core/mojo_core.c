@@ -822,8 +822,8 @@ static MojoResult mc_WriteMessage(MojoHandle pipe, MojoMessageHandle message,
 				  const struct MojoWriteMessageOptions *options)
 {
 	struct mc_message *msg = mc_msg(message);
+	uint32_t h, i, nh;
 	MojoResult r;
-	uint32_t h, i;
 	int node, ret;
 
 	if (!msg)
@@ -847,20 +847,24 @@ static MojoResult mc_WriteMessage(MojoHandle pipe, MojoMessageHandle message,
 		r = MOJO_RESULT_NOT_FOUND;
 		goto fail;
 	}
+	/*
+	 * Handles given away by MojoGetMessageData() are the caller's now
+	 * (and their numbers maybe another message's): they stay.
+	 */
+	nh = msg->handles_taken ? 0 : msg->num_handles;
 	node = mc_node();
 	if (node < 0) {
 		r = mc_result(node);
 		goto fail;
 	}
-	ret = mojo_write_message(node, h, msg->buf, msg->size, msg->handles,
-				 msg->num_handles);
+	ret = mojo_write_message(node, h, msg->buf, msg->size, msg->handles, nh);
 	if (ret < 0) {
 		r = mc_result(ret);
 		goto fail;
 	}
 	/* The attached handles left with the message. */
 	pthread_mutex_lock(&mc_lock);
-	for (i = 0; i < msg->num_handles; i++)
+	for (i = 0; i < nh; i++)
 		mc_set_attached(msg->handles[i], false);
 	pthread_mutex_unlock(&mc_lock);
 	msg->num_handles = 0;
