@@ -553,6 +553,29 @@ TEST(resent_message_keeps_extracted_handles)
 	EXPECT_EQ(OK, MojoClose(a1));
 }
 
+TEST(uncommitted_message_cannot_be_written)
+{
+	MojoHandle a0, a1, b0, b1;
+	MojoMessageHandle m;
+	uint32_t cap;
+	void *buf;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &b0, &b1));
+	ASSERT_EQ(OK, MojoCreateMessage(NULL, &m));
+	ASSERT_EQ(OK, MojoAppendMessageData(m, 3, &b1, 1, NULL, &buf, &cap));
+	memcpy(buf, "abc", 3);
+	/* Mojo: not transmittable until its size is committed. */
+	EXPECT_EQ(INVALID, MojoWriteMessage(a0, m, NULL));
+	EXPECT_EQ(MOJO_RESULT_SHOULD_WAIT, MojoReadMessage(a1, NULL, &m));
+	/* Consumed, as any write's message, with the handle it held. */
+	EXPECT_EQ(OK, wait_signals(b0, PC, NULL));
+	EXPECT_EQ(OK, MojoClose(b0));
+	EXPECT_EQ(OK, MojoClose(a0));
+	EXPECT_EQ(OK, MojoClose(a1));
+}
+
 /* ---- fuse ----------------------------------------------------------------- */
 
 TEST(fuse)

@@ -847,6 +847,11 @@ static MojoResult mc_WriteMessage(MojoHandle pipe, MojoMessageHandle message,
 		r = MOJO_RESULT_NOT_FOUND;
 		goto fail;
 	}
+	/* Mojo: data appended but its size not committed cannot travel. */
+	if (!msg->committed) {
+		r = MOJO_RESULT_INVALID_ARGUMENT;
+		goto fail;
+	}
 	/*
 	 * Handles given away by MojoGetMessageData() are the caller's now
 	 * (and their numbers maybe another message's): they stay.
