@@ -629,6 +629,11 @@ TEST(fuse_invalid_and_closed_peer)
 	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &b0, &b1));
 	EXPECT_EQ(INVALID, MojoFuseMessagePipes(d0, b0, NULL));
 	EXPECT_EQ(INVALID, MojoClose(b0));
+	/* The two ends of one pipe: a state Mojo refuses; both closed. */
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	EXPECT_EQ(PRECOND, MojoFuseMessagePipes(a0, a1, NULL));
+	EXPECT_EQ(INVALID, MojoClose(a0));
+	EXPECT_EQ(INVALID, MojoClose(a1));
 
 	/* A peer closed before the fuse passes on to the far end. */
 	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));

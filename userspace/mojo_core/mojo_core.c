@@ -468,6 +468,16 @@ static MojoResult mc_CreateMessagePipe(const struct MojoCreateMessagePipeOptions
 	return MOJO_RESULT_OK;
 }
 
+/* Is @h a message pipe endpoint: signals, and not a data pipe end? */
+static bool mc_is_message_pipe(int node, uint32_t h)
+{
+	struct mojo_data_pipe_info_args info;
+
+	memset(&info, 0, sizeof(info));
+	return mojo_query_signals(node, h, NULL, NULL) == 0 &&
+	       mojo_data_pipe_info(node, h, &info) < 0;
+}
+
 static MojoResult mc_FuseMessagePipes(MojoHandle handle0, MojoHandle handle1,
 				      const struct MojoFuseMessagePipesOptions *options)
 {
@@ -496,10 +506,18 @@ static MojoResult mc_FuseMessagePipes(MojoHandle handle0, MojoHandle handle1,
 	mc_handle_left(&l0);
 	if (ret == 0)
 		return MOJO_RESULT_OK;
+	/*
+	 * The kernel's EINVAL also covers the two ends of one pipe, which
+	 * Mojo refuses as a state (FAILED_PRECONDITION): two distinct
+	 * message pipe endpoints it refused are that case.
+	 */
+	if (ret == -EINVAL && h0 != h1 && mc_is_message_pipe(node, h0) &&
+	    mc_is_message_pipe(node, h1))
+		ret = -EBUSY;
 	mc_Close(handle0);
 	if (handle1 != handle0)
 		mc_Close(handle1);
-	/* Written to (or, today, a message queued: see README). */
+	/* Written to (or, today, a message queued: see README); peers. */
 	return ret == -EBUSY ? MOJO_RESULT_FAILED_PRECONDITION : mc_result(ret);
 }
 
