@@ -523,6 +523,69 @@ TEST(message_owns_its_handles)
 	EXPECT_EQ(OK, wait_signals(a1, PC, NULL));
 }
 
+TEST(received_message_closes_unextracted_handles)
+{
+	MojoHandle a0, a1, b0, b1;
+	MojoMessageHandle m;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &b0, &b1));
+	ASSERT_EQ(OK, write_msg(a0, "x", 1, &b1, 1));
+	ASSERT_EQ(OK, MojoReadMessage(a1, NULL, &m));
+	/* Never taken out: destroying the message closes the handle. */
+	EXPECT_EQ(OK, MojoDestroyMessage(m));
+	EXPECT_EQ(OK, wait_signals(b0, PC, NULL));
+	EXPECT_EQ(OK, MojoClose(b0));
+	EXPECT_EQ(OK, MojoClose(a0));
+	EXPECT_EQ(OK, MojoClose(a1));
+}
+
+TEST(failed_append_leaves_handles_and_message)
+{
+	MojoHandle a0, a1, p[2 * (MOJO_MAX_MESSAGE_HANDLES / 2 + 1)], got[3];
+	const uint32_t np = sizeof(p) / sizeof(p[0]);
+	MojoMessageHandle m;
+	uint32_t i, nh = 3;
+	char out[8];
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	for (i = 0; i < np; i += 2)
+		ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &p[i], &p[i + 1]));
+	ASSERT_EQ(OK, MojoCreateMessage(NULL, &m));
+
+	/* One bad handle among good ones: nothing is attached. */
+	MojoHandle mixed[3] = { p[1], 0x7ffffff0, p[3] };
+
+	EXPECT_EQ(INVALID, MojoAppendMessageData(m, 0, mixed, 3, NULL, NULL, NULL));
+	mixed[1] = mixed[0];	/* the same handle twice, likewise */
+	EXPECT_EQ(INVALID, MojoAppendMessageData(m, 0, mixed, 3, NULL, NULL, NULL));
+	EXPECT_EQ(OK, write_msg(p[1], "b", 1, NULL, 0));
+	EXPECT_EQ(OK, write_msg(p[3], "d", 1, NULL, 0));
+	EXPECT_EQ(OK, read_msg(p[0], out, sizeof(out), NULL, NULL));
+	EXPECT_EQ(OK, read_msg(p[2], out, sizeof(out), NULL, NULL));
+
+	/* More than a message may carry (README: 64): refused, likewise. */
+	EXPECT_LT(MOJO_MAX_MESSAGE_HANDLES, np - 1);
+	EXPECT_EQ(MOJO_RESULT_RESOURCE_EXHAUSTED,
+		  MojoAppendMessageData(m, 0, p, MOJO_MAX_MESSAGE_HANDLES + 1, NULL, NULL, NULL));
+	EXPECT_EQ(OK, write_msg(p[1], "b", 1, NULL, 0));
+	EXPECT_EQ(OK, read_msg(p[0], out, sizeof(out), NULL, NULL));
+
+	/* The message is as it was: it still takes handles and travels. */
+	mixed[1] = p[5];
+	ASSERT_EQ(OK, MojoAppendMessageData(m, 0, mixed, 1, NULL, NULL, NULL));
+	ASSERT_EQ(OK, MojoAppendMessageData(m, 0, &mixed[1], 2, &commit_opts, NULL, NULL));
+	EXPECT_EQ(OK, MojoWriteMessage(a0, m, NULL));
+	EXPECT_EQ(OK, read_msg(a1, NULL, 0, got, &nh));
+	EXPECT_EQ(3, nh);
+	for (i = 0; i < nh; i++)
+		EXPECT_EQ(OK, MojoClose(got[i]));
+	EXPECT_EQ(OK, MojoClose(a0));
+	EXPECT_EQ(OK, MojoClose(a1));
+}
+
 TEST(resent_message_keeps_extracted_handles)
 {
 	MojoHandle a0, a1, b0, b1, got = 0;
