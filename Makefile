@@ -49,6 +49,9 @@ all: module userspace
 
 help:
 	@echo "make                 module (against KDIR), library, selftests, examples"
+	@echo "make mojo_core       libmojo_core.so, build/selftests/mojo_core_test (which"
+	@echo "                     loads it) and mojo_pingpong; make selftests builds the"
+	@echo "                     test and the core as well"
 	@echo "make deps            install build and test dependencies (root, Debian 12)"
 	@echo "make check           run the selftests in QEMU on every kernel of KERNELS"
 	@echo "                     (default: $(KERNELS)); e.g. make check KERNELS=6.12"
@@ -97,7 +100,8 @@ $(KSFT_STAMP): $(KSRC_TARBALL)
 		linux-source-6.1/tools/testing/selftests/kselftest.h
 	@touch $@
 
-selftests: $(SELFTESTS)
+# mojo_core_test is built by its own rule (mojo_core), with the core it loads.
+selftests: $(SELFTESTS) $(B)/selftests/mojo_core_test $(MOJO_CORE_LIB)
 
 TEST_CFLAGS	= $(CFLAGS) $(MOJO_CFLAGS) -I$(B)/ksft -Wno-unused-parameter -Wno-sign-compare
 

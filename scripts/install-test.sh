@@ -28,4 +28,25 @@ cc -Wall -Werror $cflags -o "$dest/nodes" "$top/userspace/examples/nodes.c" $lib
 # And the shared library links too.
 # shellcheck disable=SC2086
 cc -Wall -Werror $cflags -o "$dest/nodes-shared" "$top/userspace/examples/nodes.c" $libs
-echo "install-test: make install and a pkg-config build from it work"
+# libmojo_core.so: installed, and loadable the way Mojo loads a core
+# (dlopen, then its one entry point). Host-side only: nothing is called.
+core=$dest/usr/lib/libmojo_core.so
+[ -f "$core" ] || { echo "install-test: libmojo_core.so not installed" >&2; exit 1; }
+cat >"$dest/load-core.c" <<'EOF'
+#include <dlfcn.h>
+#include <stdio.h>
+
+int main(int argc, char **argv)
+{
+	void *lib = dlopen(argv[argc - 1], RTLD_NOW | RTLD_LOCAL);
+
+	if (!lib || !dlsym(lib, "MojoGetSystemThunks")) {
+		fprintf(stderr, "install-test: %s\n", dlerror());
+		return 1;
+	}
+	return 0;
+}
+EOF
+cc -Wall -Werror -o "$dest/load-core" "$dest/load-core.c" -ldl
+"$dest/load-core" "$core"
+echo "install-test: make install, a pkg-config build from it and libmojo_core.so work"
