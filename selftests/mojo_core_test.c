@@ -1819,6 +1819,16 @@ TEST(invitation_to_a_forked_child)
 	pid_t pid;
 
 	ASSERT_EQ(OK, init());
+	/* The transport must be a stream socket: a datagram one is refused. */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv));
+	ASSERT_EQ(OK, MojoCreateInvitation(NULL, &inv));
+	ph.value = (uint64_t)sv[0];
+	EXPECT_EQ(INVALID, MojoSendInvitation(inv, &proc, &t, NULL, 0, NULL));
+	EXPECT_EQ(INVALID, MojoAcceptInvitation(&t, NULL, &dup));
+	EXPECT_EQ(OK, MojoClose(inv));
+	close(sv[0]);
+	close(sv[1]);
+
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	ASSERT_EQ(OK, MojoCreateInvitation(NULL, &inv));
 	ASSERT_EQ(OK, MojoAttachMessagePipeToInvitation(inv, "alpha", 5, NULL, &a));

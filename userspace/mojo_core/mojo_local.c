@@ -496,16 +496,22 @@ MojoResult mc_ExtractMessagePipeFromInvitation(
 	return MOJO_RESULT_OK;
 }
 
-/* The one socket of a CHANNEL endpoint, or -1. */
+/* The one socket of a CHANNEL endpoint (a stream socket), or -1. */
 static int mc_transport_fd(const struct MojoInvitationTransportEndpoint *t)
 {
 	const struct MojoPlatformHandle *ph;
+	socklen_t len = sizeof(int);
+	int type;
 
 	if (!t || t->struct_size < sizeof(*t) || t->num_platform_handles != 1 ||
 	    !t->platform_handles)
 		return -1;
 	ph = &t->platform_handles[0];
 	if (ph->type != MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR || ph->value > INT32_MAX)
+		return -1;
+	/* The records are a byte stream: a datagram socket would cut them. */
+	if (getsockopt((int)ph->value, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    type != SOCK_STREAM)
 		return -1;
 	return (int)ph->value;
 }
