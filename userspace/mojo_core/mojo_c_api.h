@@ -252,6 +252,7 @@ MOJO_C_OPTIONS(MojoSetDefaultProcessErrorHandlerOptions,
 typedef uint32_t MojoSendInvitationFlags;
 #define MOJO_SEND_INVITATION_FLAG_ISOLATED	((MojoSendInvitationFlags)1)
 #define MOJO_ACCEPT_INVITATION_FLAG_ISOLATED	((uint32_t)1)
+#define MOJO_ACCEPT_INVITATION_FLAG_LEAK_TRANSPORT_ENDPOINT	((uint32_t)2)
 
 struct MOJO_C_ALIGN8 MojoSendInvitationOptions {
 	uint32_t struct_size;

@@ -376,7 +376,7 @@ static MojoResult mc_Shutdown(const struct MojoShutdownOptions *options)
 	if (!mc_options_ok(options, 0))
 		return MOJO_RESULT_INVALID_ARGUMENT;
 	/* Not from a trap handler: the callback thread cannot stop itself. */
-	if (mc_node_fd < 0 || mc_trap_in_handler())
+	if (__atomic_load_n(&mc_node_fd, __ATOMIC_ACQUIRE) < 0 || mc_trap_in_handler())
 		return MOJO_RESULT_FAILED_PRECONDITION;
 	/* The handlers first: each trigger gets its CANCELLED event. */
 	mc_trap_shutdown();

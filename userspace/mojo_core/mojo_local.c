@@ -657,8 +657,9 @@ MojoResult mc_AcceptInvitation(const struct MojoInvitationTransportEndpoint *tra
 	struct mc_local *o;
 	uint32_t h;
 
-	if (!invitation || !mc_options_ok(options, MOJO_ACCEPT_INVITATION_FLAG_ISOLATED |
-					  2 /* LEAK_TRANSPORT_ENDPOINT */))
+	if (!invitation ||
+	    !mc_options_ok(options, MOJO_ACCEPT_INVITATION_FLAG_ISOLATED |
+				    MOJO_ACCEPT_INVITATION_FLAG_LEAK_TRANSPORT_ENDPOINT))
 		return MOJO_RESULT_INVALID_ARGUMENT;
 	if (transport && transport->struct_size >= 8 &&
 	    transport->type != MOJO_INVITATION_TRANSPORT_TYPE_CHANNEL)
@@ -700,7 +701,8 @@ MojoResult mc_AcceptInvitation(const struct MojoInvitationTransportEndpoint *tra
 		a->next = o->attachments;
 		o->attachments = a;
 	}
-	if (!(options && options->struct_size >= 8 && (options->flags & 2)))
+	if (!(options && options->struct_size >= 8 &&
+	      (options->flags & MOJO_ACCEPT_INVITATION_FLAG_LEAK_TRANSPORT_ENDPOINT)))
 		close(sock);
 	if (ret < 0) {
 		mc_local_free(o, true);
