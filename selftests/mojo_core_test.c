@@ -1469,7 +1469,8 @@ TEST(busy_data_pipe_cannot_travel)
  * the call go on, unchanged. The library is loaded with RTLD_DEEPBIND, as
  * Mojo loads its core, so ioctl() itself cannot be interposed. Threads
  * made before the filter (the supervisor, the trap callback thread) and
- * those they make are not filtered.
+ * those they make are not filtered. A kernel without
+ * CONFIG_SECCOMP_FILTER (the debug kernel's config today) skips them.
  */
 static struct {
 	pthread_mutex_t lock;
