@@ -28,10 +28,12 @@
  * enum mojo_object_type - what a handle refers to
  * @MOJO_OBJ_PORT: a message pipe or data pipe endpoint (struct mojo_port)
  * @MOJO_OBJ_TRAP: a trap (struct mojo_trap); never leaves its node
+ * @MOJO_OBJ_WRAPPED: a wrapped file descriptor (struct mojo_wrapped)
  */
 enum mojo_object_type {
 	MOJO_OBJ_PORT = 1,
 	MOJO_OBJ_TRAP,
+	MOJO_OBJ_WRAPPED,
 };
 
 struct mojo_object;

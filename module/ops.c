@@ -17,6 +17,7 @@
 #include "node.h"
 #include "ops.h"
 #include "trap.h"
+#include "wrapfd.h"
 
 static long mojo_op_version(struct mojo_node *node, void *arg);
 
@@ -119,6 +120,20 @@ static const struct mojo_op mojo_ops[] = {
 		.name = "read_trap_events",
 		.handler = mojo_trap_op_read_events,
 		.inout = MOJO_FIELD(mojo_read_events_args, num_events),
+	},
+	[_IOC_NR(MOJO_IOC_WRAP_FD)] = {
+		.cmd = MOJO_IOC_WRAP_FD,
+		.feature = MOJO_FEATURE_WRAP_FD,
+		.name = "wrap_fd",
+		.handler = mojo_wrapfd_op_wrap,
+		.out = MOJO_FIELD(mojo_wrap_fd_args, handle),
+	},
+	[_IOC_NR(MOJO_IOC_UNWRAP_FD)] = {
+		.cmd = MOJO_IOC_UNWRAP_FD,
+		.feature = MOJO_FEATURE_WRAP_FD,
+		.name = "unwrap_fd",
+		/* The new fd is the result: nothing is written back. */
+		.handler = mojo_wrapfd_op_unwrap,
 	},
 	[_IOC_NR(MOJO_IOC_CREATE_MESSAGE_PIPE)] = {
 		.cmd = MOJO_IOC_CREATE_MESSAGE_PIPE,
@@ -238,6 +253,7 @@ MOJO_ARG_SIZE(mojo_write_message_args, 48);
 MOJO_ARG_SIZE(mojo_read_message_args, 48);
 MOJO_ARG_SIZE(mojo_fuse_args, 32);
 MOJO_ARG_SIZE(mojo_export_args, 32);
+MOJO_ARG_SIZE(mojo_wrap_fd_args, 32);
 MOJO_ARG_SIZE(mojo_quota_args, 32);
 MOJO_ARG_SIZE(mojo_trap_args, 56);
 MOJO_ARG_SIZE(mojo_read_events_args, 32);

@@ -166,7 +166,7 @@ TEST_F(node, version_reports_api_version_and_features)
 		MOJO_FEATURE_MESSAGE_PIPE | MOJO_FEATURE_SIGNALS |
 		MOJO_FEATURE_FUSE | MOJO_FEATURE_QUOTA | MOJO_FEATURE_EXPORT |
 		MOJO_FEATURE_TRAP | MOJO_FEATURE_DATA_PIPE |
-		MOJO_FEATURE_URING;
+		MOJO_FEATURE_URING | MOJO_FEATURE_WRAP_FD;
 	struct mojo_version_args args;
 
 	memset(&args, 0, sizeof(args));

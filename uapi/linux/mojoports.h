@@ -60,7 +60,7 @@
 #include <linux/types.h>
 
 /* The version of this header's ABI. Bumped when features are added. */
-#define MOJO_API_VERSION	1
+#define MOJO_API_VERSION	2
 
 /* The ioctl type byte ("magic") of every mojoports operation. */
 #define MOJO_IOC_MAGIC		0xB8
@@ -82,15 +82,17 @@
 #define MOJO_FEATURE_TRAP	_BITULL(7)	/* traps, poll on the node fd */
 #define MOJO_FEATURE_DATA_PIPE	_BITULL(8)	/* data pipes and their mapping */
 #define MOJO_FEATURE_URING	_BITULL(9)	/* IORING_OP_URING_CMD on a node fd */
+#define MOJO_FEATURE_WRAP_FD	_BITULL(10)	/* wrap/unwrap a file descriptor */
 
 /*
- * Handles: per-node numbers naming the kernel objects a node holds (message
- * pipe endpoints now). A handle is never 0, and a number means nothing in
+ * Handles: per-node numbers naming the kernel objects a node holds: message
+ * pipe and data pipe endpoints, traps, and wrapped file descriptors
+ * (struct mojo_wrap_fd_args). A handle is never 0, and a number means nothing in
  * another node: it is looked up only in the table of the node the call is
  * made on. An unknown handle fails with -EBADF; a handle of the wrong kind
  * for the operation with -EINVAL. Numbers are positive ints (1 ..
  * 2^31 - 1), handed out cyclically from a random start in each node: a
- * closed (or sent, or exported) number is not given out again until some
+ * closed (or sent, or exported, or unwrapped) number is not given out again until some
  * two billion more handles of that node, so a thread still holding it gets
  * -EBADF rather than another object. An endpoint that leaves and comes
  * back gets a new number.
@@ -189,15 +191,19 @@ struct mojo_create_message_pipe_args {
  * All or nothing: either the whole message is queued at the peer and every
  * attached handle has left this node's table, or the call fails and nothing
  * changed. Attached handles must be distinct endpoints (of message or
- * data pipes; a trap cannot be sent), not @handle itself nor its peer
- * (-EINVAL), and not attached to a message that would end up inside its
- * own queue (-ELOOP). Nor may the message nest
+ * data pipes) or wrapped file descriptors (struct mojo_wrap_fd_args; a
+ * trap cannot be sent), not @handle itself nor its peer (-EINVAL), and
+ * not attached to a message that would end up inside its own queue
+ * (-ELOOP). Nor may the message nest
  * endpoints deeper than MOJO_MAX_NESTING (-ELOOP): the depth counts the
  * endpoints @handle's peer sits inside, plus the deepest nesting the
- * attached endpoints' queues have held since each was last empty.
- * Endpoints inside queued messages count toward their writer's user's
- * max_user_transit_ports (-ETOOMANYREFS, as SCM_RIGHTS does) until the
- * message is read or freed. Fails with -EPIPE when the
+ * attached endpoints' queues have held since each was last empty
+ * (wrapped descriptors hold no queue and count for nothing there).
+ * Handles inside queued messages, endpoints and wrapped descriptors
+ * alike, count toward their writer's user's max_user_transit_ports
+ * (-ETOOMANYREFS, as SCM_RIGHTS does) until the message is read or
+ * freed; a message freed unread closes what it carries (a wrapped
+ * descriptor's file reference is dropped). Fails with -EPIPE when the
  * peer is closed, -ENOSPC when the peer's receive queue is at its quota
  * or the writer's user has max_user_queue_bytes of messages unread (the
  * writer pays for what it queued, whatever quota the reader set), -ENOMEM
@@ -226,7 +232,7 @@ struct mojo_write_message_args {
  * @num_bytes:   in: size of @bytes; out: size of the message
  * @num_handles: in: capacity of @handles; out: handles in the message
  * @handles:     user buffer of __u32 for the received handles, which are
- *               new handles of this node
+ *               new handles of this node (endpoints, wrapped descriptors)
  * @reserved:    must be zero
  *
  * Reads the oldest message whole, or nothing. When a buffer is too small
@@ -257,11 +263,14 @@ struct mojo_read_message_args {
 /**
  * struct mojo_handle_args - argument of operations that take one handle
  * @handle:   the handle
- * @flags:    must be zero
+ * @flags:    must be zero, except MOJO_IOC_UNWRAP_FD's
+ *            MOJO_UNWRAP_FD_NO_CLOEXEC
  * @reserved: must be zero
  *
  * MOJO_IOC_CLOSE closes the handle: a message pipe endpoint's peer sees
- * PEER_CLOSED once it has read everything written before the close.
+ * PEER_CLOSED once it has read everything written before the close; a
+ * wrapped descriptor's file reference is dropped. MOJO_IOC_UNWRAP_FD: see
+ * struct mojo_wrap_fd_args.
  */
 struct mojo_handle_args {
 	__u32 handle;
@@ -376,6 +385,56 @@ struct mojo_export_args {
 	__u32 reserved0;
 	__u64 reserved[2];
 };
+
+/**
+ * struct mojo_wrap_fd_args - argument of MOJO_IOC_WRAP_FD
+ * @fd:       a file descriptor of the caller
+ * @flags:    must be zero
+ * @handle:   out: the new handle in this node
+ * @reserved: must be zero
+ *
+ * MOJO_IOC_WRAP_FD makes a new handle of this node holding a reference
+ * to the open file of @fd (Mojo's MojoWrapPlatformHandle). @fd itself
+ * stays open, as with SCM_RIGHTS: the handle and the descriptor share
+ * one open file description (offset, status flags). A wrapped handle
+ * travels in messages like an endpoint (struct
+ * mojo_write_message_args), all or nothing, and counts toward
+ * max_user_transit_ports while it is inside a queued message; it can be
+ * closed (MOJO_IOC_CLOSE); any other operation on it fails with -EINVAL
+ * (it has no signals, cannot be waited on, watched by a trap, exported
+ * or fused).
+ *
+ * MOJO_IOC_UNWRAP_FD (struct mojo_handle_args) consumes a wrapped handle
+ * and installs its file as a new descriptor of the calling process,
+ * O_CLOEXEC unless @flags holds MOJO_UNWRAP_FD_NO_CLOEXEC. The
+ * descriptor is the call's return value (the ioctl's, or the CQE's res),
+ * and the struct is never written. The kernel's checks for receiving a
+ * file apply as for SCM_RIGHTS: the LSM hook (security_file_receive(),
+ * -EPERM or whatever the module says) and the caller's RLIMIT_NOFILE
+ * (-EMFILE). A failed unwrap leaves the handle where it was. Through
+ * io_uring the descriptor is installed when the command runs: a CQE
+ * that is never reaped leaves it open.
+ *
+ * Only files that hold no reference to other files can be wrapped, so
+ * that no file can ever end up inside a queue it keeps alive (the
+ * garbage that SCM_RIGHTS needs a collector for): regular files
+ * (memfds included), directories, pipes and FIFOs, block devices,
+ * eventfds, and sockets other than AF_UNIX. Anything else fails with
+ * -EINVAL: character devices (a node fd of /dev/mojoports among them),
+ * AF_UNIX sockets (they carry descriptors), and files without a file
+ * type of their own (exported handles, io_uring, epoll, timerfd,
+ * signalfd, bpf objects; pidfds before Linux 6.9, whose pidfds are
+ * regular files). O_PATH descriptors are not looked up (-EBADF).
+ */
+struct mojo_wrap_fd_args {
+	__s32 fd;
+	__u32 flags;
+	__u32 handle;
+	__u32 reserved[5];
+};
+
+/* Flag of MOJO_IOC_UNWRAP_FD: the new descriptor is not O_CLOEXEC. */
+#define MOJO_UNWRAP_FD_NO_CLOEXEC	_BITUL(0)
 
 /**
  * struct mojo_quota_args - argument of MOJO_IOC_SET_QUOTA
@@ -780,6 +839,8 @@ struct mojo_uring_cmd {
 #define MOJO_IOC_ARM_TRAP	_IOWR(MOJO_IOC_MAGIC, 0x0b, struct mojo_trap_args)
 #define MOJO_IOC_READ_TRAP_EVENTS \
 	_IOWR(MOJO_IOC_MAGIC, 0x0c, struct mojo_read_events_args)
+#define MOJO_IOC_WRAP_FD	_IOWR(MOJO_IOC_MAGIC, 0x0d, struct mojo_wrap_fd_args)
+#define MOJO_IOC_UNWRAP_FD	_IOWR(MOJO_IOC_MAGIC, 0x0e, struct mojo_handle_args)
 
 #define MOJO_IOC_CREATE_MESSAGE_PIPE \
 	_IOWR(MOJO_IOC_MAGIC, 0x10, struct mojo_create_message_pipe_args)
@@ -847,7 +908,8 @@ struct mojo_uring_cmd {
  *    @handle, then @handles in array order): EBADF for one the node does
  *    not hold, then EINVAL for one of the wrong kind (or, attached, for
  *    @handle itself or a repeat). IMPORT's @fd likewise: EBADF, then
- *    EINVAL for a descriptor that is not an exported handle.
+ *    EINVAL for a descriptor that is not an exported handle; WRAP_FD's
+ *    @fd: EBADF, then EINVAL for a kind of file that cannot be wrapped.
  * 6. Values judged against the object behind the handle (EINVAL: a
  *    count that is not a multiple of the element size, a threshold above
  *    the capacity or given for the other end) and the object's state
@@ -871,6 +933,11 @@ struct mojo_uring_cmd {
  *    thread after step 5 fails the call at the latest here, having
  *    changed nothing (EBADF; IMPORT of a file another thread imported
  *    meanwhile: EALREADY).
+ *
+ * UNWRAP_FD has no out fields and does it all under the node's lock in
+ * one step: EINVAL (step 4), EBADF then EINVAL (step 5: not a wrapped
+ * descriptor), then the new descriptor (step 7: the LSM's EPERM or
+ * other errno, EMFILE, ENOMEM), then the handle is consumed.
  *
  * Step 6, for the operations with more than one check there:
  *
@@ -904,11 +971,12 @@ struct mojo_uring_cmd {
  * VERSION, NODE_NAME: EFAULT, EINVAL.
  * CLOSE: EBADF, EFAULT, EINVAL. Any handle.
  * QUERY_SIGNALS: EBADF, EFAULT, EINVAL (@signals or @timeout_ns set; a
- *   trap).
- * WAIT: EBADF, EFAULT, EINVAL (@signals zero or unknown bits; a trap),
+ *   trap or wrapped descriptor).
+ * WAIT: EBADF, EFAULT, EINVAL (@signals zero or unknown bits; a trap or
+ *   wrapped descriptor),
  *   EPIPE (none of @signals can be satisfied), ETIMEDOUT, EINTR (a signal
  *   handler ran), ECANCELED (handle closed or sent away meanwhile).
- * EXPORT: EBADF, EFAULT, EINVAL (a trap), EBUSY (a data pipe endpoint in
+ * EXPORT: EBADF, EFAULT, EINVAL (a trap or wrapped descriptor), EBUSY (a data pipe endpoint in
  *   an operation), EMFILE (no free fd: RLIMIT_NOFILE), ENFILE (system file
  *   limit), ENOMEM.
  * IMPORT: EBADF (@fd not open), EFAULT, EINVAL (@fd not an exported
@@ -918,13 +986,18 @@ struct mojo_uring_cmd {
  * CREATE_TRAP: EFAULT, EINVAL, ENOSPC (handle limit), ENOMEM.
  * ADD_TRIGGER: EBADF (@trap or @handle, also closed meanwhile), EFAULT,
  *   EINVAL (@signals zero or unknown bits; unknown @condition; @trap not a
- *   trap; @handle a trap), EEXIST (@context in use), ENOSPC
- *   (MOJO_MAX_TRIGGERS, MOJO_MAX_PORT_TRIGGERS), ENOMEM.
+ *   trap; @handle a trap or wrapped descriptor), EEXIST (@context in
+ *   use), ENOSPC (MOJO_MAX_TRIGGERS, MOJO_MAX_PORT_TRIGGERS), ENOMEM.
  * REMOVE_TRIGGER: EBADF, EFAULT, EINVAL, ENOENT (no such @context).
  * ARM_TRAP: EBADF, EFAULT, EINVAL, ENOENT (no triggers), EALREADY (a
  *   trigger is met; reported).
  * READ_TRAP_EVENTS: EFAULT (also @events), EINVAL (@num_events 0 or above
  *   MOJO_MAX_READ_EVENTS), EAGAIN (no event), ENOMEM.
+ * WRAP_FD: EBADF (@fd not open, or O_PATH), EFAULT, EINVAL (a kind of file
+ *   that cannot be wrapped), ENOSPC (handle limit), ENOMEM.
+ * UNWRAP_FD: EBADF, EFAULT (the struct cannot be read), EINVAL (an unknown
+ *   flag; not a wrapped descriptor), EMFILE (RLIMIT_NOFILE), EPERM (or
+ *   another errno of an LSM refusing the file), ENOMEM.
  * CREATE_MESSAGE_PIPE: EFAULT, EINVAL, ENOSPC (handle limit), ENOMEM.
  * WRITE_MESSAGE: EBADF (@handle or an attached handle), EFAULT (also
  *   @bytes, @handles), EINVAL (@num_handles above MOJO_MAX_MESSAGE_HANDLES;
