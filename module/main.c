@@ -82,7 +82,7 @@ MODULE_PARM_DESC(max_user_queue_bytes, "Memory of unread messages one user may h
 unsigned int mojo_max_user_transit_ports = 65536;
 mojo_param_uint(max_user_transit_ports, mojo_max_user_transit_ports,
 		0, MOJO_HANDLES_MAX);
-MODULE_PARM_DESC(max_user_transit_ports, "Endpoints one user's unread messages may carry, 0 .. 2^24 (default 65536)");
+MODULE_PARM_DESC(max_user_transit_ports, "Handles (endpoints, wrapped fds) one user's unread messages may carry, 0 .. 2^24 (default 65536)");
 
 static int mojo_open(struct inode *inode, struct file *file)
 {

@@ -20,7 +20,7 @@
  *
  * One allocation holds the header, the object pointers and the payload;
  * it is charged to the caller's memory cgroup, to @user's queue bytes,
- * and @num_objects to @user's endpoints in transit (for as long as the
+ * and @num_objects to @user's handles in transit (for as long as the
  * message lives, which is as long as the objects are in transit in it),
  * and it fails rather than invoke the OOM killer.
  *

@@ -5,8 +5,8 @@
 /**
  * DOC: Messages
  *
- * A user message: bytes plus the objects (ports) whose handles the writer
- * attached. The payload is copied in once at write time and out once at
+ * A user message: bytes plus the objects (ports, wrapped files) whose
+ * handles the writer attached. The payload is copied in once at write time and out once at
  * read time; in between the message sits in exactly one port's receive
  * queue, and it owns one reference to each attached object.
  *

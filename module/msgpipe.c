@@ -124,14 +124,26 @@ static bool mojo_msg_carries(struct mojo_message *msg, u32 n,
 	return false;
 }
 
+/* The @i-th attached object of @msg if it is a port, else NULL. */
+static struct mojo_port *mojo_msg_port(struct mojo_message *msg, u32 i)
+{
+	struct mojo_object *obj = msg->objects[i];
+
+	return mojo_object_is(obj, MOJO_OBJ_PORT) ? mojo_port_from(obj) : NULL;
+}
+
 /* The deepest nesting inside the first @n attached ports; transit lock. */
 static u32 mojo_msg_nest_height(struct mojo_message *msg, u32 n)
 {
+	struct mojo_port *x;
 	u32 i, h = 0;
 
 	lockdep_assert_held(&mojo_transit_lock);
-	for (i = 0; i < n; i++)
-		h = max(h, mojo_port_from(msg->objects[i])->nest_height);
+	for (i = 0; i < n; i++) {
+		x = mojo_msg_port(msg, i);
+		if (x)
+			h = max(h, x->nest_height);
+	}
 	return h;
 }
 
@@ -155,12 +167,22 @@ static void mojo_nest_raise(struct mojo_port *q, u32 height)
  * caller frees the message. @moved has room for one port per handle: the
  * moment the transit lock drops, a reader may take the message apart, so
  * the ports to wake are kept (with a reference each) in @moved instead.
+ *
+ * Attached objects are ports or wrapped files (wrapfd.h). Everything
+ * below about transit (ownership and busy checks, nesting, containers,
+ * revocation, waking) is about ports: a wrapped file is a passenger that
+ * holds no queue, so it can close no cycle and nest nothing; it only
+ * leaves the table, as the ports do, once the message is delivered.
+ * The transit lock is held whenever anything travels, wrapped files
+ * alone too: a reader takes it to install what a message carries, so it
+ * cannot take the message apart (and free it) before every attached
+ * handle has left this table.
  */
 static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 			     struct mojo_message *msg, const u32 *hbuf,
 			     struct mojo_port **moved)
 {
-	u32 i, j, n = msg->num_objects;
+	u32 i, j, n = msg->num_objects, nports = 0;
 	struct mojo_port *p, *q = NULL, *x, *c;
 	struct mojo_port *locked[2];
 	struct mojo_object *obj;
@@ -184,14 +206,15 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 	/* Held until we are done waking, whatever other threads close. */
 	mojo_port_get(p);
 
-	/* Every attached handle: ours, a port, not @handle, no duplicates. */
+	/* Every attached handle: ours, a port or wrapped file, not @handle, no repeats. */
 	for (i = 0; i < n; i++) {
 		obj = mojo_handle_lookup(node, hbuf[i]);
 		if (!obj) {
 			ret = -EBADF;
 			goto out_clear;
 		}
-		if (!mojo_object_is(obj, MOJO_OBJ_PORT) || hbuf[i] == handle) {
+		if ((!mojo_object_is(obj, MOJO_OBJ_PORT) &&
+		     !mojo_object_is(obj, MOJO_OBJ_WRAPPED)) || hbuf[i] == handle) {
 			ret = -EINVAL;
 			goto out_clear;
 		}
@@ -211,7 +234,10 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 	 * anything of this send unless it succeeds.
 	 */
 	for (i = 0; i < n; i++) {
-		x = mojo_port_from(msg->objects[i]);
+		x = mojo_msg_port(msg, i);
+		if (!x)
+			continue;
+		nports++;
 		spin_lock(&x->lock);
 		busy = !mojo_port_held(x, node) ||
 		       (x->dp && mojo_dpipe_busy(x));
@@ -263,7 +289,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 	 * the nesting pass MOJO_MAX_NESTING: the ports @q sits inside, @q,
 	 * and below it the deepest attached queue. The walk stops there.
 	 */
-	if (n) {
+	if (nports) {
 		height = mojo_msg_nest_height(msg, n);
 		levels = 0;
 		for (c = q; c; c = c->container) {
@@ -286,12 +312,18 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		goto out_unlock;
 	p->next_send_seq++;
 	mojo_port_unlock_two(locked);
-	if (n)
+	if (nports)
 		mojo_nest_raise(q, height + 1);
 
 	/* Delivered: the attached handles leave the table, into the message. */
 	for (i = 0; i < n; i++) {
-		x = mojo_port_from(msg->objects[i]);
+		x = mojo_msg_port(msg, i);
+		moved[i] = NULL;
+		if (!x) {
+			/* The table's reference is now the message's. */
+			mojo_handle_take(node, hbuf[i]);
+			continue;
+		}
 		spin_lock(&x->lock);
 		x->state = MOJO_PORT_IN_TRANSIT;
 		x->node = NULL;
@@ -316,6 +348,8 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 	/* Our WRITABLE may have dropped with the peer's quota. */
 	mojo_port_wake(p);
 	for (i = 0; i < n; i++) {
+		if (!moved[i])
+			continue;
 		if (moved[i]->dp)
 			mojo_dpipe_zap(moved[i]);
 		mojo_port_wake(moved[i]);
@@ -560,7 +594,13 @@ again:
 	if (n && drained)
 		p->nest_height = 0;
 	for (i = 0; i < n; i++) {
-		x = mojo_port_from(msg->objects[i]);
+		x = mojo_msg_port(msg, i);
+		if (!x) {
+			/* A wrapped file: the message's reference moves. */
+			mojo_handle_fill(node, hbuf[i], msg->objects[i]);
+			msg->objects[i] = NULL;
+			continue;
+		}
 		spin_lock(&x->lock);
 		cont = x->container;
 		x->container = NULL;

@@ -49,12 +49,13 @@
  * 2. &mojo_node.lock (node.h): the node's handle table. Never held while
  *    sleeping on a user copy.
  * 3. mojo_transit_lock: a global mutex taken by every operation that moves
- *    ports into or out of messages; it protects every port's @container
- *    and @nest_height, so the check that a message never ends up inside
- *    its own queue, nor nests deeper than MOJO_MAX_NESTING, sees a stable
- *    chain. Held only for work bounded by constants: that walk is at most
- *    MOJO_MAX_NESTING steps, and a send moves at most
- *    MOJO_MAX_MESSAGE_HANDLES ports (unmapping rings is left until after).
+ *    ports (or wrapped files, wrapfd.h) into or out of messages; it
+ *    protects every port's @container and @nest_height, so the check
+ *    that a message never ends up inside its own queue, nor nests deeper
+ *    than MOJO_MAX_NESTING, sees a stable chain. Held only for work
+ *    bounded by constants: that walk is at most MOJO_MAX_NESTING steps,
+ *    and a send moves at most MOJO_MAX_MESSAGE_HANDLES handles (unmapping
+ *    rings is left until after).
  * 4. &mojo_port.lock: a spinlock protecting the state, the peer pointer,
  *    the sequence numbers and the queue. When an operation needs several
  *    ports at once it locks them with mojo_port_lock_two() or

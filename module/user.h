@@ -22,11 +22,13 @@
  *   a writer hold more than that bound: a hostile receiver that never
  *   reads pins at most max_user_queue_bytes of a writer's memory.
  *
- * - Endpoints inside queued messages are counted for the writer of the
- *   message, up to max_user_transit_ports, the way handles in a node count
- *   toward max_handles: without it, a user holding three handles could
- *   hide any number of endpoints in queues and make whoever closes them
- *   pay (-ETOOMANYREFS at write).
+ * - Handles in transit (endpoints and wrapped files inside queued
+ *   messages) are counted for the writer of the message, up to
+ *   max_user_transit_ports (the name predates wrapped files), the way
+ *   handles in a node count toward max_handles: without it, a user
+ *   holding three handles could hide any number of endpoints in queues
+ *   and make whoever closes them pay, or pin any number of open files
+ *   (-ETOOMANYREFS at write).
  *
  * - Asynchronous io_uring commands parked on a user's nodes, up to
  *   uring_max_pending_per_user (uring.h; -EDQUOT).
@@ -67,7 +69,7 @@
  * @uid:          the uid (of the opener's real uid); immutable
  * @ring_bytes:   bytes of data pipe rings charged
  * @queue_bytes:  bytes of messages written and not yet read or freed
- * @transit_ports: endpoints inside those messages
+ * @transit_ports: handles (endpoints, wrapped files) inside those messages
  * @uring_pending: io_uring commands parked on its nodes (uring.h)
  */
 struct mojo_user {
