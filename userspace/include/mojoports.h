@@ -197,6 +197,30 @@ int mojo_export_handle(int node, uint32_t handle);
 int mojo_import_handle(int node, int fd, uint32_t *handle);
 
 /**
+ * mojo_wrap_fd() - a new handle of @node holding the file of @fd
+ * @node:   a node fd
+ * @fd:     a file descriptor (it stays open; the caller still closes it)
+ * @handle: out: the new handle, which can be sent in messages
+ *
+ * Return: 0, -EINVAL (a kind of file that cannot be wrapped: character
+ * devices, AF_UNIX sockets, anon-inode files), -EBADF, or another
+ * negative errno.
+ */
+int mojo_wrap_fd(int node, int fd, uint32_t *handle);
+
+/**
+ * mojo_unwrap_fd() - turn a wrapped handle back into a file descriptor
+ * @node:   a node fd
+ * @handle: a wrapped handle (gone from @node on success)
+ * @flags:  0 for an O_CLOEXEC fd, or MOJO_UNWRAP_FD_NO_CLOEXEC
+ *
+ * Return: the new fd, or a negative errno (-EMFILE at RLIMIT_NOFILE,
+ * -EINVAL for a handle that is not a wrapped fd); on failure the handle
+ * stays in @node.
+ */
+int mojo_unwrap_fd(int node, uint32_t handle, uint32_t flags);
+
+/**
  * mojo_create_trap() - create a trap
  * @node: a node fd
  * @trap: out: the trap handle
@@ -508,6 +532,20 @@ static inline void mojo_uring_prep_close(struct io_uring_sqe *sqe, int node,
 					 struct mojo_handle_args *a)
 {
 	mojo_uring_prep_cmd(sqe, node, MOJO_IOC_CLOSE, a, 0);
+}
+
+/* Wrap an fd as a handle (a->handle is written on completion). */
+static inline void mojo_uring_prep_wrap_fd(struct io_uring_sqe *sqe, int node,
+					   struct mojo_wrap_fd_args *a)
+{
+	mojo_uring_prep_cmd(sqe, node, MOJO_IOC_WRAP_FD, a, 0);
+}
+
+/* Unwrap a handle; the CQE's res is the new fd. */
+static inline void mojo_uring_prep_unwrap_fd(struct io_uring_sqe *sqe,
+		int node, struct mojo_handle_args *a)
+{
+	mojo_uring_prep_cmd(sqe, node, MOJO_IOC_UNWRAP_FD, a, 0);
 }
 
 #endif /* LIB_URING_H */

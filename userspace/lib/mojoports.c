@@ -335,6 +335,30 @@ MOJO_EXPORT int mojo_import_handle(int node, int fd, uint32_t *handle)
 	return 0;
 }
 
+MOJO_EXPORT int mojo_wrap_fd(int node, int fd, uint32_t *handle)
+{
+	struct mojo_wrap_fd_args a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.fd = fd;
+	ret = mojo_ioctl(node, MOJO_IOC_WRAP_FD, &a);
+	if (ret < 0)
+		return ret;
+	*handle = a.handle;
+	return 0;
+}
+
+MOJO_EXPORT int mojo_unwrap_fd(int node, uint32_t handle, uint32_t flags)
+{
+	struct mojo_handle_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = handle;
+	a.flags = flags;
+	return mojo_ioctl(node, MOJO_IOC_UNWRAP_FD, &a);
+}
+
 MOJO_EXPORT int mojo_create_trap(int node, uint32_t *trap)
 {
 	struct mojo_trap_args a;
