@@ -100,6 +100,7 @@ TEST_F(err, table_names_every_operation)
 		MOJO_IOC_IMPORT, MOJO_IOC_SET_QUOTA, MOJO_IOC_CREATE_TRAP,
 		MOJO_IOC_ADD_TRIGGER, MOJO_IOC_REMOVE_TRIGGER,
 		MOJO_IOC_ARM_TRAP, MOJO_IOC_READ_TRAP_EVENTS,
+		MOJO_IOC_WRAP_FD, MOJO_IOC_UNWRAP_FD,
 		MOJO_IOC_CREATE_MESSAGE_PIPE, MOJO_IOC_WRITE_MESSAGE,
 		MOJO_IOC_READ_MESSAGE, MOJO_IOC_FUSE,
 		MOJO_IOC_CREATE_DATA_PIPE, MOJO_IOC_WRITE_DATA,
@@ -198,6 +199,57 @@ TEST_F(err, export_with_no_free_fd_is_emfile)
 	EXPECT_ERRNO(MOJO_IOC_EXPORT, EMFILE, raw(self->node, MOJO_IOC_EXPORT, &a));
 	/* Still ours. */
 	EXPECT_EQ(MOJO_SIGNAL_WRITABLE, mojo_test_signals(self->node, self->h1));
+}
+
+TEST_F(err, unwrap_fd_without_a_free_descriptor_is_emfile)
+{
+	struct mojo_handle_args a;
+	struct rlimit rl;
+	uint32_t w;
+	int fds[2], fd;
+
+	ASSERT_EQ(0, pipe(fds));
+	ASSERT_EQ(0, mojo_wrap_fd(self->node, fds[0], &w));
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	rl.rlim_cur = 64;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	do {
+		fd = dup(self->node);
+	} while (fd >= 0);
+	ASSERT_EQ(EMFILE, errno);
+	memset(&a, 0, sizeof(a));
+	a.handle = w;
+	EXPECT_ERRNO(MOJO_IOC_UNWRAP_FD, EMFILE,
+		     raw(self->node, MOJO_IOC_UNWRAP_FD, &a));
+	/* Still ours, still wrapped: a second try fails the same way. */
+	EXPECT_ERRNO(MOJO_IOC_UNWRAP_FD, EMFILE,
+		     raw(self->node, MOJO_IOC_UNWRAP_FD, &a));
+}
+
+TEST_F(err, wrap_fd_of_a_node_fd_is_einval)
+{
+	struct mojo_wrap_fd_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.fd = self->node;
+	EXPECT_ERRNO(MOJO_IOC_WRAP_FD, EINVAL,
+		     raw(self->node, MOJO_IOC_WRAP_FD, &a));
+	a.fd = -1;
+	EXPECT_ERRNO(MOJO_IOC_WRAP_FD, EBADF,
+		     raw(self->node, MOJO_IOC_WRAP_FD, &a));
+}
+
+TEST_F(err, unwrap_fd_of_an_endpoint_is_einval)
+{
+	struct mojo_handle_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = self->h0;
+	EXPECT_ERRNO(MOJO_IOC_UNWRAP_FD, EINVAL,
+		     raw(self->node, MOJO_IOC_UNWRAP_FD, &a));
+	a.flags = 2;
+	EXPECT_ERRNO(MOJO_IOC_UNWRAP_FD, EINVAL,
+		     raw(self->node, MOJO_IOC_UNWRAP_FD, &a));
 }
 
 TEST_F(err, import_of_a_closed_fd_is_ebadf)
