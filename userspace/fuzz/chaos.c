@@ -441,6 +441,7 @@ static int ch_thread_start(struct ch_thread *t)
 	t->argi = 0;
 	t->pending = 0;
 	t->nexported = 0;
+	t->wrap_fds[0] = t->wrap_fds[1] = -1;
 	t->failfd = -2;
 	memset(t->held, 0, sizeof(t->held));
 	atomic_store(&t->running, 1);

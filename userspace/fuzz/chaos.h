@@ -29,7 +29,7 @@
 #define CH_ARG_SIZE	128		/* bytes per argument slot */
 #define CH_BUF		(64 * 1024)	/* payload scratch per thread */
 #define CH_UFFD_PAGES	16		/* userfaultfd-backed pages per worker */
-#define CH_NR_CMDS	26		/* operations of the table (MOJO_IOC_*) */
+#define CH_NR_CMDS	28		/* operations of the table (MOJO_IOC_*) */
 #define CH_HOG_MSG	(1 << 20)	/* message size of a memory hog */
 
 /* What a pool entry is (a hint: the handle may be gone or reused). */
@@ -39,6 +39,7 @@ enum ch_kind {
 	CH_K_PRODUCER,
 	CH_K_CONSUMER,
 	CH_K_TRAP,
+	CH_K_WRAPPED,
 	CH_K_ANY,
 };
 
@@ -128,6 +129,7 @@ struct ch_thread {
 	unsigned int pending;	/* async commands on the fz_call() ring */
 	int exported[CH_EXPORTED];
 	int nexported;
+	int wrap_fds[2];	/* made for the last WRAP_FD; -1 none */
 	struct io_uring *held[CH_HELD_RINGS];
 	int forked;		/* a fork child: no locks, no slots */
 	int failfd;		/* its fail-nth file; -1 none, -2 not opened */

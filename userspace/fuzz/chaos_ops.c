@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -31,7 +32,8 @@ const unsigned int ch_cmds[CH_NR_CMDS] = {
 	MOJO_IOC_QUERY_SIGNALS, MOJO_IOC_WAIT, MOJO_IOC_EXPORT,
 	MOJO_IOC_IMPORT, MOJO_IOC_SET_QUOTA, MOJO_IOC_CREATE_TRAP,
 	MOJO_IOC_ADD_TRIGGER, MOJO_IOC_REMOVE_TRIGGER, MOJO_IOC_ARM_TRAP,
-	MOJO_IOC_READ_TRAP_EVENTS, MOJO_IOC_CREATE_MESSAGE_PIPE,
+	MOJO_IOC_READ_TRAP_EVENTS, MOJO_IOC_WRAP_FD, MOJO_IOC_UNWRAP_FD,
+	MOJO_IOC_CREATE_MESSAGE_PIPE,
 	MOJO_IOC_WRITE_MESSAGE, MOJO_IOC_READ_MESSAGE, MOJO_IOC_FUSE,
 	MOJO_IOC_CREATE_DATA_PIPE, MOJO_IOC_WRITE_DATA, MOJO_IOC_READ_DATA,
 	MOJO_IOC_BEGIN_WRITE_DATA, MOJO_IOC_END_WRITE_DATA,
@@ -71,6 +73,7 @@ struct ch_call {
 		struct mojo_create_data_pipe_args cdp;
 		struct mojo_data_args data;
 		struct mojo_data_pipe_info_args info;
+		struct mojo_wrap_fd_args wrap;
 		uint8_t raw[CH_ARG_SIZE];
 	} a;
 	void *arg;		/* where the struct was placed */
@@ -415,13 +418,15 @@ static long ch_exec(struct ch_thread *t, struct ch_call *c, enum fz_via via)
 		return ret;
 	}
 	ch_check(t, c->cmd, ret, via, inject ? " (an allocation failed)" : "");
-	if (!ret && ci >= 0)
+	if (ret >= 0 && ci >= 0)
 		atomic_fetch_add_explicit(&t->p->sh->succeeded[ci], 1,
 					  memory_order_relaxed);
 	return ret;
 }
 
 /* ---- generators ---- */
+
+static void ch_wrap_fds_close(struct ch_thread *t);
 
 static void gen_zero(struct ch_thread *t, struct ch_call *c)
 {
@@ -621,6 +626,53 @@ static void gen_import(struct ch_thread *t, struct ch_call *c)
 		fd = R(3);
 	}
 	c->a.exp.fd = fd;
+}
+
+/*
+ * WRAP_FD of something this thread has: a pipe end, a memfd or an eventfd
+ * made for the call (allowed), a node fd, the mailbox's AF_UNIX socket or
+ * an exported handle (refused: EINVAL), or no fd at all. Never a number
+ * picked at random: wrapping a pipe of the runner's would keep its
+ * reader from seeing EOF. The fds made for it stay open until the
+ * thread's next WRAP_FD (a batch issues its SQEs after generating them
+ * all).
+ */
+static void gen_wrap(struct ch_thread *t, struct ch_call *c)
+{
+	unsigned int r = R(100);
+	int fd = -1;
+
+	ch_wrap_fds_close(t);
+	c->fd = ch_any_node(t, &c->node);
+	if (r < 30) {
+		if (!pipe2(t->wrap_fds, O_CLOEXEC | O_NONBLOCK))
+			fd = t->wrap_fds[R(2)];
+	} else if (r < 45) {
+		fd = t->wrap_fds[0] = memfd_create("chaos", MFD_CLOEXEC);
+	} else if (r < 55) {
+		fd = t->wrap_fds[0] = eventfd(0, EFD_CLOEXEC);
+	} else if (r < 68) {
+		fd = t->p->nodes[R(CH_NODES)];
+	} else if (r < 75) {
+		fd = t->p->mbox[R(2)];
+	} else if (r < 82 && t->nexported) {
+		fd = t->exported[R(t->nexported)];
+	} else if (r < 92) {
+		fd = -1 - (int)R(4);
+	} else {
+		fd = (int)(1u << 20) + (int)R(1u << 20);	/* never open */
+	}
+	c->a.wrap.fd = fd;
+}
+
+static void gen_unwrap(struct ch_thread *t, struct ch_call *c)
+{
+	unsigned int r = R(100);
+
+	c->a.h.handle = ch_pick(t, &c->node, CHANCE(80) ? CH_K_WRAPPED : CH_K_ANY);
+	c->a.h.flags = r < 60 ? 0 : r < 95 ? MOJO_UNWRAP_FD_NO_CLOEXEC :
+		       (uint32_t)fz_size(&t->rng, 32);
+	c->fd = t->p->nodes[c->node];
 }
 
 static void gen_set_quota(struct ch_thread *t, struct ch_call *c)
@@ -861,6 +913,26 @@ static void post_create_data_pipe(struct ch_thread *t, struct ch_call *c,
 		ch_follow(t, MOJO_IOC_WRITE_DATA, c->node, p, 0);
 }
 
+static void post_wrap(struct ch_thread *t, struct ch_call *c, long ret)
+{
+	struct mojo_wrap_fd_args *a = c->out;
+	uint32_t h;
+
+	if (ret || !a)
+		return;
+	h = a->handle;
+	ch_pool_add(t, c->node, h, CH_K_WRAPPED);
+}
+
+/* The new fd is the result: ours to close. */
+static void post_unwrap(struct ch_thread *t, struct ch_call *c, long ret)
+{
+	(void)t;
+	(void)c;
+	if (ret >= 0)
+		close((int)ret);
+}
+
 static void post_info(struct ch_thread *t, struct ch_call *c, long ret)
 {
 	if (!ret && c->out && CHANCE(30))
@@ -894,6 +966,8 @@ static const struct ch_opdef ch_opdefs[] = {
 	OP(REMOVE_TRIGGER, mojo_trap_args, gen_trigger, NULL, 8),
 	OP(ARM_TRAP, mojo_trap_args, gen_trigger, NULL, 10),
 	OP(READ_TRAP_EVENTS, mojo_read_events_args, gen_read_events, NULL, 8),
+	OP(WRAP_FD, mojo_wrap_fd_args, gen_wrap, post_wrap, 10),
+	OP(UNWRAP_FD, mojo_handle_args, gen_unwrap, post_unwrap, 8),
 	OP(CREATE_MESSAGE_PIPE, mojo_create_message_pipe_args, gen_zero,
 	   post_create_pipe, 25),
 	OP(WRITE_MESSAGE, mojo_write_message_args, gen_write_message, NULL, 40),
@@ -1123,7 +1197,7 @@ static void act_bad_cmd(struct ch_thread *t)
 	switch (R(5)) {
 	case 0:
 		/* A number in no range of the table. */
-		nr = (uint8_t)(0x0d + R(0xf3));
+		nr = (uint8_t)(0x0f + R(0xf1));
 		if ((nr >= 0x10 && nr <= 0x13) || (nr >= 0x40 && nr <= 0x48))
 			nr = 0xff;
 		cmd = (cmd & ~0xffu) | nr;
@@ -1174,6 +1248,9 @@ static void ch_check_cqe(struct ch_thread *t, struct io_uring_cqe *cqe)
 	int res = cqe->res;
 	char how[64];
 
+	/* An unwrap's new fd, which nobody else will close. */
+	if ((tag & CH_TAG_BATCH) && cmd == MOJO_IOC_UNWRAP_FD && res >= 0)
+		close(res);
 	if (!(tag & CH_TAG_BATCH) || res >= 0)
 		return;
 	/*
@@ -1443,10 +1520,23 @@ void ch_thread_rings_exit(struct ch_thread *t, bool orphan)
 	}
 }
 
+/* Close the fds made for the last WRAP_FD, if any. */
+static void ch_wrap_fds_close(struct ch_thread *t)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (t->wrap_fds[i] >= 0)
+			close(t->wrap_fds[i]);
+		t->wrap_fds[i] = -1;
+	}
+}
+
 void ch_thread_fds_exit(struct ch_thread *t)
 {
 	while (t->nexported)
 		close(t->exported[--t->nexported]);
+	ch_wrap_fds_close(t);
 }
 
 /* ---- ring mappings ---- */

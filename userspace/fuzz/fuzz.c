@@ -184,8 +184,11 @@ long fz_call(int node, unsigned int cmd, void *arg, enum fz_via via,
 	uint64_t got;
 	int ret, res;
 
-	if (via == FZ_IOCTL)
-		return ioctl(node, cmd, arg) ? -errno : 0;
+	/* A result may be positive: UNWRAP_FD returns its new fd. */
+	if (via == FZ_IOCTL) {
+		ret = ioctl(node, cmd, arg);
+		return ret < 0 ? -errno : ret;
+	}
 	ret = fz_uring_init(256);
 	if (ret)
 		return ret;

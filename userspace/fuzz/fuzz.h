@@ -95,8 +95,11 @@ enum fz_via {
 	FZ_NR_VIA,
 };
 
-/* fz_call() of an asynchronous command that did not complete at once. */
-#define FZ_PENDING	1
+/*
+ * fz_call() of an asynchronous command that did not complete at once:
+ * neither an errno nor a result (UNWRAP_FD's fd is positive).
+ */
+#define FZ_PENDING	(-100000L)
 
 extern const char *const fz_via_name[FZ_NR_VIA];
 

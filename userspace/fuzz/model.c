@@ -14,9 +14,11 @@
  *
  * Structure:
  * - model.h: the model's state. Nodes hold handle tables (number ->
- *   endpoint or trap). Endpoints (struct m_port) are message pipe ends or
- *   data pipe ends; each is in a node, inside a queued message (with the
- *   endpoint whose queue holds it), or inside an exported fd. Messages
+ *   endpoint, wrapped fd or trap). Endpoints (struct m_port) are message
+ *   pipe ends or data pipe ends; each is in a node, inside a queued
+ *   message (with the endpoint whose queue holds it), or inside an
+ *   exported fd. Wrapped fds are m_ports too (HK_WRAP), in a node or a
+ *   message, with no queue of their own. Messages
  *   keep their payload as a seed and their endpoints in order. Data pipes
  *   keep a shadow of the ring. Traps keep their triggers, nodes their
  *   queued events.
@@ -25,7 +27,8 @@
  *   parked io_uring reads, and the node-wide operations: VERSION,
  *   NODE_NAME, CLOSE, QUERY_SIGNALS, WAIT, unknown operation numbers,
  *   opening and closing nodes.
- * - model_msg.c: message pipes, FUSE, SET_QUOTA, EXPORT/IMPORT.
+ * - model_msg.c: message pipes, FUSE, SET_QUOTA, EXPORT/IMPORT,
+ *   WRAP_FD/UNWRAP_FD.
  * - model_trap.c: traps, triggers, firing and events.
  * - model_dp.c: data pipes (one-shot and two-phase, thresholds, info).
  *
@@ -486,7 +489,9 @@ void m_port_close(int pi)
 	p->qh = p->qt = NULL;
 	p->qmsgs = 0;
 	p->qbytes = 0;
-	if (p->kind == HK_MSG) {
+	if (p->kind == HK_WRAP) {
+		/* Its file reference goes; nobody else learns. */
+	} else if (p->kind == HK_MSG) {
 		if (p->peer >= 0) {
 			M.ports[p->peer].peer_closed = true;
 			M.ports[p->peer].peer = -1;
@@ -751,7 +756,7 @@ int m_settle(void)
 
 /* ---- node-wide operations ---- */
 
-#define M_FEATURES_KNOWN	((MOJO_FEATURE_URING << 1) - 1)
+#define M_FEATURES_KNOWN	((MOJO_FEATURE_WRAP_FD << 1) - 1)
 
 static int op_version(void)
 {
@@ -903,13 +908,13 @@ static int op_signals(bool wait)
 	int tries;
 
 	memset(&a, 0, sizeof(a));
-	hi = m_hpick(node, 7 | (CHANCE(5) << HK_TRAP));
+	hi = m_hpick(node, 7 | (CHANCE(5) << HK_TRAP) | (CHANCE(5) << HK_WRAP));
 	if (hi < 0 || CHANCE(5)) {
 		a.handle = m_bad_handle(node);
 		e = -EBADF;
 	} else {
 		a.handle = n->hs[hi].h;
-		if (n->hs[hi].kind == HK_TRAP)
+		if (n->hs[hi].kind == HK_TRAP || n->hs[hi].kind == HK_WRAP)
 			e = -EINVAL;
 	}
 	if (wait) {
@@ -1028,7 +1033,7 @@ static int op_bad_cmd(void)
 		      ((R(3)) << _IOC_DIRSHIFT);
 		break;
 	case 2:		/* a hole in the numbers */
-		cmd = _IOWR(MOJO_IOC_MAGIC, 0x0d + R(3), struct mojo_handle_args);
+		cmd = _IOWR(MOJO_IOC_MAGIC, 0x0f, struct mojo_handle_args);
 		if (R(2))
 			cmd = _IOWR(MOJO_IOC_MAGIC, 0x49 + R(0xb0), struct mojo_handle_args);
 		break;
@@ -1057,6 +1062,13 @@ static int op_audit(void)
 
 		if (n->hs[i].kind == HK_TRAP)
 			continue;
+		if (n->hs[i].kind == HK_WRAP) {
+			/* No signals: the wrong kind for QUERY_SIGNALS. */
+			ret = m_call(node, MOJO_IOC_QUERY_SIGNALS, &a, FZ_IOCTL);
+			if (m_check_ret("audit QUERY_SIGNALS (wrapped)", ret, -EINVAL))
+				return -1;
+			continue;
+		}
 		sat = m_signals(n->hs[i].idx, &able);
 		ret = m_call(node, MOJO_IOC_QUERY_SIGNALS, &a, FZ_IOCTL);
 		if (m_check_ret("audit QUERY_SIGNALS", ret, 0))
@@ -1160,6 +1172,8 @@ static const struct m_op m_ops[] = {
 	{ op_export, 2, "export" },
 	{ op_import, 2, "import" },
 	{ op_close_fd, 1, "close_fd" },
+	{ op_wrap_fd, 3, "wrap_fd" },
+	{ op_unwrap_fd, 3, "unwrap_fd" },
 	{ op_create_trap, 2, "create_trap" },
 	{ op_add_trigger, 5, "add_trigger" },
 	{ op_remove_trigger, 2, "remove_trigger" },
@@ -1260,7 +1274,7 @@ static int m_teardown(void)
 			struct mojo_signals_args a = { .handle = n->hs[i].h };
 			uint64_t sat, able;
 
-			if (n->hs[i].kind == HK_TRAP)
+			if (n->hs[i].kind == HK_TRAP || n->hs[i].kind == HK_WRAP)
 				continue;
 			sat = m_signals(n->hs[i].idx, &able);
 			if (m_check_ret("final QUERY_SIGNALS",

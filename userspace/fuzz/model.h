@@ -27,7 +27,7 @@
 #define M_CAND		M_TRIGS
 
 /* What a handle names. */
-enum m_hkind { HK_MSG, HK_PROD, HK_CONS, HK_TRAP, HK_NR };
+enum m_hkind { HK_MSG, HK_PROD, HK_CONS, HK_TRAP, HK_WRAP, HK_NR };
 
 /* Where an endpoint is. */
 enum m_ploc { PL_FREE, PL_NODE, PL_MSG, PL_FD };
@@ -42,9 +42,10 @@ struct m_msg {
 };
 
 /*
- * An endpoint (message pipe end, data producer or consumer). Message pipe
- * ends know their peer; data pipe ends know their pipe (@dp), which knows
- * both ends.
+ * An endpoint (message pipe end, data producer or consumer), or a wrapped
+ * fd (HK_WRAP: it travels like an endpoint but has no peer, no queue and
+ * no signals; @ino and @dev name its file). Message pipe ends know their
+ * peer; data pipe ends know their pipe (@dp), which knows both ends.
  */
 struct m_port {
 	int kind;		/* HK_MSG, HK_PROD, HK_CONS */
@@ -64,6 +65,7 @@ struct m_port {
 	int dp;
 	uint64_t map_offset;	/* data pipe: learnt at the first INFO */
 	bool map_known;
+	uint64_t ino, dev;	/* HK_WRAP: the wrapped file */
 };
 
 /* A data pipe's shared state, and a shadow of its ring. */
@@ -239,6 +241,8 @@ int op_set_quota(void);
 int op_export(void);
 int op_import(void);
 int op_close_fd(void);
+int op_wrap_fd(void);
+int op_unwrap_fd(void);
 long m_read_msg_predict(int node, struct mojo_read_message_args *a,
 			int *port);
 int m_read_msg_apply(int node, int port, struct mojo_read_message_args *a,

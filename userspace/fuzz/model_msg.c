@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "model.h"
@@ -94,6 +97,16 @@ static bool m_in_chain(int q, const int *att, uint32_t n, uint32_t *levels)
 	return false;
 }
 
+/* How many of the @n attached objects @att are endpoints (not wrapped fds). */
+static uint32_t m_count_endpoints(const int *att, uint32_t n)
+{
+	uint32_t i, cnt = 0;
+
+	for (i = 0; i < n; i++)
+		cnt += M.ports[att[i]].kind != HK_WRAP;
+	return cnt;
+}
+
 /* A message with endpoints nesting @h deep arrived at @q (the header). */
 static void m_nest_raise(int q, uint32_t height)
 {
@@ -159,7 +172,8 @@ static long m_write_predict(int node, const struct mojo_write_message_args *a,
 	for (i = 0; i < a->num_handles; i++)
 		if (att[i] == p->peer)
 			return -EINVAL;
-	if (a->num_handles) {
+	/* Nesting is about endpoints: wrapped fds hold no queue. */
+	if (m_count_endpoints(att, a->num_handles)) {
 		for (i = 0; i < a->num_handles; i++)
 			if (M.ports[att[i]].nest > height)
 				height = M.ports[att[i]].nest;
@@ -207,7 +221,7 @@ static int m_write_apply(int node, const struct mojo_write_message_args *a,
 		M.ports[att[i]].loc = PL_MSG;
 		M.ports[att[i]].container = qi;
 	}
-	if (m->nports)
+	if (m_count_endpoints(att, m->nports))
 		m_nest_raise(qi, height + 1);
 	return 0;
 }
@@ -837,5 +851,148 @@ int op_close_fd(void)
 	if (M.fds[slot].port >= 0)
 		m_port_close(M.fds[slot].port);
 	M.fds[slot].used = false;
+	return 0;
+}
+
+/*
+ * WRAP_FD: of a pipe end, a memfd or an eventfd made for the call (a new
+ * handle), or of what the header refuses (a node fd, an exported fd, an
+ * AF_UNIX socket: -EINVAL), or of no fd (-EBADF). The struct comes first
+ * ("Order"), the report (-EFAULT on a read-only struct) last.
+ */
+int op_wrap_fd(void)
+{
+	struct mojo_wrap_fd_args a, exp;
+	enum fz_via via = m_via();
+	int node = m_any_node(), fds[2] = { -1, -1 }, pi, i;
+	unsigned int r = R(100);
+	bool spoiled = false;
+	struct stat st;
+	long e = 0, ret;
+
+	if (M.nodes[node].nh + 1 > M_HANDLES)
+		return 0;
+	pi = m_port_alloc(HK_WRAP);
+	if (pi < 0)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	if (r < 40) {
+		if (pipe2(fds, O_CLOEXEC))
+			return m_fail("pipe2: %s", strerror(errno));
+		a.fd = fds[R(2)];
+	} else if (r < 52) {
+		a.fd = fds[0] = memfd_create("model", MFD_CLOEXEC);
+	} else if (r < 60) {
+		a.fd = fds[0] = eventfd(0, EFD_CLOEXEC);
+	} else if (r < 70) {
+		a.fd = M.nodes[m_any_node()].fd;
+		e = -EINVAL;
+	} else if (r < 78) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds))
+			return m_fail("socketpair: %s", strerror(errno));
+		a.fd = fds[R(2)];
+		e = -EINVAL;
+	} else if (r < 84) {
+		a.fd = -1;
+		e = -EBADF;
+		for (i = 0; i < M_FDS; i++) {
+			if (M.fds[i].used) {
+				a.fd = M.fds[i].fd;
+				e = -EINVAL;
+				break;
+			}
+		}
+	} else if (r < 92) {
+		a.fd = R(2) ? -1 - (int)R(8) : (1 << 20) + (int)R(1 << 20);
+		e = -EBADF;
+	} else {
+		a.fd = fds[0] = memfd_create("model", MFD_CLOEXEC);
+	}
+	if (a.fd == -1 && !e)
+		return m_fail("memfd_create/eventfd: %s", strerror(errno));
+	if (CHANCE(30))
+		a.handle = fz_next(&M.rng);	/* out: ignored */
+	if (CHANCE(6)) {
+		if (R(2))
+			a.flags = fz_size(&M.rng, 32) | 1;
+		else
+			a.reserved[R(5)] = fz_size(&M.rng, 32) | 1;
+		e = -EINVAL;
+		spoiled = true;
+	}
+	exp = a;
+	m_trace("WRAP_FD node %d fd %d via %s", node, a.fd, fz_via_name[via]);
+	ret = m_call_ro(node, MOJO_IOC_WRAP_FD, &a, sizeof(a), via, &e,
+			!e && !spoiled);
+	if (m_check_ret("WRAP_FD", ret, e))
+		goto out;
+	if (!e) {
+		if (fstat(a.fd, &st))
+			return m_fail("fstat: %s", strerror(errno));
+		M.ports[pi].ino = st.st_ino;
+		M.ports[pi].dev = st.st_dev;
+		exp.handle = a.handle;
+		m_port_to_node(pi, node, a.handle);
+		m_trace("  -> %u", a.handle);
+	}
+	m_check_struct("WRAP_FD", &a, &exp, sizeof(a));
+out:
+	/* The handle holds the file: ours may go. */
+	for (i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return M.failed ? -1 : 0;
+}
+
+/*
+ * UNWRAP_FD: the new fd is the result and is the same file; the struct
+ * is never written, so a read-only one works; a failure leaves the
+ * handle.
+ */
+int op_unwrap_fd(void)
+{
+	struct mojo_handle_args a, exp;
+	enum fz_via via = m_via();
+	int node = m_any_node(), idx, fl;
+	unsigned int r = R(100);
+	struct stat st;
+	long e, ret;
+
+	memset(&a, 0, sizeof(a));
+	e = m_choose(node, 1 << HK_WRAP, &a.handle, &idx);
+	a.flags = r < 55 ? 0 : MOJO_UNWRAP_FD_NO_CLOEXEC;
+	if (CHANCE(6)) {
+		if (R(2))
+			a.flags |= fz_size(&M.rng, 31) << 1 | 2;
+		else
+			a.reserved[R(3)] = fz_size(&M.rng, 64) | 1;
+		e = -EINVAL;
+	}
+	exp = a;
+	m_trace("UNWRAP_FD node %d handle %u flags 0x%x via %s", node, a.handle,
+		a.flags, fz_via_name[via]);
+	ret = m_call_ro(node, MOJO_IOC_UNWRAP_FD, &a, sizeof(a), via, &e, false);
+	if (e) {
+		if (m_check_ret("UNWRAP_FD", ret, e))
+			return -1;
+		return m_check_struct("UNWRAP_FD", &a, &exp, sizeof(a));
+	}
+	if (ret < 0)
+		return m_check_ret("UNWRAP_FD", ret, 0);
+	if (m_check_struct("UNWRAP_FD", &a, &exp, sizeof(a)))
+		return -1;
+	fl = fcntl((int)ret, F_GETFD);
+	if (fl < 0 || fstat((int)ret, &st))
+		return m_fail("UNWRAP_FD: %ld is not an open fd", ret);
+	if (!!(fl & FD_CLOEXEC) != !(exp.flags & MOJO_UNWRAP_FD_NO_CLOEXEC))
+		return m_fail("UNWRAP_FD: fd %ld FD_CLOEXEC is %d, flags 0x%x",
+			      ret, !!(fl & FD_CLOEXEC), exp.flags);
+	if ((uint64_t)st.st_ino != M.ports[idx].ino ||
+	    (uint64_t)st.st_dev != M.ports[idx].dev)
+		return m_fail("UNWRAP_FD: fd %ld is another file", ret);
+	close((int)ret);
+	m_trace("  -> fd %ld", ret);
+	m_port_leave(idx);
+	m_port_close(idx);
 	return 0;
 }
