@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -256,6 +257,86 @@ TEST_F(contract, import_with_a_readonly_struct_keeps_the_file)
 	ASSERT_EQ(0, mojo_import_handle(self->node, fd, &h));
 	EXPECT_EQ(W, mojo_test_signals(self->node, h));
 	close(fd);
+}
+
+TEST_F(contract, wrap_fd_with_a_readonly_struct_creates_nothing)
+{
+	struct mojo_wrap_fd_args a = { 0 };
+	int fds[2], i;
+	uint32_t w;
+	void *ro;
+	char c;
+
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	a.fd = fds[1];
+	ro = ro_copy(&a, sizeof(a));
+	ASSERT_NE(NULL, ro);
+	room_for(self, 1);
+	ASSERT_NE(NULL, self->param);
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(-EFAULT, mojo_test_ioctl(self->node, MOJO_IOC_WRAP_FD, ro));
+	/* No handle was left behind, and no reference to the file. */
+	EXPECT_EQ(0, mojo_wrap_fd(self->node, fds[0], &w));
+	close(fds[1]);
+	EXPECT_EQ(0, read(fds[0], &c, 1));
+	close(fds[0]);
+}
+
+/* UNWRAP_FD reports through its result alone: a read-only struct works. */
+TEST_F(contract, unwrap_fd_with_a_readonly_struct_succeeds)
+{
+	struct mojo_handle_args a = { 0 };
+	int fds[2], fd;
+	void *ro;
+
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	ASSERT_EQ(0, mojo_wrap_fd(self->node, fds[1], &a.handle));
+	ro = ro_copy(&a, sizeof(a));
+	ASSERT_NE(NULL, ro);
+	fd = mojo_test_ioctl(self->node, MOJO_IOC_UNWRAP_FD, ro);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(1, write(fd, "x", 1));
+	EXPECT_EQ(-EBADF, mojo_test_ioctl(self->node, MOJO_IOC_UNWRAP_FD, ro));
+	close(fd);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/* A failed unwrap (EMFILE) changed nothing: the handle unwraps later. */
+TEST_F(contract, a_failed_unwrap_leaves_the_handle)
+{
+	struct rlimit rl;
+	int fds[2], fd, last = -1;
+	uint32_t w;
+
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	ASSERT_EQ(0, mojo_wrap_fd(self->node, fds[1], &w));
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	rl.rlim_cur = 64;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	while ((fd = dup(fds[0])) >= 0)
+		last = fd;
+	ASSERT_GE(last, 0);
+	EXPECT_EQ(-EMFILE, mojo_unwrap_fd(self->node, w, 0));
+	EXPECT_EQ(-EMFILE, mojo_unwrap_fd(self->node, w, 0));
+	close(last);
+	EXPECT_EQ(last, mojo_unwrap_fd(self->node, w, 0));
+	EXPECT_EQ(-EBADF, mojo_unwrap_fd(self->node, w, 0));
+}
+
+TEST_F(contract, wrap_fd_ignores_its_out_field)
+{
+	struct mojo_wrap_fd_args a = { .handle = 12345 };
+	int fds[2];
+
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	a.fd = fds[0];
+	ASSERT_EQ(0, mojo_test_ioctl(self->node, MOJO_IOC_WRAP_FD, &a));
+	EXPECT_NE(12345, a.handle);
+	ASSERT_EQ(0, mojo_test_ioctl(self->node, MOJO_IOC_WRAP_FD, &a));
+	EXPECT_EQ(0, mojo_close(self->node, a.handle));
+	close(fds[0]);
+	close(fds[1]);
 }
 
 TEST_F(contract, write_data_with_a_readonly_struct_writes_nothing)
