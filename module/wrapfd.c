@@ -72,8 +72,17 @@ static const struct mojo_object_ops mojo_wrapped_ops = {
  * - Sockets other than AF_UNIX: only AF_UNIX queues carry descriptors
  *   (SCM_RIGHTS). Others that keep sockets attached (KCM keeps TCP
  *   sockets, AF_XDP shares another XDP socket's umem) keep only sockets
- *   of those families, which again carry no descriptors.
+ *   of those families, which again carry no descriptors; an attached
+ *   BPF program keeps BPF objects, which keep at most perf event files
+ *   and struct socks (a sockmap's AF_UNIX sock has its queue purged when
+ *   its file is released, so it keeps no descriptor alive).
  * - Eventfds: a counter and a wait queue.
+ *
+ * Mechanisms that only CAP_SYS_ADMIN can set up may give a regular file
+ * or a superblock a reference to a file of its choice (a FUSE
+ * passthrough backing file, 9p's trans=fd, binfmt_misc's F flag); the
+ * garbage root can make that way it can make with SCM_RIGHTS too, and
+ * is not counted here.
  *
  * Everything else is refused: character devices (/dev/mojoports node
  * files among them, and /dev/fuse, ttys and the rest, which drivers may
