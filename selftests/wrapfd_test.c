@@ -649,4 +649,44 @@ TEST(contract_unwrap_writes_nothing_and_wrap_efault_keeps_nothing)
 	close(node);
 }
 
+/* The prep helpers: the CQE's res is WRAP_FD's 0, then UNWRAP_FD's fd. */
+TEST(io_uring_prep_helpers_wrap_and_unwrap)
+{
+	int node = mojo_open_node(), fds[2], fd;
+	struct mojo_wrap_fd_args w;
+	struct mojo_handle_args u;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+
+	ASSERT_GE(node, 0);
+	nb_pipe(fds);
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	memset(&w, 0, sizeof(w));
+	w.fd = fds[1];
+	mojo_uring_prep_wrap_fd(io_uring_get_sqe(&ring), node, &w);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+	EXPECT_EQ(0, cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	ASSERT_NE(0, w.handle);
+	memset(&u, 0, sizeof(u));
+	u.handle = w.handle;
+	u.flags = MOJO_UNWRAP_FD_NO_CLOEXEC;
+	mojo_uring_prep_unwrap_fd(io_uring_get_sqe(&ring), node, &u);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+	fd = cqe->res;
+	io_uring_cqe_seen(&ring, cqe);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(0, fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(1, write(fd, "u", 1));
+	close(fd);
+	close(fds[1]);
+	EXPECT_EQ(1, pipe_state(fds[0]));
+	EXPECT_EQ(0, pipe_state(fds[0]));
+	io_uring_queue_exit(&ring);
+	close(fds[0]);
+	close(node);
+}
+
 TEST_HARNESS_MAIN
