@@ -409,9 +409,9 @@ struct mojo_export_args {
  * O_CLOEXEC unless @flags holds MOJO_UNWRAP_FD_NO_CLOEXEC. The
  * descriptor is the call's return value (the ioctl's, or the CQE's res),
  * and the struct is never written. The kernel's checks for receiving a
- * file apply as for SCM_RIGHTS: the LSM hook (security_file_receive(),
- * -EPERM or whatever the module says) and the caller's RLIMIT_NOFILE
- * (-EMFILE). A failed unwrap leaves the handle where it was. Through
+ * file apply as for SCM_RIGHTS: the LSM hook (security_file_receive():
+ * -EACCES or -EPERM when a security module refuses) and the caller's
+ * RLIMIT_NOFILE (-EMFILE). A failed unwrap leaves the handle where it was. Through
  * io_uring the descriptor is installed when the command runs: a CQE
  * that is never reaped leaves it open.
  *
@@ -423,8 +423,9 @@ struct mojo_export_args {
  * -EINVAL: character devices (a node fd of /dev/mojoports among them),
  * AF_UNIX sockets (they carry descriptors), and files without a file
  * type of their own (exported handles, io_uring, epoll, timerfd,
- * signalfd, bpf objects; pidfds before Linux 6.9, whose pidfds are
- * regular files). O_PATH descriptors are not looked up (-EBADF).
+ * signalfd, bpf objects, and pidfds of kernels before 6.9; from 6.9 on
+ * a pidfd is a regular file and can be wrapped). O_PATH descriptors are
+ * not looked up (-EBADF).
  */
 struct mojo_wrap_fd_args {
 	__s32 fd;
@@ -936,8 +937,8 @@ struct mojo_uring_cmd {
  *
  * UNWRAP_FD has no out fields and does it all under the node's lock in
  * one step: EINVAL (step 4), EBADF then EINVAL (step 5: not a wrapped
- * descriptor), then the new descriptor (step 7: the LSM's EPERM or
- * other errno, EMFILE, ENOMEM), then the handle is consumed.
+ * descriptor), then the new descriptor (step 7: an LSM's EACCES or
+ * EPERM, then EMFILE, ENOMEM), then the handle is consumed.
  *
  * Step 6, for the operations with more than one check there:
  *
@@ -996,8 +997,8 @@ struct mojo_uring_cmd {
  * WRAP_FD: EBADF (@fd not open, or O_PATH), EFAULT, EINVAL (a kind of file
  *   that cannot be wrapped), ENOSPC (handle limit), ENOMEM.
  * UNWRAP_FD: EBADF, EFAULT (the struct cannot be read), EINVAL (an unknown
- *   flag; not a wrapped descriptor), EMFILE (RLIMIT_NOFILE), EPERM (or
- *   another errno of an LSM refusing the file), ENOMEM.
+ *   flag; not a wrapped descriptor), EACCES, EPERM (a security module
+ *   refuses the file), EMFILE (RLIMIT_NOFILE), ENOMEM.
  * CREATE_MESSAGE_PIPE: EFAULT, EINVAL, ENOSPC (handle limit), ENOMEM.
  * WRITE_MESSAGE: EBADF (@handle or an attached handle), EFAULT (also
  *   @bytes, @handles), EINVAL (@num_handles above MOJO_MAX_MESSAGE_HANDLES;
