@@ -977,9 +977,9 @@ int op_unwrap_fd(void)
 			return -1;
 		return m_check_struct("UNWRAP_FD", &a, &exp, sizeof(a));
 	}
-	if (ret < 0)
-		return m_check_ret("UNWRAP_FD", ret, 0);
-	if (m_check_struct("UNWRAP_FD", &a, &exp, sizeof(a)))
+	/* Any fd is right (counted as 0 in the statistics); an error is not. */
+	if (m_check_ret("UNWRAP_FD", ret < 0 ? ret : 0, 0) ||
+	    m_check_struct("UNWRAP_FD", &a, &exp, sizeof(a)))
 		return -1;
 	fl = fcntl((int)ret, F_GETFD);
 	if (fl < 0 || fstat((int)ret, &st))
