@@ -833,18 +833,26 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
  * only task work woke the task, which io_uring_enter() runs on its way
  * out. Its argument struct already holds the time it has left.
  *
- * io_uring takes -EAGAIN from ->uring_cmd() as "issue this again from an
- * io-wq worker". Ours is a result (no data yet, ring full), so post it
- * here: the command completes at once, in the submitter, and no worker
- * thread is woken whose late task work would otherwise interrupt the
- * submitter's next blocking wait.
+ * Two results are posted here rather than returned:
+ *
+ * - io_uring takes -EAGAIN from ->uring_cmd() as "issue this again from an
+ *   io-wq worker". Ours is a result (no data yet, ring full): the command
+ *   completes at once, in the submitter, and no worker thread is woken
+ *   whose late task work would otherwise interrupt the submitter's next
+ *   blocking wait.
+ * - A positive result (UNWRAP_FD's new descriptor). 6.1's io_uring_cmd()
+ *   passes it on as its own return value, which io_uring reads as "not
+ *   done": on the submitter's path it completes the request as failed
+ *   (breaking its link), and on an io-wq worker it never completes it at
+ *   all, so the ring can never be freed and it pins the node file.
+ *   io_uring_cmd_done() completes it with the value, as 6.12 does.
  */
 static int mojo_uring_result(struct io_uring_cmd *cmd, int ret,
 			     unsigned int issue_flags)
 {
 	if (ret == -ERESTARTNOHAND)
 		ret = task_sigpending(current) ? -EINTR : -EAGAIN;
-	if (ret != -EAGAIN)
+	if (ret != -EAGAIN && ret <= 0)
 		return ret;
 	io_uring_cmd_done(cmd, ret, 0, issue_flags);
 	return -EIOCBQUEUED;

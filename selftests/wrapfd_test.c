@@ -16,6 +16,7 @@
 
 #include "kselftest_harness.h"
 #include "mojo_test.h"
+#include "mojo_uring_test.h"
 
 /* A pipe whose read end does not block. */
 static void nb_pipe(int fds[2])
@@ -686,6 +687,93 @@ TEST(io_uring_prep_helpers_wrap_and_unwrap)
 	EXPECT_EQ(0, pipe_state(fds[0]));
 	io_uring_queue_exit(&ring);
 	close(fds[0]);
+	close(node);
+}
+
+/* Wrap one end of a fresh pipe @fds into a handle of @node. */
+static uint32_t wrap_pipe_end(struct __test_metadata *_metadata, int node,
+			      int fds[2])
+{
+	struct mojo_wrap_fd_args w;
+
+	nb_pipe(fds);
+	memset(&w, 0, sizeof(w));
+	w.fd = fds[1];
+	EXPECT_EQ(0, mojo_test_ioctl(node, MOJO_IOC_WRAP_FD, &w));
+	return w.handle;
+}
+
+/*
+ * An UNWRAP_FD an io-wq worker runs (IOSQE_ASYNC) completes with its fd.
+ * A positive result returned from ->uring_cmd() was never completed
+ * there on 6.1: no CQE, and the ring, pinning the node file, was never
+ * freed.
+ */
+TEST(an_unwrap_on_an_io_uring_worker_completes)
+{
+	int node = mojo_open_node(), fds[2], fd;
+	struct mojo_handle_args u;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	memset(&u, 0, sizeof(u));
+	u.handle = wrap_pipe_end(_metadata, node, fds);
+	sqe = mojo_test_sqe(&ring, 1);
+	mojo_uring_prep_unwrap_fd(sqe, node, &u);
+	io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	fd = mojo_test_reap(&ring, NULL);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(1, write(fd, "u", 1));
+	close(fd);
+	close(fds[1]);
+	EXPECT_EQ(1, pipe_state(fds[0]));
+	EXPECT_EQ(0, pipe_state(fds[0]));
+	io_uring_queue_exit(&ring);
+	close(fds[0]);
+	close(node);
+}
+
+/*
+ * An UNWRAP_FD that succeeds lets the request linked behind it run. On
+ * 6.1 its positive result returned from ->uring_cmd() marked it failed,
+ * and the NOP behind it completed with -ECANCELED.
+ */
+TEST(an_unwrap_does_not_break_its_link)
+{
+	int node = mojo_open_node(), fds[2], res, fd = -1, nop = 1;
+	struct mojo_handle_args u;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	uint64_t tag;
+	int i;
+
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	memset(&u, 0, sizeof(u));
+	u.handle = wrap_pipe_end(_metadata, node, fds);
+	sqe = mojo_test_sqe(&ring, 1);
+	mojo_uring_prep_unwrap_fd(sqe, node, &u);
+	io_uring_sqe_set_flags(sqe, IOSQE_IO_LINK);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data64(sqe, 2);
+	ASSERT_EQ(2, io_uring_submit(&ring));
+	for (i = 0; i < 2; i++) {
+		res = mojo_test_reap(&ring, &tag);
+		if (tag == 1)
+			fd = res;
+		else
+			nop = res;
+	}
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(0, nop);
+	close(fd);
+	io_uring_queue_exit(&ring);
+	close(fds[0]);
+	close(fds[1]);
 	close(node);
 }
 
