@@ -173,7 +173,7 @@ until rmmod mojoports 2>/dev/null; do
 		esac
 	done
 	ps | sed 's/^/# ps: /'
-	echo w >/proc/sysrq-trigger 2>/dev/null
+	echo w >/proc/sysrq-trigger 2>/dev/null; echo t >/proc/sysrq-trigger 2>/dev/null
 	break
 done
 if [ $tries -lt 40 ]; then
