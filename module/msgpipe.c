@@ -165,8 +165,10 @@ static void mojo_nest_raise(struct mojo_port *q, u32 height)
  * Send @msg from the port behind @handle, moving the handles in @hbuf with
  * it. All or nothing: on failure msg->objects is left all NULL and the
  * caller frees the message. @moved has room for one port per handle: the
- * moment the transit lock drops, a reader may take the message apart, so
- * the ports to wake are kept (with a reference each) in @moved instead.
+ * moment the message is queued, a close of the receiving port may free
+ * it, and once the transit lock drops a reader may take it apart, so the
+ * attached ports are noted in @moved first, and those to wake are kept
+ * there (with a reference each).
  *
  * Attached objects are ports or wrapped files (wrapfd.h). Everything
  * below about transit (ownership and busy checks, nesting, containers,
@@ -213,8 +215,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 			ret = -EBADF;
 			goto out_clear;
 		}
-		if ((!mojo_object_is(obj, MOJO_OBJ_PORT) &&
-		     !mojo_object_is(obj, MOJO_OBJ_WRAPPED)) || hbuf[i] == handle) {
+		if (!obj->ops->travels || hbuf[i] == handle) {
 			ret = -EINVAL;
 			goto out_clear;
 		}
@@ -301,6 +302,16 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		}
 	}
 
+	/*
+	 * Which attached objects are ports, noted before the message is
+	 * queued: once @q's lock drops, a close of @q may take the queue and
+	 * free the message (and the wrapped files it carries, whose close
+	 * does not wait for the transit lock) while we are still here. Only
+	 * the ports are safe to touch until we drop the transit lock: their
+	 * close waits for it.
+	 */
+	for (i = 0; i < n; i++)
+		moved[i] = mojo_msg_port(msg, i);
 	ev = (struct mojo_event) {
 		.type = MOJO_EVENT_USER_MESSAGE,
 		.from = p,
@@ -312,15 +323,19 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		goto out_unlock;
 	p->next_send_seq++;
 	mojo_port_unlock_two(locked);
+	/* From here on @msg is not ours to look at. */
 	if (nports)
 		mojo_nest_raise(q, height + 1);
 
 	/* Delivered: the attached handles leave the table, into the message. */
 	for (i = 0; i < n; i++) {
-		x = mojo_msg_port(msg, i);
+		x = moved[i];
 		moved[i] = NULL;
 		if (!x) {
-			/* The table's reference is now the message's. */
+			/*
+			 * The table's reference is now the message's (and may
+			 * be gone already): only the number leaves the table.
+			 */
 			mojo_handle_take(node, hbuf[i]);
 			continue;
 		}

@@ -45,12 +45,14 @@ struct mojo_object;
  *           freed unread, export file released, node died): see
  *           mojo_object_close()
  * @release: free it; the last reference is gone
+ * @travels: it may be attached to a message (MOJO_IOC_WRITE_MESSAGE)
  *
  * Every kind lives in a file of its own and has one static instance;
  * nothing outside that file switches on the kind to act on an object.
  */
 struct mojo_object_ops {
 	enum mojo_object_type type;
+	bool travels;
 	void (*close)(struct mojo_object *obj, struct list_head *reap);
 	void (*release)(struct mojo_object *obj);
 };

@@ -450,6 +450,7 @@ static void mojo_port_obj_release(struct mojo_object *obj)
 /* Message pipe and data pipe endpoints. */
 static const struct mojo_object_ops mojo_port_obj_ops = {
 	.type		= MOJO_OBJ_PORT,
+	.travels	= true,
 	.close		= mojo_port_obj_close,
 	.release	= mojo_port_obj_release,
 };
