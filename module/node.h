@@ -35,8 +35,11 @@
  *
  * Locking: @lock is a mutex protecting the handle table and @dead. It is
  * taken before any port lock and never while one is held (port.h gives
- * the whole order). The name is written once before the node is
- * published and needs no lock.
+ * the whole order). Only operations of this node take it, and none
+ * holds it across a user copy; the one call out made under it is
+ * UNWRAP_FD's receive_fd() (LSM hook, fd table growth: wrapfd.c), which
+ * holds up only this node's other operations. The name is written once
+ * before the node is published and needs no lock.
  */
 
 #include <linux/kref.h>

@@ -120,6 +120,7 @@ struct mojo_user *mojo_user_current(void)
 	atomic_long_set(&user->queue_bytes, 0);
 	atomic_long_set(&user->transit_ports, 0);
 	atomic_long_set(&user->uring_pending, 0);
+	atomic_long_set(&user->wrapped_files, 0);
 	if (xa_err(xa_store(&mojo_users, key, user, GFP_KERNEL))) {
 		kfree(user);
 		user = NULL;
@@ -139,7 +140,8 @@ static void mojo_user_release(struct kref *ref)
 	WARN_ON_ONCE(atomic_long_read(&user->ring_bytes) ||
 		     atomic_long_read(&user->queue_bytes) ||
 		     atomic_long_read(&user->transit_ports) ||
-		     atomic_long_read(&user->uring_pending));
+		     atomic_long_read(&user->uring_pending) ||
+		     atomic_long_read(&user->wrapped_files));
 	kfree(user);
 }
 

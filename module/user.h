@@ -29,6 +29,13 @@
  *   holding three handles could hide any number of endpoints in queues
  *   and make whoever closes them pay, or pin any number of open files
  *   (-ETOOMANYREFS at write).
+ * - Wrapped files (wrapfd.h), wherever they are (a handle table or a
+ *   queue), are counted for the user whose node wrapped them, up to that
+ *   caller's RLIMIT_NOFILE at MOJO_IOC_WRAP_FD, as AF_UNIX bounds the
+ *   files a user has in flight: an open file a handle keeps is not in
+ *   any descriptor table, where the rlimit and lsof would see it. Past
+ *   it, WRAP_FD fails with -ETOOMANYREFS unless the caller has
+ *   CAP_SYS_RESOURCE or CAP_SYS_ADMIN.
  *
  * - Asynchronous io_uring commands parked on a user's nodes, up to
  *   uring_max_pending_per_user (uring.h; -EDQUOT).
@@ -71,6 +78,8 @@
  * @queue_bytes:  bytes of messages written and not yet read or freed
  * @transit_ports: handles (endpoints, wrapped files) inside those messages
  * @uring_pending: io_uring commands parked on its nodes (uring.h)
+ * @wrapped_files: open files its nodes wrapped that are not closed yet
+ *                 (wrapfd.h)
  */
 struct mojo_user {
 	struct kref ref;
@@ -79,6 +88,7 @@ struct mojo_user {
 	atomic_long_t queue_bytes;
 	atomic_long_t transit_ports;
 	atomic_long_t uring_pending;
+	atomic_long_t wrapped_files;
 };
 
 /**

@@ -9,6 +9,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/net.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <net/sock.h>
@@ -25,10 +26,13 @@ static struct mojo_wrapped *mojo_wrapped_from(struct mojo_object *obj)
 
 static void mojo_wrapped_close(struct mojo_object *obj, struct list_head *reap)
 {
-	struct file *file = xchg(&mojo_wrapped_from(obj)->file, NULL);
+	struct mojo_wrapped *w = mojo_wrapped_from(obj);
+	struct file *file = xchg(&w->file, NULL);
 
-	if (file)
+	if (file) {
 		fput(file);
+		mojo_user_uncharge(&w->user->wrapped_files, 1);
+	}
 }
 
 static void mojo_wrapped_release(struct mojo_object *obj)
@@ -37,13 +41,15 @@ static void mojo_wrapped_release(struct mojo_object *obj)
 
 	/* Every owner closes first; this only keeps a mistake from leaking. */
 	if (WARN_ON_ONCE(w->file))
-		fput(w->file);
+		mojo_wrapped_close(obj, NULL);
+	mojo_user_put(w->user);
 	kfree(w);
 }
 
 /* Wrapped file descriptors. */
 static const struct mojo_object_ops mojo_wrapped_ops = {
 	.type		= MOJO_OBJ_WRAPPED,
+	.travels	= true,
 	.close		= mojo_wrapped_close,
 	.release	= mojo_wrapped_release,
 };
@@ -62,10 +68,18 @@ static const struct mojo_object_ops mojo_wrapped_ops = {
  * allowed file ends without reaching a file, so no cycle can go through
  * a wrapped file:
  *
- * - Regular files (memfds and shmem, and pidfs pidfds from 6.9 on) and
- *   directories: an inode and its page cache. Files of a stacking
- *   filesystem (overlayfs, a loop device's backing file) refer only to
- *   files of the same kinds, which users cannot pick as descriptors.
+ * Eventfds are known by their file operations. Apart from them, no file
+ * whose inode is private (S_PRIVATE): the kernel's internal inodes, the
+ * anon inodes among them (exported handles, io_uring, epoll, pidfs
+ * pidfds). Their mode says nothing: stable kernels have shipped anon
+ * inodes marked S_IFREG. Then by type:
+ *
+ * - Regular files (memfds and shmem) and directories of a filesystem:
+ *   an inode, its page cache and what its filesystem keeps (secretmem,
+ *   nsfs and guest_memfd hold memory, a namespace or a VM, none of
+ *   which holds files). Files of a stacking filesystem (overlayfs, a
+ *   loop device's backing file) refer only to files of the same kinds,
+ *   which users cannot pick as descriptors.
  * - FIFOs and pipes: buffers hold pages, never files.
  * - Block devices: the device; a loop device's backing file can only
  *   be a regular file or a block device (loop_validate_file()).
@@ -80,7 +94,8 @@ static const struct mojo_object_ops mojo_wrapped_ops = {
  *
  * Mechanisms that only CAP_SYS_ADMIN can set up may give a regular file
  * or a superblock a reference to a file of its choice (a FUSE
- * passthrough backing file, 9p's trans=fd, binfmt_misc's F flag); the
+ * passthrough backing file, 9p's trans=fd, binfmt_misc's F flag, an nbd
+ * device's NBD_SET_SOCK socket, which may be AF_UNIX); the
  * garbage root can make that way it can make with SCM_RIGHTS too, and
  * is not counted here.
  *
@@ -95,21 +110,26 @@ static const struct mojo_object_ops mojo_wrapped_ops = {
  */
 static bool mojo_wrapfd_allowed(struct file *file)
 {
-	umode_t mode = file_inode(file)->i_mode;
+	struct inode *inode = file_inode(file);
+	umode_t mode = inode->i_mode;
 	struct eventfd_ctx *ctx;
 	struct socket *sock;
 
+	/* An eventfd is known by its file operations (its inode is private). */
+	ctx = eventfd_ctx_fileget(file);
+	if (!IS_ERR(ctx)) {
+		eventfd_ctx_put(ctx);
+		return true;
+	}
+	if (IS_PRIVATE(inode))
+		return false;
 	if (S_ISREG(mode) || S_ISDIR(mode) || S_ISFIFO(mode) || S_ISBLK(mode))
 		return true;
 	if (S_ISSOCK(mode)) {
 		sock = sock_from_file(file);
 		return sock && sock->sk && sock->sk->sk_family != AF_UNIX;
 	}
-	ctx = eventfd_ctx_fileget(file);
-	if (IS_ERR(ctx))
-		return false;
-	eventfd_ctx_put(ctx);
-	return true;
+	return false;
 }
 
 /**
@@ -122,8 +142,9 @@ static bool mojo_wrapfd_allowed(struct file *file)
  * dropped and the table is as it was.
  *
  * Return: 0 with the handle in @arg; -EINVAL (flags, reserved, a kind of
- * file that cannot be wrapped), -EBADF, -ENOSPC (handle limit), -EPIPE
- * (node dying), -EFAULT, -ENOMEM.
+ * file that cannot be wrapped), -EBADF, -ETOOMANYREFS (the user's wrapped
+ * files would pass the caller's RLIMIT_NOFILE, user.h), -ENOSPC (handle
+ * limit), -EPIPE (node dying), -EFAULT, -ENOMEM.
  */
 long mojo_wrapfd_op_wrap(struct mojo_node *node, void *arg)
 {
@@ -142,10 +163,18 @@ long mojo_wrapfd_op_wrap(struct mojo_node *node, void *arg)
 		ret = -EINVAL;
 		goto out_fput;
 	}
+	/* As AF_UNIX bounds a user's files in flight (too_many_unix_fds()). */
+	if (mojo_user_charge(&node->user->wrapped_files, rlimit(RLIMIT_NOFILE), 1)) {
+		if (!capable(CAP_SYS_RESOURCE) && !capable(CAP_SYS_ADMIN)) {
+			ret = -ETOOMANYREFS;
+			goto out_fput;
+		}
+		atomic_long_inc(&node->user->wrapped_files);
+	}
 	w = kzalloc(sizeof(*w), MOJO_GFP);
 	if (!w) {
 		ret = -ENOMEM;
-		goto out_fput;
+		goto out_uncharge;
 	}
 	mojo_object_init(&w->obj, &mojo_wrapped_ops);
 
@@ -163,6 +192,7 @@ long mojo_wrapfd_op_wrap(struct mojo_node *node, void *arg)
 		mojo_handle_unreserve(node, handle);
 	} else {
 		w->file = file;
+		w->user = mojo_user_get(node->user);
 		mojo_handle_fill(node, handle, &w->obj);
 	}
 	mutex_unlock(&node->lock);
@@ -170,12 +200,17 @@ long mojo_wrapfd_op_wrap(struct mojo_node *node, void *arg)
 		return 0;
 out_free:
 	kfree(w);
+out_uncharge:
+	mojo_user_uncharge(&node->user->wrapped_files, 1);
 out_fput:
 	fput(file);
 	return ret;
 }
 
-/* receive_fd() lost its user-pointer argument in 6.8 (receive_fd_user()). */
+/*
+ * receive_fd() gained a user-pointer argument in 6.8, when it replaced
+ * __receive_fd() and receive_fd_user() went (probe MOJO_HAVE_RECEIVE_FD_UFD).
+ */
 static int mojo_receive_fd(struct file *file, unsigned int o_flags)
 {
 #ifdef MOJO_HAVE_RECEIVE_FD_UFD
@@ -197,9 +232,11 @@ static int mojo_receive_fd(struct file *file, unsigned int o_flags)
  * it succeeded does the handle leave the table. No other thread can close
  * or send the handle in between, and no unwrap installs a file twice.
  * receive_fd() copies nothing from or to user memory and does bounded
- * work (at most growing the fd table, which may sleep: the node lock is
- * a mutex that only operations of this node take), so holding the lock
- * across it holds up no other node.
+ * work (at most growing the fd table, which may sleep, and the LSM hook),
+ * so holding the lock across it holds up no other node: the node lock is
+ * a mutex that only operations of this node take (node.h). This is the
+ * one call out made under it; a module cannot split receive_fd() into a
+ * reservation and an install.
  *
  * Return: the new descriptor; -EINVAL (flags, reserved, not a wrapped
  * handle), -EBADF, -EMFILE, -ENOMEM, or the LSM's error.

@@ -22,7 +22,8 @@
  * handle table entry or a queued message. Its close operation, run once
  * by that owner (MOJO_IOC_CLOSE, a message freed unread, the node's
  * death, or UNWRAP once the new descriptor is installed), drops the file
- * reference; the last mojo_object_put() frees the struct.
+ * reference and gives back the user's charge; the last mojo_object_put()
+ * frees the struct.
  *
  * Locking: @file is set before the object is published in a table and
  * cleared (xchg()) only by its close, which its single owner runs once:
@@ -39,10 +40,13 @@ struct mojo_node;
  * struct mojo_wrapped - a file descriptor wrapped as a handle
  * @obj:  object header (type MOJO_OBJ_WRAPPED, reference count)
  * @file: the file, one reference held; NULL once closed
+ * @user: the user of the node that wrapped it, charged one wrapped file
+ *        until the close (user.h); a reference is held
  */
 struct mojo_wrapped {
 	struct mojo_object obj;
 	struct file *file;
+	struct mojo_user *user;
 };
 
 long mojo_wrapfd_op_wrap(struct mojo_node *node, void *arg);

@@ -6,6 +6,9 @@
  * only once the last reference to the write end is gone.
  */
 #include <liburing.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -775,6 +778,118 @@ TEST(an_unwrap_does_not_break_its_link)
 	close(fds[0]);
 	close(fds[1]);
 	close(node);
+}
+
+/*
+ * A user's wrapped files count against the wrapping caller's
+ * RLIMIT_NOFILE wherever they are (table or queue), as AF_UNIX counts
+ * files in flight: an open file kept by a handle is in no fd table.
+ * Root is exempt (CAP_SYS_RESOURCE), so the child becomes nobody.
+ */
+TEST(wrapped_files_count_against_rlimit_nofile)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct rlimit rl = { .rlim_cur = 16, .rlim_max = 16 };
+		uint32_t w[16], h0, h1, extra;
+		int node, fds[2], i;
+
+		if (setrlimit(RLIMIT_NOFILE, &rl) || setgid(65534) || setuid(65534))
+			_exit(10);
+		node = mojo_open_node();
+		if (node < 0 || pipe2(fds, O_CLOEXEC))
+			_exit(11);
+		for (i = 0; i < 16; i++)
+			if (mojo_wrap_fd(node, fds[1], &w[i]))
+				_exit(12);
+		if (mojo_wrap_fd(node, fds[1], &extra) != -ETOOMANYREFS)
+			_exit(13);
+		/* Inside a queued message it still counts. */
+		if (mojo_create_message_pipe(node, &h0, &h1) ||
+		    send_handle(node, h0, w[0]))
+			_exit(14);
+		if (mojo_wrap_fd(node, fds[1], &extra) != -ETOOMANYREFS)
+			_exit(15);
+		/* Closed (here with its message's pipe): room for one. */
+		if (mojo_close(node, h1) || mojo_close(node, h0))
+			_exit(16);
+		if (mojo_wrap_fd(node, fds[1], &extra))
+			_exit(17);
+		if (mojo_wrap_fd(node, fds[1], &w[0]) != -ETOOMANYREFS)
+			_exit(18);
+		/* Unwrapped: the fd is in the table, the charge is gone. */
+		i = mojo_unwrap_fd(node, extra, 0);
+		if (i < 0)
+			_exit(19);
+		close(i);
+		if (mojo_wrap_fd(node, fds[1], &extra))
+			_exit(20);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+struct close_race {
+	int node;
+	_Atomic uint32_t h;	/* the receiving end to close, 0 when done */
+	_Atomic bool stop;
+};
+
+static void *close_racer(void *arg)
+{
+	struct close_race *r = arg;
+	uint32_t h;
+
+	while (!r->stop) {
+		h = r->h;
+		if (h && mojo_close(r->node, h) == 0)
+			r->h = 0;
+	}
+	return NULL;
+}
+
+/*
+ * A message carrying only wrapped files, sent while another thread
+ * closes the receiving end: the close may free the message (and its
+ * files) the moment it is queued, before the send has taken the handles
+ * out of its table. The send then read freed memory (KASAN) or a NULL
+ * object. Timing-dependent: a stress run, not a certain reproduction.
+ */
+TEST(closing_the_receiver_while_sending_wrapped_files)
+{
+	struct close_race r = { .node = mojo_open_node() };
+	uint32_t h0, h1, w[4];
+	int efd, i, j, ret;
+	pthread_t t;
+
+	ASSERT_GE(r.node, 0);
+	efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_GE(efd, 0);
+	ASSERT_EQ(0, pthread_create(&t, NULL, close_racer, &r));
+	for (i = 0; i < 3000; i++) {
+		ASSERT_EQ(0, mojo_create_message_pipe(r.node, &h0, &h1));
+		for (j = 0; j < 4; j++)
+			ASSERT_EQ(0, mojo_wrap_fd(r.node, efd, &w[j]));
+		r.h = h1;
+		ret = mojo_write_message(r.node, h0, "w", 1, w, 4);
+		ASSERT_TRUE(ret == 0 || ret == -EPIPE) TH_LOG("write: %d", ret);
+		if (ret)
+			for (j = 0; j < 4; j++)
+				ASSERT_EQ(0, mojo_close(r.node, w[j]));
+		while (r.h)
+			;
+		ASSERT_EQ(0, mojo_close(r.node, h0));
+	}
+	r.stop = true;
+	pthread_join(t, NULL);
+	close(efd);
+	close(r.node);
 }
 
 TEST_HARNESS_MAIN

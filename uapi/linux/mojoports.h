@@ -402,7 +402,11 @@ struct mojo_export_args {
  * max_user_transit_ports while it is inside a queued message; it can be
  * closed (MOJO_IOC_CLOSE); any other operation on it fails with -EINVAL
  * (it has no signals, cannot be waited on, watched by a trap, exported
- * or fused).
+ * or fused). A user's wrapped files that are not closed yet, wherever
+ * they are, count against the wrapping caller's RLIMIT_NOFILE, as files
+ * in flight in AF_UNIX sockets do: past it WRAP_FD fails with
+ * -ETOOMANYREFS, unless the caller has CAP_SYS_RESOURCE or
+ * CAP_SYS_ADMIN.
  *
  * MOJO_IOC_UNWRAP_FD (struct mojo_handle_args) consumes a wrapped handle
  * and installs its file as a new descriptor of the calling process,
@@ -411,8 +415,11 @@ struct mojo_export_args {
  * and the struct is never written. The kernel's checks for receiving a
  * file apply as for SCM_RIGHTS: the LSM hook (security_file_receive():
  * -EACCES or -EPERM when a security module refuses) and the caller's
- * RLIMIT_NOFILE (-EMFILE). A failed unwrap leaves the handle where it was. Through
- * io_uring the descriptor is installed when the command runs: a CQE
+ * RLIMIT_NOFILE (-EMFILE). A failed unwrap leaves the handle where it
+ * was. Through io_uring the descriptor is installed when the command
+ * runs, in the descriptor table of the task that runs it, as for
+ * IORING_OP_OPENAT: the submitter's, which its io-wq workers and an
+ * SQPOLL ring's thread share (the ring creator's, for SQPOLL). A CQE
  * that is never reaped leaves it open.
  *
  * Only files that hold no reference to other files can be wrapped, so
@@ -421,11 +428,10 @@ struct mojo_export_args {
  * (memfds included), directories, pipes and FIFOs, block devices,
  * eventfds, and sockets other than AF_UNIX. Anything else fails with
  * -EINVAL: character devices (a node fd of /dev/mojoports among them),
- * AF_UNIX sockets (they carry descriptors), and files without a file
- * type of their own (exported handles, io_uring, epoll, timerfd,
- * signalfd, bpf objects, and pidfds of kernels before 6.9; from 6.9 on
- * a pidfd is a regular file and can be wrapped). O_PATH descriptors are
- * not looked up (-EBADF).
+ * AF_UNIX sockets (they carry descriptors), and the kernel's private
+ * inodes, whatever type they claim (exported handles, io_uring, epoll,
+ * timerfd, signalfd, bpf objects, pidfds). O_PATH descriptors are not
+ * looked up (-EBADF).
  */
 struct mojo_wrap_fd_args {
 	__s32 fd;
