@@ -942,7 +942,7 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	    mojo_read_may_run(node, *(u32 *)call.in)) {
 		ret = mojo_call_finish(&call, mojo_call_run(node, &call, true));
 		if (ret != -EAGAIN)
-			return ret;
+			return mojo_uring_result(cmd, ret, issue_flags);
 	}
 	if (!MOJO_URING_CAN_PARK)
 		return -EOPNOTSUPP;
@@ -1001,7 +1001,7 @@ int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	return -EIOCBQUEUED;
 #else
 	mojo_req_free(req);
-	return ret;
+	return mojo_uring_result(cmd, ret, issue_flags);
 #endif
 }
 
