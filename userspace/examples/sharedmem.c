@@ -90,6 +90,8 @@ int main(void)
 		return 1;
 	pid = fork();
 	if (pid == 0) {
+		/* Only the message may give the child the memfd. */
+		close(fd);
 		close(node);
 		_exit(child(exported));
 	}
