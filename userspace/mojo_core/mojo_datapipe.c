@@ -234,6 +234,18 @@ MojoResult mc_ReadData(MojoHandle consumer, const struct MojoReadDataOptions *op
 	n = (flags & MOJO_DATA_QUERY) ? 0 : *num_bytes;
 	ret = mojo_read_data(node, h, (flags & (MOJO_DATA_QUERY | MOJO_DATA_DISCARD)) ?
 			     NULL : elements, &n, flags);
+	/*
+	 * ALL_OR_NONE not met: Mojo says OUT_OF_RANGE while more may come,
+	 * FAILED_PRECONDITION once the producer is closed (PEER_CLOSED is
+	 * raised as soon as it closes, bytes left or not).
+	 */
+	if (ret == -ERANGE) {
+		uint64_t sat = 0;
+
+		if (!mojo_query_signals(node, h, &sat, NULL) &&
+		    (sat & MOJO_SIGNAL_PEER_CLOSED))
+			return MOJO_RESULT_FAILED_PRECONDITION;
+	}
 	if (ret < 0)
 		return mc_result(ret);
 	*num_bytes = (uint32_t)n;
