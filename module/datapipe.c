@@ -224,7 +224,8 @@ u64 mojo_dpipe_signals(struct mojo_port *port, u64 *satisfiable)
 			sat |= MOJO_SIGNAL_READABLE;
 		if (dp->new_data && dp->avail)
 			sat |= MOJO_SIGNAL_NEW_DATA_READABLE;
-		if (done && !dp->avail)
+		/* As message pipes: the bytes still readable keep READABLE. */
+		if (done)
 			sat |= MOJO_SIGNAL_PEER_CLOSED;
 		/*
 		 * Once the producer closed nothing arrives: what is readable

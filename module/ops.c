@@ -490,7 +490,11 @@ static long mojo_op_version(struct mojo_node *node, void *arg)
 	if (a->reserved0 || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
 	a->version = MOJO_API_VERSION;
-	/* Every operation of the table also runs as a uring_cmd. */
-	a->features = mojo_op_features() | MOJO_FEATURE_URING;
+	/*
+	 * Every operation of the table also runs as a uring_cmd; behaviours
+	 * that are not operations are announced here.
+	 */
+	a->features = mojo_op_features() | MOJO_FEATURE_URING |
+		      MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL;
 	return 0;
 }

@@ -418,7 +418,14 @@ u64 mojo_port_signals(struct mojo_port *port, u64 *satisfiable)
 		return mojo_dpipe_signals(port, satisfiable);
 	if (port->queued_msgs)
 		sat |= MOJO_SIGNAL_READABLE;
-	if (done && !port->queued_msgs)
+	/*
+	 * Mojo's meaning: raised once the peer closed and everything it sent
+	 * arrived, while READABLE stays for what is still queued. Within one
+	 * kernel the closure arrives after every message sent before it; a
+	 * link to another kernel may bring the closure first, and then
+	 * mojo_port_peer_done() waits for the messages it counts.
+	 */
+	if (done)
 		sat |= MOJO_SIGNAL_PEER_CLOSED;
 	if (mojo_port_full(port))
 		sat |= MOJO_SIGNAL_QUOTA_EXCEEDED;

@@ -762,8 +762,8 @@ TEST_F(contract, readable_below_the_threshold_once_the_producer_closed)
 	EXPECT_EQ(MOJO_SIGNAL_NEW_DATA_READABLE,
 		  mojo_test_signals(self->node, self->c));
 	ASSERT_EQ(0, mojo_close(self->node, self->p));
-	/* No more will come: the last bytes are READABLE, then PEER_CLOSED. */
-	EXPECT_EQ(R | MOJO_SIGNAL_NEW_DATA_READABLE,
+	/* No more will come: the last bytes are READABLE, with PEER_CLOSED. */
+	EXPECT_EQ(R | MOJO_SIGNAL_NEW_DATA_READABLE | PC,
 		  mojo_test_signals(self->node, self->c));
 	ASSERT_EQ(0, mojo_read_data(self->node, self->c, buf, &n, 0));
 	EXPECT_EQ(PC, mojo_test_signals(self->node, self->c));

@@ -225,16 +225,23 @@ TEST_F(dp, read_threshold)
 	EXPECT_EQ(0, mojo_test_signals(self->node, self->p));
 }
 
-TEST_F(dp, write_close_read_drains_then_peer_closed)
+/* Mojo's PEER_CLOSED: at the producer's close, with bytes left to read. */
+TEST_F(dp, peer_closed_is_raised_with_bytes_left)
 {
+	uint64_t n, sat = 0, able = 0;
 	char buf[16];
-	uint64_t n;
 
 	ASSERT_EQ(0, wr(self->node, self->p, "12345678", 8, 0, NULL));
 	ASSERT_EQ(0, mojo_close(self->node, self->p));
-	EXPECT_EQ(R | ND, mojo_test_signals(self->node, self->c));
+	ASSERT_EQ(0, mojo_query_signals(self->node, self->c, &sat, &able));
+	EXPECT_EQ(R | ND | PC, sat);
+	EXPECT_EQ(R | ND | PC, able);
+	EXPECT_EQ(0, mojo_wait(self->node, self->c, PC, 0, NULL, NULL));
+	ASSERT_EQ(0, rd(self->node, self->c, buf, 4, 0, &n));
+	EXPECT_EQ(4, n);
+	EXPECT_EQ(R | PC, mojo_test_signals(self->node, self->c));
 	ASSERT_EQ(0, rd(self->node, self->c, buf, 16, 0, &n));
-	EXPECT_EQ(8, n);
+	EXPECT_EQ(4, n);
 	EXPECT_EQ(PC, mojo_test_signals(self->node, self->c));
 	EXPECT_EQ(-EPIPE, rd(self->node, self->c, buf, 4, 0, NULL));
 }

@@ -307,6 +307,37 @@ TEST(basic_message_pipe)
 	EXPECT_EQ(OK, MojoClose(h1));
 }
 
+/*
+ * ReadData with ALL_OR_NONE that cannot be met: OUT_OF_RANGE while the
+ * producer is open, FAILED_PRECONDITION once it closed; what is left can
+ * still be read.
+ */
+TEST(all_or_none_read_after_the_producer_closed)
+{
+	const struct MojoReadDataOptions all = {
+		.struct_size = sizeof(all),
+		.flags = MOJO_READ_DATA_FLAG_ALL_OR_NONE,
+	};
+	MojoHandle hp, hc;
+	char buf[8];
+	uint32_t n;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateDataPipe(NULL, &hp, &hc));
+	n = 3;
+	ASSERT_EQ(OK, MojoWriteData(hp, "abc", &n, NULL));
+	n = 8;
+	EXPECT_EQ(MOJO_RESULT_OUT_OF_RANGE, MojoReadData(hc, &all, buf, &n));
+	EXPECT_EQ(OK, MojoClose(hp));
+	EXPECT_EQ(R | PC, satisfied(hc) & (R | PC));
+	n = 8;
+	EXPECT_EQ(PRECOND, MojoReadData(hc, &all, buf, &n));
+	n = 3;
+	ASSERT_EQ(OK, MojoReadData(hc, &all, buf, &n));
+	EXPECT_EQ(0, memcmp(buf, "abc", 3));
+	EXPECT_EQ(OK, MojoClose(hc));
+}
+
 TEST(large_message)
 {
 	size_t len = 200000, i;
@@ -438,8 +469,14 @@ TEST(queued_messages_and_closure)
 	ASSERT_EQ(OK, write_msg(h0, "two", 3, NULL, 0));
 	ASSERT_EQ(OK, write_msg(h0, "three", 5, NULL, 0));
 	ASSERT_EQ(OK, MojoClose(h0));
-	/* Everything written before the close arrives, in order. */
+	/*
+	 * Everything written before the close arrives, in order. PEER_CLOSED
+	 * is raised at once; READABLE stays while messages are queued.
+	 */
 	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(OK, MojoQueryHandleSignalsState(h1, &s));
+		EXPECT_EQ(R | PC, s.satisfied_signals & (R | W | PC));
+		EXPECT_EQ(R | PC, s.satisfiable_signals & (R | W | PC));
 		ASSERT_EQ(OK, read_msg(h1, buf, sizeof(buf), NULL, NULL));
 		EXPECT_STREQ(i == 0 ? "one" : i == 1 ? "two" : "three", buf);
 	}

@@ -182,8 +182,13 @@ TEST_F(pipe, small_handle_buffer_reports_count_and_keeps_message)
 	EXPECT_NE(0, got);
 }
 
-TEST_F(pipe, peer_closed_only_after_drain)
+/*
+ * Mojo's PEER_CLOSED: raised once the peer closed and all it sent arrived,
+ * with READABLE still set for every message left; -EPIPE only when empty.
+ */
+TEST_F(pipe, peer_closed_is_raised_while_messages_are_queued)
 {
+	uint64_t sat, able;
 	char buf[16];
 	int i;
 
@@ -191,11 +196,32 @@ TEST_F(pipe, peer_closed_only_after_drain)
 		ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "x"));
 	ASSERT_EQ(0, mojo_close(self->node, self->h0));
 	for (i = 0; i < 3; i++) {
-		EXPECT_EQ(R, mojo_test_signals(self->node, self->h1));
+		ASSERT_EQ(0, mojo_query_signals(self->node, self->h1, &sat, &able));
+		EXPECT_EQ(R | PC, sat);
+		EXPECT_EQ(R | PC | QE, able);
 		ASSERT_EQ(0, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
 	}
-	EXPECT_EQ(PC, mojo_test_signals(self->node, self->h1));
+	ASSERT_EQ(0, mojo_query_signals(self->node, self->h1, &sat, &able));
+	EXPECT_EQ(PC, sat);
+	EXPECT_EQ(PC, able);
 	EXPECT_EQ(-EPIPE, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+}
+
+/* A WAIT for PEER_CLOSED ends at the close, not at the drain. */
+TEST_F(pipe, wait_for_peer_closed_ends_with_messages_queued)
+{
+	uint64_t sat = 0, able = 0;
+	char buf[16];
+
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "x"));
+	ASSERT_EQ(0, mojo_close(self->node, self->h0));
+	EXPECT_EQ(0, mojo_wait(self->node, self->h1, PC, 0, &sat, &able));
+	EXPECT_EQ(R | PC, sat);
+	/* READABLE can still be waited for, and the message read. */
+	EXPECT_EQ(0, mojo_wait(self->node, self->h1, R, 0, NULL, NULL));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+	EXPECT_STREQ("x", buf);
+	EXPECT_EQ(-EPIPE, mojo_wait(self->node, self->h1, R, 0, NULL, NULL));
 }
 
 TEST_F(pipe, write_to_closed_peer_is_epipe)

@@ -126,6 +126,22 @@ TEST_F(trap, unsatisfiable_trigger_fires_with_epipe)
 	EXPECT_EQ(PC, ev.satisfied);
 }
 
+/* A PEER_CLOSED trigger fires at the close, with a message still queued. */
+TEST_F(trap, peer_closed_trigger_fires_with_messages_queued)
+{
+	struct mojo_trap_event ev;
+
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "left"));
+	ASSERT_EQ(0, mojo_add_trigger(self->node, self->trap, self->h1, PC,
+				      MOJO_TRIGGER_SATISFIED, 12));
+	ASSERT_EQ(0, mojo_arm_trap(self->node, self->trap, NULL));
+	ASSERT_EQ(0, mojo_close(self->node, self->h0));
+	ASSERT_EQ(1, mojo_read_trap_events(self->node, &ev, 1));
+	EXPECT_EQ(12, ev.context);
+	EXPECT_EQ(0, ev.result);
+	EXPECT_EQ(R | PC, ev.satisfied);
+}
+
 TEST_F(trap, closing_the_watched_handle_cancels_even_unarmed)
 {
 	struct mojo_trap_event ev;

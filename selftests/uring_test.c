@@ -149,6 +149,21 @@ TEST_F(ur, pending_waits_are_woken_by_peer_closed)
 	}
 }
 
+/* A parked WAIT for PEER_CLOSED ends at the close, messages queued or not. */
+TEST_F(ur, pending_wait_for_peer_closed_ends_with_messages_queued)
+{
+	struct mojo_signals_args pc;
+
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "left"));
+	prep_wait(&self->ring, self->node, &pc, self->h1, PC, MOJO_TIMEOUT_INFINITE, 1);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	usleep(20000);
+	EXPECT_TRUE(mojo_test_no_cqe(&self->ring));
+	ASSERT_EQ(0, mojo_close(self->node, self->h0));
+	EXPECT_EQ(0, mojo_test_reap(&self->ring, NULL));
+	EXPECT_EQ(R | PC, pc.satisfied);
+}
+
 TEST_F(ur, pending_read_gets_epipe_when_the_peer_closes)
 {
 	struct mojo_read_message_args a;

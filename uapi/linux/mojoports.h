@@ -60,7 +60,7 @@
 #include <linux/types.h>
 
 /* The version of this header's ABI. Bumped when features are added. */
-#define MOJO_API_VERSION	2
+#define MOJO_API_VERSION	3
 
 /* The ioctl type byte ("magic") of every mojoports operation. */
 #define MOJO_IOC_MAGIC		0xB8
@@ -83,6 +83,8 @@
 #define MOJO_FEATURE_DATA_PIPE	_BITULL(8)	/* data pipes and their mapping */
 #define MOJO_FEATURE_URING	_BITULL(9)	/* IORING_OP_URING_CMD on a node fd */
 #define MOJO_FEATURE_WRAP_FD	_BITULL(10)	/* wrap/unwrap a file descriptor */
+/* PEER_CLOSED as Mojo means it: raised before the queue is drained. */
+#define MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL _BITULL(12)
 
 /*
  * Handles: per-node numbers naming the kernel objects a node holds: message
@@ -105,8 +107,13 @@
  * READABLE:       a message is queued.
  * WRITABLE:       a write can succeed now: the peer is open and its receive
  *                 queue is not full (below both its quotas).
- * PEER_CLOSED:    the peer is closed and everything it sent has been read:
- *                 it is reported only after the queue is drained.
+ * PEER_CLOSED:    the peer is closed and everything it sent has arrived
+ *                 (Mojo's meaning): it is raised while messages may still
+ *                 be queued, and READABLE stays set until they are read.
+ *                 A read fails with -EPIPE only once both are true: the
+ *                 peer is closed and the queue is empty. Before
+ *                 MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL (API version 3) it
+ *                 was raised only after the drain.
  * QUOTA_EXCEEDED: this endpoint's own receive queue is full: it holds
  *                 max_msgs messages or max_bytes payload bytes (struct
  *                 mojo_quota_args), so writes to it, of any size, fail
@@ -268,7 +275,8 @@ struct mojo_read_message_args {
  * @reserved: must be zero
  *
  * MOJO_IOC_CLOSE closes the handle: a message pipe endpoint's peer sees
- * PEER_CLOSED once it has read everything written before the close; a
+ * PEER_CLOSED once everything written before the close has arrived (and
+ * READABLE while any of it is unread); a
  * wrapped descriptor's file reference is dropped. MOJO_IOC_UNWRAP_FD: see
  * struct mojo_wrap_fd_args.
  */
@@ -605,12 +613,13 @@ struct mojo_read_events_args {
  * write_threshold bytes (default: one element) are free; PEER_CLOSED when
  * the consumer is closed. Consumer: READABLE while at least read_threshold
  * bytes (default: one element) are readable, and also, once the producer
- * is closed, while any byte is: no more will come, and PEER_CLOSED waits
- * for the drain, so a reader waiting for READABLE or PEER_CLOSED would
- * otherwise never learn of the last bytes. NEW_DATA_READABLE: once data
- * arrived that no read has seen yet (a read, peek or begin-read that
- * returns data clears it; QUERY_SIGNALS and MOJO_DATA_QUERY only look);
- * PEER_CLOSED once the producer is closed and the ring is drained.
+ * is closed, while any byte is: no more will come, so a reader waiting
+ * for READABLE alone would otherwise never learn of the last bytes.
+ * NEW_DATA_READABLE: once data arrived that no read has seen yet (a read,
+ * peek or begin-read that returns data clears it; QUERY_SIGNALS and
+ * MOJO_DATA_QUERY only look); PEER_CLOSED once the producer is closed,
+ * whether or not bytes are left to read (as for message pipes: a read
+ * fails with -EPIPE only when the ring is empty too).
  * READABLE and WRITABLE stay set while a two-phase operation is open,
  * though a one-shot read or write then fails with -EBUSY: they say what
  * the ring holds, and the node that opened the operation knows it is

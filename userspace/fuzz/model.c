@@ -420,7 +420,7 @@ bool m_full(const struct m_port *p)
 
 /*
  * Signals of a message pipe end, from the header: READABLE with a message
- * queued; PEER_CLOSED once the peer closed and the queue is drained;
+ * queued; PEER_CLOSED once the peer closed (queued messages or not);
  * QUOTA_EXCEEDED while its own queue is full; WRITABLE while the peer is
  * open and its queue not full. Satisfiable: what is satisfied, what can
  * still become so (PEER_CLOSED always; while the peer is open everything
@@ -436,7 +436,7 @@ uint64_t m_signals(int pi, uint64_t *able)
 		return m_dp_signals(pi, able);
 	if (p->qmsgs)
 		sat |= MOJO_SIGNAL_READABLE;
-	if (p->peer_closed && !p->qmsgs)
+	if (p->peer_closed)
 		sat |= MOJO_SIGNAL_PEER_CLOSED;
 	if (m_full(p))
 		sat |= MOJO_SIGNAL_QUOTA_EXCEEDED;
@@ -756,7 +756,8 @@ int m_settle(void)
 
 /* ---- node-wide operations ---- */
 
-#define M_FEATURES_KNOWN	((MOJO_FEATURE_WRAP_FD << 1) - 1)
+#define M_FEATURES_KNOWN	(((MOJO_FEATURE_WRAP_FD << 1) - 1) | \
+				 MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL)
 
 static int op_version(void)
 {

@@ -36,8 +36,8 @@ static uint64_t m_wthr(const struct m_dp *d)
  * the consumer is open and write_threshold bytes are free; PEER_CLOSED
  * once the consumer closed. Consumer: READABLE with read_threshold bytes
  * readable, or any once the producer closed; NEW_DATA_READABLE while data
- * no read has seen is there; PEER_CLOSED once the producer closed and the
- * ring is drained. Satisfiable: PEER_CLOSED always; the rest while the
+ * no read has seen is there; PEER_CLOSED once the producer closed, bytes
+ * left or not. Satisfiable: PEER_CLOSED always; the rest while the
  * other end is open (nothing more can arrive, nor be freed, after);
  * and whatever is satisfied.
  */
@@ -62,7 +62,7 @@ uint64_t m_dp_signals(int p, uint64_t *able)
 			sat |= MOJO_SIGNAL_READABLE;
 		if (d->new_data && d->avail)
 			sat |= MOJO_SIGNAL_NEW_DATA_READABLE;
-		if (done && !d->avail)
+		if (done)
 			sat |= MOJO_SIGNAL_PEER_CLOSED;
 		if (!done)
 			a |= MOJO_SIGNAL_READABLE | MOJO_SIGNAL_NEW_DATA_READABLE;
