@@ -211,6 +211,11 @@ u64 mojo_dpipe_signals(struct mojo_port *port, u64 *satisfiable)
 
 	lockdep_assert_held(&port->lock);
 	spin_lock(&dp->lock);
+	if (!done) {
+		able |= MOJO_SIGNAL_PEER_REMOTE;
+		if (mojo_port_peer_remote(port))
+			sat |= MOJO_SIGNAL_PEER_REMOTE;
+	}
 	if (port->kind == MOJO_PORT_DATA_PRODUCER) {
 		if (done) {
 			sat |= MOJO_SIGNAL_PEER_CLOSED;

@@ -93,7 +93,7 @@ long mojo_export_op_export(struct mojo_node *node, void *arg)
 			ret = -EBUSY;
 		} else {
 			port->state = MOJO_PORT_IN_TRANSIT;
-			port->node = NULL;
+			WRITE_ONCE(port->node, NULL);
 		}
 		spin_unlock(&port->lock);
 		if (!ret) {
@@ -115,7 +115,8 @@ long mojo_export_op_export(struct mojo_node *node, void *arg)
 	}
 	if (port->dp)
 		mojo_dpipe_zap(port);
-	mojo_port_wake(port);
+	/* Ours, and the peer's PEER_REMOTE. */
+	mojo_port_wake_pair(port);
 	fd_install(fd, file);
 	return 0;
 }
@@ -171,10 +172,15 @@ long mojo_export_op_import(struct mojo_node *node, void *arg)
 	port = mojo_port_from(obj);
 	spin_lock(&port->lock);
 	port->state = MOJO_PORT_RECEIVING;
-	port->node = mojo_node_get(node);
+	WRITE_ONCE(port->node, mojo_node_get(node));
 	spin_unlock(&port->lock);
 	mojo_handle_fill(node, handle, obj);
+	/* Held past the unlock, for the wake: the handle may close at once. */
+	mojo_port_get(port);
 	mutex_unlock(&node->lock);
+	/* The peer's PEER_REMOTE may have changed. */
+	mojo_port_wake_pair(port);
+	mojo_port_put(port);
 out:
 	fput(file);
 	return ret;

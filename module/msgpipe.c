@@ -341,7 +341,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		}
 		spin_lock(&x->lock);
 		x->state = MOJO_PORT_IN_TRANSIT;
-		x->node = NULL;
+		WRITE_ONCE(x->node, NULL);
 		x->container = mojo_port_get(q);
 		spin_unlock(&x->lock);
 		mojo_handle_take(node, hbuf[i]);
@@ -367,7 +367,8 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 			continue;
 		if (moved[i]->dp)
 			mojo_dpipe_zap(moved[i]);
-		mojo_port_wake(moved[i]);
+		/* It, and its peer, whose PEER_REMOTE may have changed. */
+		mojo_port_wake_pair(moved[i]);
 		mojo_port_put(moved[i]);
 	}
 	mojo_port_put(q);
@@ -620,15 +621,29 @@ again:
 		cont = x->container;
 		x->container = NULL;
 		x->state = MOJO_PORT_RECEIVING;
-		x->node = mojo_node_get(node);
+		WRITE_ONCE(x->node, mojo_node_get(node));
 		spin_unlock(&x->lock);
 		mojo_port_put(cont);
 		mojo_handle_fill(node, hbuf[i], &x->obj);
-		msg->objects[i] = NULL;
+		/*
+		 * The table has the message's reference; the slot keeps one of
+		 * ours until the peer is told below (the handle may be closed
+		 * the moment the node lock drops).
+		 */
+		mojo_port_get(x);
 	}
 	if (n) {
 		mutex_unlock(&mojo_transit_lock);
 		mutex_unlock(&node->lock);
+	}
+	/* Each received port's peer: its PEER_REMOTE may have changed. */
+	for (i = 0; i < n; i++) {
+		if (!msg->objects[i])
+			continue;
+		x = mojo_port_from(msg->objects[i]);
+		msg->objects[i] = NULL;
+		mojo_port_wake_pair(x);
+		mojo_port_put(x);
 	}
 
 	if (!n && drained && READ_ONCE(p->nest_height)) {

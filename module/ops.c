@@ -495,6 +495,7 @@ static long mojo_op_version(struct mojo_node *node, void *arg)
 	 * that are not operations are announced here.
 	 */
 	a->features = mojo_op_features() | MOJO_FEATURE_URING |
-		      MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL;
+		      MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL |
+		      MOJO_FEATURE_PEER_REMOTE;
 	return 0;
 }

@@ -216,6 +216,27 @@ bool mojo_port_full(struct mojo_port *port)
 	       READ_ONCE(port->queued_bytes) >= READ_ONCE(port->max_bytes);
 }
 
+/**
+ * mojo_port_peer_remote() - is the peer held by another node (PEER_REMOTE)?
+ * @port: the port, locked
+ *
+ * The peer's @node changes under the peer's lock, which we do not hold: a
+ * snapshot, as every signal is. Whoever moves a port wakes its peer once
+ * the move is done (mojo_port_wake_pair()), so a waiter looks again.
+ *
+ * Return: true when the peer is open and not in @port's node (in another
+ * node, or in transit).
+ */
+bool mojo_port_peer_remote(const struct mojo_port *port)
+{
+	struct mojo_node *node;
+
+	if (!port->peer || port->peer_closed)
+		return false;
+	node = READ_ONCE(port->peer->node);
+	return !node || node != port->node;
+}
+
 /* The peer closed and every message it sent has been queued here. */
 static bool mojo_port_peer_done(const struct mojo_port *port)
 {
@@ -377,7 +398,7 @@ void mojo_port_close(struct mojo_port *port, struct list_head *reap)
 
 	port->state = MOJO_PORT_CLOSED;
 	node = port->node;
-	port->node = NULL;
+	WRITE_ONCE(port->node, NULL);
 	list_splice_tail_init(&port->queue, reap);
 	WRITE_ONCE(port->queued_msgs, 0);
 	WRITE_ONCE(port->queued_bytes, 0);
@@ -432,11 +453,13 @@ u64 mojo_port_signals(struct mojo_port *port, u64 *satisfiable)
 	if (!done && port->state != MOJO_PORT_CLOSED && port->peer &&
 	    !mojo_port_full(port->peer))
 		sat |= MOJO_SIGNAL_WRITABLE;
+	if (!done && mojo_port_peer_remote(port))
+		sat |= MOJO_SIGNAL_PEER_REMOTE;
 
 	able = sat | MOJO_SIGNAL_PEER_CLOSED;
 	if (!done)
 		able |= MOJO_SIGNAL_READABLE | MOJO_SIGNAL_WRITABLE |
-			MOJO_SIGNAL_QUOTA_EXCEEDED;
+			MOJO_SIGNAL_QUOTA_EXCEEDED | MOJO_SIGNAL_PEER_REMOTE;
 	else if (port->queued_msgs)
 		/* SET_QUOTA may still lower the quota to what is queued. */
 		able |= MOJO_SIGNAL_QUOTA_EXCEEDED;

@@ -253,6 +253,7 @@ int mojo_port_deliver(struct mojo_port *to, struct mojo_event *ev);
 void mojo_port_close(struct mojo_port *port, struct list_head *reap);
 u64 mojo_port_signals(struct mojo_port *port, u64 *satisfiable);
 bool mojo_port_full(struct mojo_port *port);
+bool mojo_port_peer_remote(const struct mojo_port *port);
 void mojo_port_wake(struct mojo_port *port);
 void mojo_port_wake_pair(struct mojo_port *port);
 

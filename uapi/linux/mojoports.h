@@ -85,6 +85,7 @@
 #define MOJO_FEATURE_WRAP_FD	_BITULL(10)	/* wrap/unwrap a file descriptor */
 /* PEER_CLOSED as Mojo means it: raised before the queue is drained. */
 #define MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL _BITULL(12)
+#define MOJO_FEATURE_PEER_REMOTE _BITULL(13)	/* MOJO_SIGNAL_PEER_REMOTE */
 
 /*
  * Handles: per-node numbers naming the kernel objects a node holds: message
@@ -114,6 +115,12 @@
  *                 peer is closed and the queue is empty. Before
  *                 MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL (API version 3) it
  *                 was raised only after the drain.
+ * PEER_REMOTE:    the peer is open and not held by this endpoint's node:
+ *                 it is in another node, or in transit (inside a message
+ *                 or an exported fd). Set and cleared as the peer moves;
+ *                 never satisfiable once the peer closed. Mojo's
+ *                 PEER_REMOTE, with "process" read as "node"
+ *                 (MOJO_FEATURE_PEER_REMOTE).
  * QUOTA_EXCEEDED: this endpoint's own receive queue is full: it holds
  *                 max_msgs messages or max_bytes payload bytes (struct
  *                 mojo_quota_args), so writes to it, of any size, fail
@@ -125,9 +132,11 @@
 #define MOJO_SIGNAL_PEER_CLOSED		_BITULL(2)
 #define MOJO_SIGNAL_QUOTA_EXCEEDED	_BITULL(3)
 #define MOJO_SIGNAL_NEW_DATA_READABLE	_BITULL(4)
+#define MOJO_SIGNAL_PEER_REMOTE		_BITULL(5)
 #define MOJO_SIGNALS_ALL		(MOJO_SIGNAL_READABLE | MOJO_SIGNAL_WRITABLE | \
 					 MOJO_SIGNAL_PEER_CLOSED | MOJO_SIGNAL_QUOTA_EXCEEDED | \
-					 MOJO_SIGNAL_NEW_DATA_READABLE)
+					 MOJO_SIGNAL_NEW_DATA_READABLE | \
+					 MOJO_SIGNAL_PEER_REMOTE)
 
 /* Most handles one message may carry. */
 #define MOJO_MAX_MESSAGE_HANDLES	64
