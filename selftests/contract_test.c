@@ -23,6 +23,7 @@
 #define W	MOJO_SIGNAL_WRITABLE
 #define PC	MOJO_SIGNAL_PEER_CLOSED
 #define QE	MOJO_SIGNAL_QUOTA_EXCEEDED
+#define PR	MOJO_SIGNAL_PEER_REMOTE
 
 /*
  * A copy of @len bytes of @src in a page of its own that can be read but
@@ -168,7 +169,7 @@ TEST_F(contract, read_message_into_a_readonly_struct_leaves_the_message)
 	/* Still queued, and the carried endpoint was installed nowhere. */
 	EXPECT_EQ(R | W, mojo_test_signals(self->node, self->h1));
 	EXPECT_EQ(-EBADF, mojo_close(self->node, got[0]));
-	EXPECT_EQ(W, mojo_test_signals(self->node, c1));
+	EXPECT_EQ(W | PR, mojo_test_signals(self->node, c1));
 	ASSERT_EQ(0, mojo_read_message(self->node, self->h1, bytes, &n, got, &nh));
 	EXPECT_EQ(3, n);
 	ASSERT_EQ(1, nh);
@@ -630,7 +631,7 @@ TEST_F(contract, a_wait_that_times_out_reports_signals_but_not_its_time)
 	EXPECT_EQ(-ETIMEDOUT, mojo_test_ioctl(self->node, MOJO_IOC_WAIT, &w));
 	EXPECT_EQ(10 * 1000 * 1000, w.timeout_ns);
 	EXPECT_EQ(W, w.satisfied);
-	EXPECT_EQ(R | W | PC | QE, w.satisfiable);
+	EXPECT_EQ(R | W | PC | QE | PR, w.satisfiable);
 }
 
 TEST_F(contract, a_satisfied_wait_leaves_its_timeout)
@@ -1138,7 +1139,7 @@ TEST_F(contract, a_met_trigger_added_to_an_armed_trap_fires_it)
 	EXPECT_EQ(2, ev[0].context);
 	EXPECT_EQ(0, ev[0].result);
 	EXPECT_EQ(W, ev[0].satisfied);
-	EXPECT_EQ(R | W | PC | QE, ev[0].satisfiable);
+	EXPECT_EQ(R | W | PC | QE | PR, ev[0].satisfiable);
 	/* It fired, so it is disarmed: arming reports the trigger again. */
 	EXPECT_EQ(-EALREADY, mojo_arm_trap(self->node, t, ev));
 	EXPECT_EQ(2, ev[0].context);

@@ -600,7 +600,7 @@ TEST(consumer_whose_closed_producer_was_sent)
 	ASSERT_EQ(0, mojo_write_message(a, q0, NULL, 0, &p, 1));
 	/* The message carrying the producer is never read. */
 	ASSERT_EQ(0, mojo_close(a, q1));
-	EXPECT_EQ(R | ND, mojo_test_signals(a, c));
+	EXPECT_EQ(R | ND | PC, mojo_test_signals(a, c));
 	ASSERT_EQ(0, rd(a, c, buf, 8, 0, &len));
 	EXPECT_EQ(4, len);
 	EXPECT_EQ(PC, mojo_test_signals(a, c));
@@ -799,6 +799,24 @@ TEST_F_TIMEOUT(stream, one_gib_through_a_64k_ring_on_both_cpus, 600)
 	EXPECT_EQ(STREAM_TOTAL, pos);
 	munmap(cm, csize);
 	close(node);
+}
+
+/* A data pipe's ends see PEER_REMOTE as message pipe ends do. */
+TEST_F(dp, peer_remote_follows_the_consumer)
+{
+	int other = mojo_open_node();
+	uint32_t there;
+
+	ASSERT_GE(other, 0);
+	EXPECT_EQ(0, mojo_test_signals(self->node, self->p) & MOJO_SIGNAL_PEER_REMOTE);
+	ASSERT_EQ(0, mojo_test_move(self->node, self->c, other, &there));
+	EXPECT_EQ(MOJO_SIGNAL_PEER_REMOTE,
+		  mojo_test_signals(self->node, self->p) & MOJO_SIGNAL_PEER_REMOTE);
+	EXPECT_EQ(MOJO_SIGNAL_PEER_REMOTE,
+		  mojo_test_signals(other, there) & MOJO_SIGNAL_PEER_REMOTE);
+	ASSERT_EQ(0, mojo_close(other, there));
+	EXPECT_EQ(PC, mojo_test_signals(self->node, self->p));
+	close(other);
 }
 
 TEST_HARNESS_MAIN

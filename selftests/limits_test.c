@@ -87,7 +87,8 @@ TEST_F(param, full_table_keeps_a_message_with_handles_queued)
 	ASSERT_EQ(0, mojo_write_message(other, o0, "h", 1, &p1, 1));
 	n = sizeof(buf);
 	EXPECT_EQ(-ENOSPC, mojo_read_message(self->node, mine, buf, &n, &got, &nh));
-	EXPECT_EQ(MOJO_SIGNAL_READABLE | MOJO_SIGNAL_WRITABLE,
+	EXPECT_EQ(MOJO_SIGNAL_READABLE | MOJO_SIGNAL_WRITABLE |
+		  MOJO_SIGNAL_PEER_REMOTE,
 		  mojo_test_signals(self->node, mine));
 	/* A free slot, and the same message reads whole. */
 	ASSERT_EQ(0, mojo_close(self->node, trap));

@@ -34,14 +34,14 @@ TEST(quota_exceeded_satisfiable_while_queued_after_peer_closed)
 	ASSERT_EQ(0, mojo_close(node, a));
 
 	ASSERT_EQ(0, mojo_query_signals(node, b, &sat, &able));
-	EXPECT_EQ(RD, sat);
+	EXPECT_EQ(RD | PC, sat);
 	EXPECT_EQ(QE, able & QE);
 	EXPECT_EQ(-ETIMEDOUT, mojo_wait(node, b, QE, 0, NULL, NULL));
 
 	/* And indeed it becomes satisfied. */
 	ASSERT_EQ(0, mojo_set_quota(node, b, 1, 1 << 20));
 	ASSERT_EQ(0, mojo_query_signals(node, b, &sat, &able));
-	EXPECT_EQ(RD | QE, sat);
+	EXPECT_EQ(RD | QE | PC, sat);
 	close(node);
 }
 
@@ -67,7 +67,7 @@ TEST(new_data_unsatisfiable_after_producer_closed_and_read)
 	ASSERT_EQ(0, mojo_close(node, p));
 
 	ASSERT_EQ(0, mojo_query_signals(node, c, &sat, &able));
-	EXPECT_EQ(RD, sat);
+	EXPECT_EQ(RD | PC, sat);
 	EXPECT_EQ(0, able & ND);
 	EXPECT_EQ(-EPIPE, mojo_wait(node, c, ND, 0, NULL, NULL));
 	close(node);

@@ -1895,6 +1895,10 @@ TEST(invitation_to_a_forked_child)
 	ASSERT_EQ(OK, MojoSendInvitation(inv, &proc, &t, NULL, 0, NULL));
 	EXPECT_EQ(INVALID, MojoClose(inv));	/* spent */
 	ASSERT_EQ(OK, wait_signals(b, R, NULL));
+	/* The child holds the other end: PEER_REMOTE (a trigger may watch it). */
+	EXPECT_EQ(MOJO_HANDLE_SIGNAL_PEER_REMOTE,
+		  satisfied(b) & MOJO_HANDLE_SIGNAL_PEER_REMOTE);
+	EXPECT_EQ(OK, wait_signals(b, MOJO_HANDLE_SIGNAL_PEER_REMOTE, NULL));
 	ASSERT_EQ(OK, read_msg(b, buf, sizeof(buf), NULL, NULL));
 	EXPECT_STREQ("pong", buf);
 	EXPECT_EQ(OK, MojoClose(a));

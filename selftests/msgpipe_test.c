@@ -21,6 +21,7 @@
 #define W MOJO_SIGNAL_WRITABLE
 #define PC MOJO_SIGNAL_PEER_CLOSED
 #define QE MOJO_SIGNAL_QUOTA_EXCEEDED
+#define PR MOJO_SIGNAL_PEER_REMOTE
 
 /* One node with one pipe h0-h1. */
 FIXTURE(pipe) {
@@ -77,7 +78,7 @@ TEST_F(pipe, fresh_pipe_is_writable_not_readable)
 
 	ASSERT_EQ(0, mojo_query_signals(self->node, self->h0, &sat, &able));
 	EXPECT_EQ(W, sat);
-	EXPECT_EQ(R | W | PC | QE, able);
+	EXPECT_EQ(R | W | PC | QE | PR, able);
 }
 
 TEST_F(pipe, write_then_read_round_trip)
@@ -461,7 +462,7 @@ TEST_F(pipe, unread_message_closes_the_ports_it_carries)
 
 	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &q0, &q1));
 	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &q1, 1));
-	EXPECT_EQ(W, mojo_test_signals(self->node, q0));
+	EXPECT_EQ(W | PR, mojo_test_signals(self->node, q0));
 	ASSERT_EQ(0, mojo_close(self->node, self->h1));
 	EXPECT_EQ(PC, mojo_test_signals(self->node, q0));
 }
@@ -491,7 +492,7 @@ TEST_F(pipe, message_inside_its_own_queue_is_eloop)
 	/* ... so b1 may not go into a1's queue. */
 	EXPECT_EQ(-ELOOP, mojo_write_message(self->node, a0, NULL, 0, &b1, 1));
 	EXPECT_EQ(R | W, mojo_test_signals(self->node, b1));
-	EXPECT_EQ(W, mojo_test_signals(self->node, a0));
+	EXPECT_EQ(W | PR, mojo_test_signals(self->node, a0));
 }
 
 TEST_F(pipe, fuse_joins_two_pipes)
@@ -838,7 +839,7 @@ TEST_F(nodes, exported_fd_closed_without_import_closes_the_endpoint)
 
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(-EBADF, mojo_query_signals(self->b, self->hb, NULL, NULL));
-	EXPECT_EQ(W, mojo_test_signals(self->a, self->ha));
+	EXPECT_EQ(W | PR, mojo_test_signals(self->a, self->ha));
 	close(fd);
 	EXPECT_EQ(PC, mojo_test_signals(self->a, self->ha));
 }
@@ -853,8 +854,8 @@ TEST_F(nodes, exported_fd_is_cloexec_and_imports_once)
 	ASSERT_EQ(0, mojo_import_handle(self->b, fd, &h1));
 	EXPECT_EQ(-EALREADY, mojo_import_handle(self->a, fd, &h2));
 	close(fd);
-	EXPECT_EQ(W, mojo_test_signals(self->b, h1));
-	EXPECT_EQ(W, mojo_test_signals(self->a, self->ha));
+	EXPECT_EQ(W | PR, mojo_test_signals(self->b, h1));
+	EXPECT_EQ(W | PR, mojo_test_signals(self->a, self->ha));
 }
 
 TEST_F(nodes, import_of_a_foreign_fd_fails_cleanly)
@@ -1099,5 +1100,59 @@ TEST(sigkill_in_the_middle_of_transfers)
 	}
 	close(a);
 }
+
+/* ---- PEER_REMOTE: is the peer held by another node? ---- */
+
+TEST_F(pipe, peer_remote_follows_the_peer_between_nodes)
+{
+	int other = mojo_open_node();
+	uint32_t there, back;
+
+	ASSERT_GE(other, 0);
+	EXPECT_EQ(0, mojo_test_signals(self->node, self->h0) & PR);
+	ASSERT_EQ(0, mojo_test_move(self->node, self->h1, other, &there));
+	EXPECT_EQ(PR, mojo_test_signals(self->node, self->h0) & PR);
+	EXPECT_EQ(PR, mojo_test_signals(other, there) & PR);
+	ASSERT_EQ(0, mojo_test_move(other, there, self->node, &back));
+	EXPECT_EQ(0, mojo_test_signals(self->node, self->h0) & PR);
+	EXPECT_EQ(0, mojo_test_signals(self->node, back) & PR);
+	close(other);
+}
+
+TEST_F(pipe, peer_remote_while_the_peer_is_in_transit)
+{
+	uint32_t x0, x1, got, nh = 1;
+	uint32_t n = 0;
+	int fd;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &x0, &x1));
+	/* Inside a queued message. */
+	ASSERT_EQ(0, mojo_write_message(self->node, x0, NULL, 0, &self->h1, 1));
+	EXPECT_EQ(PR, mojo_test_signals(self->node, self->h0) & PR);
+	ASSERT_EQ(0, mojo_read_message(self->node, x1, NULL, &n, &got, &nh));
+	EXPECT_EQ(0, mojo_test_signals(self->node, self->h0) & PR);
+	/* Inside an exported fd. */
+	fd = mojo_export_handle(self->node, got);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(PR, mojo_test_signals(self->node, self->h0) & PR);
+	ASSERT_EQ(0, mojo_import_handle(self->node, fd, &got));
+	EXPECT_EQ(0, mojo_test_signals(self->node, self->h0) & PR);
+	close(fd);
+}
+
+TEST_F(nodes, peer_remote_ends_with_the_peer)
+{
+	uint64_t sat, able;
+
+	ASSERT_EQ(0, mojo_query_signals(self->a, self->ha, &sat, &able));
+	EXPECT_EQ(W | PR, sat);
+	EXPECT_EQ(R | W | PC | QE | PR, able);
+	ASSERT_EQ(0, mojo_close(self->b, self->hb));
+	ASSERT_EQ(0, mojo_query_signals(self->a, self->ha, &sat, &able));
+	EXPECT_EQ(PC, sat);
+	EXPECT_EQ(PC, able);
+	EXPECT_EQ(-EPIPE, mojo_wait(self->a, self->ha, PR, 0, NULL, NULL));
+}
+
 
 TEST_HARNESS_MAIN

@@ -142,6 +142,26 @@ TEST_F(trap, peer_closed_trigger_fires_with_messages_queued)
 	EXPECT_EQ(R | PC, ev.satisfied);
 }
 
+/* PEER_REMOTE changes as the peer moves: a trigger on it fires. */
+TEST_F(trap, peer_remote_trigger_fires_when_the_peer_leaves)
+{
+	struct mojo_trap_event ev;
+	int other = mojo_open_node();
+	uint32_t there;
+
+	ASSERT_GE(other, 0);
+	ASSERT_EQ(0, mojo_add_trigger(self->node, self->trap, self->h0,
+				      MOJO_SIGNAL_PEER_REMOTE,
+				      MOJO_TRIGGER_SATISFIED, 13));
+	ASSERT_EQ(0, mojo_arm_trap(self->node, self->trap, NULL));
+	ASSERT_EQ(0, mojo_test_move(self->node, self->h1, other, &there));
+	ASSERT_EQ(1, mojo_read_trap_events(self->node, &ev, 1));
+	EXPECT_EQ(13, ev.context);
+	EXPECT_EQ(0, ev.result);
+	EXPECT_EQ(MOJO_SIGNAL_PEER_REMOTE, ev.satisfied & MOJO_SIGNAL_PEER_REMOTE);
+	close(other);
+}
+
 TEST_F(trap, closing_the_watched_handle_cancels_even_unarmed)
 {
 	struct mojo_trap_event ev;

@@ -164,6 +164,23 @@ TEST_F(ur, pending_wait_for_peer_closed_ends_with_messages_queued)
 	EXPECT_EQ(R | PC, pc.satisfied);
 }
 
+/* A parked WAIT for PEER_REMOTE ends when the peer leaves in a message. */
+TEST_F(ur, pending_wait_for_peer_remote_ends_when_the_peer_is_sent)
+{
+	struct mojo_signals_args w;
+	uint32_t x0, x1;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &x0, &x1));
+	prep_wait(&self->ring, self->node, &w, self->h0, MOJO_SIGNAL_PEER_REMOTE,
+		  MOJO_TIMEOUT_INFINITE, 1);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	usleep(20000);
+	EXPECT_TRUE(mojo_test_no_cqe(&self->ring));
+	ASSERT_EQ(0, mojo_write_message(self->node, x0, NULL, 0, &self->h1, 1));
+	EXPECT_EQ(0, mojo_test_reap(&self->ring, NULL));
+	EXPECT_EQ(MOJO_SIGNAL_PEER_REMOTE, w.satisfied & MOJO_SIGNAL_PEER_REMOTE);
+}
+
 TEST_F(ur, pending_read_gets_epipe_when_the_peer_closes)
 {
 	struct mojo_read_message_args a;
@@ -395,7 +412,8 @@ TEST_F(ur, a_sync_wait_on_a_worker_looks_before_it_times_out)
 		ASSERT_EQ(1, io_uring_submit(&self->ring));
 		EXPECT_EQ(i & 1 ? -ETIMEDOUT : 0, mojo_test_reap(&self->ring, NULL));
 		EXPECT_EQ(W, w.satisfied);
-		EXPECT_EQ(R | W | PC | MOJO_SIGNAL_QUOTA_EXCEEDED, w.satisfiable);
+		EXPECT_EQ(R | W | PC | MOJO_SIGNAL_QUOTA_EXCEEDED |
+			  MOJO_SIGNAL_PEER_REMOTE, w.satisfiable);
 		EXPECT_EQ(1, w.timeout_ns);
 	}
 }

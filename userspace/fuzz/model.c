@@ -422,11 +422,23 @@ bool m_full(const struct m_port *p)
  * Signals of a message pipe end, from the header: READABLE with a message
  * queued; PEER_CLOSED once the peer closed (queued messages or not);
  * QUOTA_EXCEEDED while its own queue is full; WRITABLE while the peer is
- * open and its queue not full. Satisfiable: what is satisfied, what can
+ * open and its queue not full; PEER_REMOTE while the peer is open and
+ * not in this end's node. Satisfiable: what is satisfied, what can
  * still become so (PEER_CLOSED always; while the peer is open everything
  * else; once it closed, QUOTA_EXCEEDED only while messages are queued,
  * since SET_QUOTA can still lower the quota to what is queued).
  */
+/* PEER_REMOTE: @peer (a port index, or -1) is open and not in @pi's node. */
+bool m_peer_remote(int pi, int peer)
+{
+	const struct m_port *q;
+
+	if (peer < 0)
+		return false;
+	q = &M.ports[peer];
+	return q->loc != PL_NODE || q->node != M.ports[pi].node;
+}
+
 uint64_t m_signals(int pi, uint64_t *able)
 {
 	struct m_port *p = &M.ports[pi];
@@ -442,10 +454,12 @@ uint64_t m_signals(int pi, uint64_t *able)
 		sat |= MOJO_SIGNAL_QUOTA_EXCEEDED;
 	if (!p->peer_closed && !m_full(&M.ports[p->peer]))
 		sat |= MOJO_SIGNAL_WRITABLE;
+	if (!p->peer_closed && m_peer_remote(pi, p->peer))
+		sat |= MOJO_SIGNAL_PEER_REMOTE;
 	a = sat | MOJO_SIGNAL_PEER_CLOSED;
 	if (!p->peer_closed)
 		a |= MOJO_SIGNAL_READABLE | MOJO_SIGNAL_WRITABLE |
-		     MOJO_SIGNAL_QUOTA_EXCEEDED;
+		     MOJO_SIGNAL_QUOTA_EXCEEDED | MOJO_SIGNAL_PEER_REMOTE;
 	else if (p->qmsgs)
 		a |= MOJO_SIGNAL_QUOTA_EXCEEDED;
 	*able = a;
@@ -757,7 +771,8 @@ int m_settle(void)
 /* ---- node-wide operations ---- */
 
 #define M_FEATURES_KNOWN	(((MOJO_FEATURE_WRAP_FD << 1) - 1) | \
-				 MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL)
+				 MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL | \
+				 MOJO_FEATURE_PEER_REMOTE)
 
 static int op_version(void)
 {
@@ -939,7 +954,7 @@ static int op_signals(bool wait)
 			break;
 		case 2:
 			if (wait)
-				a.signals = R(2) ? 0 : a.signals | (1ULL << (5 + R(59)));
+				a.signals = R(2) ? 0 : a.signals | (1ULL << (6 + R(58)));
 			else
 				a.signals = fz_size(&M.rng, 64) | 1;
 			break;

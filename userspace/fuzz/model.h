@@ -214,6 +214,7 @@ long m_choose(int node, int want, uint32_t *h, int *idx);
 int m_port_alloc(int kind);
 void m_port_free(int p);
 bool m_full(const struct m_port *p);
+bool m_peer_remote(int pi, int peer);
 uint64_t m_signals(int p, uint64_t *able);
 void m_port_leave(int p);
 void m_port_close(int p);

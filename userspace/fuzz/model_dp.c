@@ -47,6 +47,15 @@ uint64_t m_dp_signals(int p, uint64_t *able)
 	struct m_dp *d = m_dp_of(p);
 	uint64_t sat = 0, a = MOJO_SIGNAL_PEER_CLOSED;
 
+	{
+		int peer = pt->kind == HK_PROD ? d->cons : d->prod;
+
+		if (peer >= 0) {
+			a |= MOJO_SIGNAL_PEER_REMOTE;
+			if (m_peer_remote(p, peer))
+				sat |= MOJO_SIGNAL_PEER_REMOTE;
+		}
+	}
 	if (pt->kind == HK_PROD) {
 		if (d->cons < 0) {
 			sat |= MOJO_SIGNAL_PEER_CLOSED;

@@ -399,7 +399,7 @@ int op_add_trigger(void)
 		spoiled = true;
 		switch (R(4)) {
 		case 0:
-			a.signals = R(2) ? 0 : a.signals | (1ULL << (5 + R(59)));
+			a.signals = R(2) ? 0 : a.signals | (1ULL << (6 + R(58)));
 			break;
 		case 1:
 			a.condition = 2 + R(100);
