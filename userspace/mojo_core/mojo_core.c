@@ -321,6 +321,9 @@ MojoHandleSignals mc_signals_from_kernel(uint64_t s)
 		m |= MOJO_HANDLE_SIGNAL_QUOTA_EXCEEDED;
 	if (s & MOJO_SIGNAL_NEW_DATA_READABLE)
 		m |= MOJO_HANDLE_SIGNAL_NEW_DATA_READABLE;
+	/* "Another node": another process, with one node per process. */
+	if (s & MOJO_SIGNAL_PEER_REMOTE)
+		m |= MOJO_HANDLE_SIGNAL_PEER_REMOTE;
 	return m;
 }
 
@@ -338,6 +341,8 @@ uint64_t mc_signals_to_kernel(MojoHandleSignals m)
 		s |= MOJO_SIGNAL_QUOTA_EXCEEDED;
 	if (m & MOJO_HANDLE_SIGNAL_NEW_DATA_READABLE)
 		s |= MOJO_SIGNAL_NEW_DATA_READABLE;
+	if (m & MOJO_HANDLE_SIGNAL_PEER_REMOTE)
+		s |= MOJO_SIGNAL_PEER_REMOTE;
 	return s;
 }
 

@@ -36,8 +36,6 @@ enum mc_kernel_gap {
 	MC_GAP_FD_HANDLES,
 	/* Part 2: Mojo's signal-only quotas and unread-message counts. */
 	MC_GAP_MOJO_QUOTA,
-	/* Part 2: whether the peer is in another node (PEER_REMOTE). */
-	MC_GAP_PEER_REMOTE,
 };
 
 MojoResult mc_needs_kernel(enum mc_kernel_gap gap);

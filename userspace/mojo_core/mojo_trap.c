@@ -469,9 +469,8 @@ MojoResult mc_AddTrigger(MojoHandle trap, MojoHandle handle,
 	else
 		return MOJO_RESULT_INVALID_ARGUMENT;
 	ksig = mc_signals_to_kernel(signals);
-	if (!ksig)	/* none, or only PEER_REMOTE, which the kernel lacks */
-		return signals ? mc_needs_kernel(MC_GAP_PEER_REMOTE) :
-				 MOJO_RESULT_INVALID_ARGUMENT;
+	if (!ksig)	/* none, or only bits Mojo does not define */
+		return MOJO_RESULT_INVALID_ARGUMENT;
 	node = mc_node();
 	if (node < 0)
 		return mc_result(node);
