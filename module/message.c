@@ -3,10 +3,17 @@
  * User messages. See message.h.
  */
 
+#include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
+
+#include <uapi/linux/mojoports.h>
 
 #include "message.h"
 #include "object.h"
@@ -23,6 +30,12 @@
  * and @num_objects to @user's handles in transit (for as long as the
  * message lives, which is as long as the objects are in transit in it),
  * and it fails rather than invoke the OOM killer.
+ *
+ * The current task is the writer: the message takes its credentials
+ * (message.h). Under io_uring, current runs with the request's
+ * credentials (the submitter's, a personality's, or, from an SQPOLL
+ * thread, the ring creator's) and is a thread of the submitting process,
+ * so the writer is what io_uring says it is.
  *
  * Return: the message with @objects zeroed; ERR_PTR(-ETOOMANYREFS) beyond
  * max_user_transit_ports, ERR_PTR(-ENOSPC) beyond max_user_queue_bytes,
@@ -57,6 +70,9 @@ struct mojo_message *mojo_message_alloc(struct mojo_user *user, u32 num_bytes,
 	refcount_set(&msg->ref, 1);
 	msg->user = mojo_user_get(user);
 	msg->charge = size;
+	msg->pid = get_pid(task_tgid(current));
+	msg->euid = current_euid();
+	msg->egid = current_egid();
 	msg->seq = 0;
 	msg->num_bytes = num_bytes;
 	msg->num_objects = num_objects;
@@ -110,8 +126,31 @@ void mojo_message_put(struct mojo_message *msg)
 		return;
 	mojo_user_uncharge(&user->queue_bytes, msg->charge);
 	mojo_user_uncharge(&user->transit_ports, msg->num_objects);
+	put_pid(msg->pid);
 	kvfree(msg);
 	mojo_user_put(user);
+}
+
+/**
+ * mojo_message_creds() - the writer of a message, as the current task sees it
+ * @msg:   the message (pinned, or otherwise kept alive by the caller)
+ * @creds: out: the writer's pid in current's pid namespace (0 when it is
+ *         not visible there), its effective ids in current's user
+ *         namespace (the overflow ids when unmapped there)
+ *
+ * Translated at read time, in the reader's context, as SCM_CREDENTIALS
+ * and SO_PEERCRED are: the same message reads differently in different
+ * namespaces.
+ */
+void mojo_message_creds(const struct mojo_message *msg,
+			struct mojo_sender_creds *creds)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	creds->pid = pid_nr_ns(msg->pid, task_active_pid_ns(current));
+	creds->uid = from_kuid_munged(ns, msg->euid);
+	creds->gid = from_kgid_munged(ns, msg->egid);
+	creds->reserved = 0;
 }
 
 /**

@@ -16,6 +16,14 @@
  * object still attached. All memory is charged to the writer's memory
  * cgroup and to the writer's user (user.h) until it is freed.
  *
+ * Every message records its writer, taken from the writing task when the
+ * message is allocated (struct mojo_sender_creds): the writer's process
+ * as a struct pid, which a reader translates into its own pid namespace
+ * (a number taken at write time would mean nothing in another one), and
+ * the effective ids as kernel ids, mapped likewise into the reader's user
+ * namespace. The pid reference is dropped with the memory; nothing is
+ * allocated for it.
+ *
  * @ref counts the owner (the writer, then the queue, then whoever dequeued
  * it) plus the readers that pinned it while it is at the head of a queue:
  * a reader copies the payload out with no lock held, and a close that
@@ -26,9 +34,12 @@
 #include <linux/list.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 
 struct mojo_object;
 struct mojo_user;
+struct mojo_sender_creds;
+struct pid;
 
 /**
  * struct mojo_message - one user message
@@ -38,6 +49,9 @@ struct mojo_user;
  * @user:        the writer's user, charged @charge bytes (user.h; a
  *               reference is held)
  * @charge:      the size of the allocation, charged to @user
+ * @pid:         the writer's thread group (a reference is held)
+ * @euid:        the writer's effective uid when it wrote the message
+ * @egid:        the writer's effective gid likewise
  * @seq:         sequence number assigned by the sending port
  * @num_bytes:   payload size
  * @num_objects: number of attached objects
@@ -49,6 +63,9 @@ struct mojo_message {
 	refcount_t ref;
 	struct mojo_user *user;
 	size_t charge;
+	struct pid *pid;
+	kuid_t euid;
+	kgid_t egid;
 	u64 seq;
 	u32 num_bytes;
 	u32 num_objects;
@@ -60,6 +77,8 @@ struct mojo_message *mojo_message_alloc(struct mojo_user *user, u32 num_bytes,
 					u32 num_objects);
 void mojo_message_free(struct mojo_message *msg);
 void mojo_message_put(struct mojo_message *msg);
+void mojo_message_creds(const struct mojo_message *msg,
+			struct mojo_sender_creds *creds);
 
 /**
  * mojo_message_pin() - keep a queued message's memory while reading it

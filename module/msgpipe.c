@@ -481,8 +481,10 @@ static int mojo_reserve_all(struct mojo_node *node, u32 *h, u32 n)
  * @node: the calling node
  * @arg:  kernel copy of a struct mojo_read_message_args
  *
- * Pins the oldest message, copies it out with no lock held, reserves
- * handle numbers for what it carries, and only then, under the port lock,
+ * Pins the oldest message, copies it out with no lock held (the payload,
+ * then its writer's credentials when asked for, translated here in the
+ * reader's context), reserves handle numbers for what it carries, and
+ * only then, under the port lock,
  * dequeues it if it is still the oldest message of a port this node holds,
  * and installs the carried ports. No lock anyone else can wait on is held
  * across the user copies: a close, a transfer of the port or another
@@ -500,13 +502,18 @@ long mojo_msgpipe_op_read(struct mojo_node *node, void *arg)
 	struct mojo_read_message_args *a = arg;
 	struct mojo_port *p, *x, *cont;
 	const u32 cap_bytes = a->num_bytes, cap_handles = a->num_handles;
+	struct mojo_sender_creds creds;
 	struct mojo_message *msg;
 	u32 *hbuf = NULL;
 	bool held, drained;
 	u32 i, n;
 	int ret = 0;
 
-	if (a->flags || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+	if ((a->flags & ~MOJO_READ_MESSAGE_SENDER_CREDS) ||
+	    !mojo_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	/* A pointer without the flag is unused, so must be zero, as reserved. */
+	if (!(a->flags & MOJO_READ_MESSAGE_SENDER_CREDS) && a->creds)
 		return -EINVAL;
 	p = mojo_port_lookup(node, a->handle, MOJO_KIND_MESSAGE_PIPE, &ret);
 	if (!p)
@@ -538,6 +545,18 @@ again:
 	if (copy_to_user(u64_to_user_ptr(a->bytes), msg->data, msg->num_bytes)) {
 		ret = -EFAULT;
 		goto out_unpin;
+	}
+	/*
+	 * Like the payload, before anything is reserved or taken: a creds
+	 * buffer that cannot be written leaves the message queued.
+	 */
+	if (a->flags & MOJO_READ_MESSAGE_SENDER_CREDS) {
+		mojo_message_creds(msg, &creds);
+		if (copy_to_user(u64_to_user_ptr(a->creds), &creds,
+				 sizeof(creds))) {
+			ret = -EFAULT;
+			goto out_unpin;
+		}
 	}
 	if (n) {
 		if (!hbuf)

@@ -261,6 +261,7 @@ MOJO_ARG_SIZE(mojo_create_data_pipe_args, 40);
 MOJO_ARG_SIZE(mojo_data_args, 48);
 MOJO_ARG_SIZE(mojo_data_pipe_info_args, 64);
 static_assert(sizeof(struct mojo_trap_event) == 32);
+static_assert(sizeof(struct mojo_sender_creds) == 16);
 
 /**
  * mojo_op_find() - look up the operation of an ioctl number
@@ -492,9 +493,11 @@ static long mojo_op_version(struct mojo_node *node, void *arg)
 	a->version = MOJO_API_VERSION;
 	/*
 	 * Every operation of the table also runs as a uring_cmd; behaviours
-	 * that are not operations are announced here.
+	 * that are not operations (a read's flag, signal meanings) are
+	 * announced here.
 	 */
 	a->features = mojo_op_features() | MOJO_FEATURE_URING |
+		      MOJO_FEATURE_SENDER_CREDS |
 		      MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL |
 		      MOJO_FEATURE_PEER_REMOTE;
 	return 0;

@@ -83,6 +83,7 @@
 #define MOJO_FEATURE_DATA_PIPE	_BITULL(8)	/* data pipes and their mapping */
 #define MOJO_FEATURE_URING	_BITULL(9)	/* IORING_OP_URING_CMD on a node fd */
 #define MOJO_FEATURE_WRAP_FD	_BITULL(10)	/* wrap/unwrap a file descriptor */
+#define MOJO_FEATURE_SENDER_CREDS _BITULL(11)	/* MOJO_READ_MESSAGE_SENDER_CREDS */
 /* PEER_CLOSED as Mojo means it: raised before the queue is drained. */
 #define MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL _BITULL(12)
 #define MOJO_FEATURE_PEER_REMOTE _BITULL(13)	/* MOJO_SIGNAL_PEER_REMOTE */
@@ -243,12 +244,15 @@ struct mojo_write_message_args {
 /**
  * struct mojo_read_message_args - argument of MOJO_IOC_READ_MESSAGE
  * @handle:      the endpoint to read from
- * @flags:       must be zero
+ * @flags:       0 or MOJO_READ_MESSAGE_SENDER_CREDS; other bits -EINVAL
  * @bytes:       user buffer for the payload
  * @num_bytes:   in: size of @bytes; out: size of the message
  * @num_handles: in: capacity of @handles; out: handles in the message
  * @handles:     user buffer of __u32 for the received handles, which are
  *               new handles of this node (endpoints, wrapped descriptors)
+ * @creds:       with MOJO_READ_MESSAGE_SENDER_CREDS: user buffer for one
+ *               struct mojo_sender_creds, the message's writer; without
+ *               it, must be zero (-EINVAL)
  * @reserved:    must be zero
  *
  * Reads the oldest message whole, or nothing. When a buffer is too small
@@ -258,11 +262,14 @@ struct mojo_write_message_args {
  * nothing is queued, -EPIPE when the peer is closed and the queue
  * drained, and -ENOSPC when the handles it carries would pass the node's
  * handle limit (the message stays queued). The message is consumed only
- * after it was copied out and @num_bytes and @num_handles were written: a
- * failed copy of any of them (-EFAULT), or the endpoint being closed or
- * sent away by another thread meanwhile (-EBADF), leaves it queued and
- * installs none of its handles, though @bytes and @handles may have been
- * written. A reader never holds up other nodes: a close, or a read by the
+ * after it was copied out (payload, sender credentials when asked for,
+ * handles) and @num_bytes and @num_handles were written: a failed copy
+ * of any of them (-EFAULT), or the endpoint being closed or sent away by
+ * another thread meanwhile (-EBADF), leaves it queued and installs none
+ * of its handles, though @bytes, @creds and @handles may have been
+ * written. The writer's credentials (struct mojo_sender_creds) are
+ * recorded with every message; a read that does not ask for them does
+ * no more work than before. A reader never holds up other nodes: a close, or a read by the
  * node the endpoint was sent to, does not wait for a copy that is slow to
  * fault in.
  */
@@ -273,7 +280,50 @@ struct mojo_read_message_args {
 	__u32 num_bytes;
 	__u32 num_handles;
 	__u64 handles;
-	__u64 reserved[2];
+	__u64 creds;
+	__u64 reserved[1];
+};
+
+/* Flag of MOJO_IOC_READ_MESSAGE: report the writer in @creds. */
+#define MOJO_READ_MESSAGE_SENDER_CREDS	_BITUL(0)
+
+/**
+ * struct mojo_sender_creds - who wrote a message, as its reader sees it
+ * @pid:      the writer's process (thread-group) id in the reader's pid
+ *            namespace; 0 when the writer is not visible there
+ * @uid:      the writer's effective uid at write time, in the reader's
+ *            user namespace; the overflow uid (65534 by default,
+ *            /proc/sys/kernel/overflowuid) when unmapped there
+ * @gid:      the writer's effective gid, likewise (overflowgid)
+ * @reserved: written as zero
+ *
+ * Written by MOJO_IOC_READ_MESSAGE with MOJO_READ_MESSAGE_SENDER_CREDS,
+ * as SCM_CREDENTIALS (pid) and SO_PEERCRED (effective ids) give them.
+ * The kernel takes them from the writer when MOJO_IOC_WRITE_MESSAGE
+ * runs; the writer supplies nothing and cannot choose them. The writer
+ * of a message written through io_uring is the request as io_uring runs
+ * it: the credentials of the submitting thread (or of the personality
+ * the SQE names), or under IORING_SETUP_SQPOLL those of the ring's
+ * creator, which the polling thread carries; @pid is that thread's
+ * process, whichever thread ran the command. They are translated when
+ * the message is read, into the namespaces of the reading task (for a
+ * read through io_uring, the task that runs it: the submitter's
+ * process). They belong to the message: a message still queued at an
+ * endpoint that is sent to another node, or exported and imported,
+ * keeps its original writer's. Every message is written by a user (the
+ * kernel makes none), so every message has them; a writer that has
+ * exited since is still reported by its old pid, which may then name
+ * another process (as with SCM_CREDENTIALS).
+ *
+ * They are written with the other buffers, before the message is
+ * consumed: a @creds that cannot be written (-EFAULT) leaves the
+ * message queued, as @bytes and @handles do.
+ */
+struct mojo_sender_creds {
+	__u32 pid;
+	__u32 uid;
+	__u32 gid;
+	__u32 reserved;
 };
 
 /**
@@ -944,8 +994,9 @@ struct mojo_uring_cmd {
  *    instead, or fails with EDQUOT or EOPNOTSUPP.
  * 7. Resources and buffers: the user's max_user_ring_bytes (ENOSPC),
  *    new handle numbers (ENOSPC), and the user buffers the struct points
- *    to, read or written (EFAULT); READ_MESSAGE writes @bytes, then takes
- *    numbers for the carried handles, then writes @handles. ENOMEM may
+ *    to, read or written (EFAULT); READ_MESSAGE writes @bytes, then
+ *    @creds, then takes numbers for the carried handles, then writes
+ *    @handles. ENOMEM may
  *    come at any step from 4 on.
  * 8. The out fields are written (EFAULT). An operation that creates,
  *    moves or commits something writes them before it makes the change,
@@ -1033,7 +1084,9 @@ struct mojo_uring_cmd {
  *   (into its own queue; nesting), EBUSY (an attached data pipe endpoint
  *   in an operation), ENOMEM.
  * READ_MESSAGE: EBADF (also closed or sent away meanwhile), EFAULT (also
- *   @bytes, @handles), EINVAL (not a message pipe endpoint), EAGAIN
+ *   @bytes, @creds, @handles), EINVAL (an unknown flag; @creds set
+ *   without MOJO_READ_MESSAGE_SENDER_CREDS; not a message pipe
+ *   endpoint), EAGAIN
  *   (empty), EPIPE (peer closed, queue drained), EMSGSIZE (a buffer too
  *   small; sizes reported), ENOSPC (handle limit for carried handles),
  *   ENOMEM.
