@@ -117,6 +117,30 @@ int mojo_read_message(int node, uint32_t handle, void *bytes,
 		      uint32_t *num_handles);
 
 /**
+ * mojo_read_message_creds() - read the oldest message and who wrote it
+ * @node:        a node fd
+ * @handle:      the endpoint to read from
+ * @bytes:       as mojo_read_message()
+ * @num_bytes:   likewise
+ * @handles:     likewise
+ * @num_handles: likewise
+ * @creds:       out on success: the writer's pid in the caller's pid
+ *               namespace (0 when not visible there) and its effective
+ *               uid and gid at write time, in the caller's user namespace
+ *               (see struct mojo_sender_creds). NULL reads without them,
+ *               as mojo_read_message().
+ *
+ * Needs MOJO_FEATURE_SENDER_CREDS; an older module fails with -EINVAL.
+ *
+ * Return: as mojo_read_message(); -EFAULT (@creds cannot be written)
+ * leaves the message queued.
+ */
+int mojo_read_message_creds(int node, uint32_t handle, void *bytes,
+			    uint32_t *num_bytes, uint32_t *handles,
+			    uint32_t *num_handles,
+			    struct mojo_sender_creds *creds);
+
+/**
  * mojo_close() - close a handle
  * @node:   a node fd
  * @handle: the handle
@@ -499,7 +523,12 @@ static inline void mojo_uring_prep_write_message(struct io_uring_sqe *sqe,
 	mojo_uring_prep_cmd(sqe, node, MOJO_IOC_WRITE_MESSAGE, a, 0);
 }
 
-/* Read a message; pending until one arrives or the peer closes. */
+/*
+ * Read a message; pending until one arrives or the peer closes. For the
+ * writer's credentials, set a->flags to MOJO_READ_MESSAGE_SENDER_CREDS
+ * and a->creds to a struct mojo_sender_creds that stays valid until the
+ * CQE arrives.
+ */
 static inline void mojo_uring_prep_read_message(struct io_uring_sqe *sqe,
 		int node, struct mojo_read_message_args *a)
 {

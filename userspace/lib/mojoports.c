@@ -221,6 +221,16 @@ MOJO_EXPORT int mojo_read_message(int node, uint32_t handle, void *bytes,
 				  uint32_t *num_bytes, uint32_t *handles,
 				  uint32_t *num_handles)
 {
+	return mojo_read_message_creds(node, handle, bytes, num_bytes,
+				       handles, num_handles, NULL);
+}
+
+MOJO_EXPORT int mojo_read_message_creds(int node, uint32_t handle,
+					void *bytes, uint32_t *num_bytes,
+					uint32_t *handles,
+					uint32_t *num_handles,
+					struct mojo_sender_creds *creds)
+{
 	struct mojo_read_message_args a;
 	int ret;
 
@@ -230,6 +240,11 @@ MOJO_EXPORT int mojo_read_message(int node, uint32_t handle, void *bytes,
 	a.num_bytes = num_bytes ? *num_bytes : 0;
 	a.handles = (uintptr_t)handles;
 	a.num_handles = num_handles ? *num_handles : 0;
+	/* The kernel writes them in place, before it takes the message. */
+	if (creds) {
+		a.flags = MOJO_READ_MESSAGE_SENDER_CREDS;
+		a.creds = (uintptr_t)creds;
+	}
 	ret = mojo_ioctl(node, MOJO_IOC_READ_MESSAGE, &a);
 	if (ret == 0 || ret == -EMSGSIZE) {
 		if (num_bytes)
