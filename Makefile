@@ -26,7 +26,7 @@ SELFTESTS	:= $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_te
 # The Mojo core's test is dynamic (it dlopen()s the core): its own rule.
 SELFTESTS	:= $(filter-out $(B)/selftests/mojo_core_test,$(SELFTESTS))
 # The same suites again with every library call submitted through io_uring.
-URING_SUITES	:= node msgpipe trap datapipe contract wrapfd
+URING_SUITES	:= node msgpipe trap datapipe contract wrapfd creds
 SELFTESTS	+= $(patsubst %,$(B)/selftests/%_via_uring_test,$(URING_SUITES))
 EXAMPLES	:= $(patsubst userspace/examples/%.c,$(B)/examples/%,$(wildcard userspace/examples/*.c))
 BENCHES		:= $(patsubst userspace/bench/%.c,$(B)/bench/%,$(wildcard userspace/bench/*.c))
