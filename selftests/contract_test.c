@@ -817,6 +817,40 @@ TEST_F(contract, flags_are_checked_before_the_handle)
 	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_CLOSE, &a));
 }
 
+TEST_F(contract, read_message_checks_creds_before_the_handle)
+{
+	struct mojo_sender_creds c;
+	struct mojo_read_message_args r = {
+		.handle = self->h1, .creds = (uintptr_t)&c,
+	};
+
+	ASSERT_EQ(0, mojo_close(self->node, self->h1));
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_READ_MESSAGE, &r));
+	r.creds = 0;
+	r.flags = MOJO_READ_MESSAGE_SENDER_CREDS << 1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_READ_MESSAGE, &r));
+}
+
+/* EMSGSIZE is the message's state (step 6), unwritable creds step 7. */
+TEST_F(contract, read_message_reports_emsgsize_before_unwritable_creds)
+{
+	struct mojo_read_message_args r = {
+		.handle = self->h1, .flags = MOJO_READ_MESSAGE_SENDER_CREDS,
+		.creds = (uintptr_t)mojo_test_readonly_page(),
+	};
+	char buf[8];
+
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "big"));
+	EXPECT_EQ(-EMSGSIZE, mojo_test_ioctl(self->node, MOJO_IOC_READ_MESSAGE, &r));
+	EXPECT_EQ(3, r.num_bytes);
+	r.bytes = (uintptr_t)buf;
+	r.num_bytes = sizeof(buf);
+	EXPECT_EQ(-EFAULT, mojo_test_ioctl(self->node, MOJO_IOC_READ_MESSAGE, &r));
+	EXPECT_EQ(sizeof(buf), r.num_bytes);
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+	EXPECT_STREQ("big", buf);
+}
+
 TEST_F(contract, handles_are_checked_field_by_field)
 {
 	uint32_t t;

@@ -290,6 +290,45 @@ TEST_F(err, read_message_with_no_room_for_its_handles_is_enospc)
 		  mojo_test_signals(self->node, self->h1));
 }
 
+/* READ_MESSAGE's flag and its pointer: a pointer without the flag. */
+TEST_F(err, read_message_with_creds_but_no_flag_is_einval)
+{
+	struct mojo_read_message_args a;
+	struct mojo_sender_creds c;
+
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "x"));
+	memset(&a, 0, sizeof(a));
+	a.handle = self->h1;
+	a.num_bytes = 1;
+	a.bytes = (uintptr_t)&c;
+	a.creds = (uintptr_t)&c;
+	EXPECT_ERRNO(MOJO_IOC_READ_MESSAGE, EINVAL,
+		     raw(self->node, MOJO_IOC_READ_MESSAGE, &a));
+	a.flags = 2;	/* the first unknown flag */
+	EXPECT_ERRNO(MOJO_IOC_READ_MESSAGE, EINVAL,
+		     raw(self->node, MOJO_IOC_READ_MESSAGE, &a));
+	a.flags = MOJO_READ_MESSAGE_SENDER_CREDS;
+	EXPECT_EQ(0, raw(self->node, MOJO_IOC_READ_MESSAGE, &a));
+}
+
+TEST_F(err, read_message_into_unwritable_creds_is_efault)
+{
+	struct mojo_read_message_args a;
+	char buf[4];
+
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "x"));
+	memset(&a, 0, sizeof(a));
+	a.handle = self->h1;
+	a.flags = MOJO_READ_MESSAGE_SENDER_CREDS;
+	a.num_bytes = sizeof(buf);
+	a.bytes = (uintptr_t)buf;
+	a.creds = (uintptr_t)mojo_test_readonly_page();
+	EXPECT_ERRNO(MOJO_IOC_READ_MESSAGE, EFAULT,
+		     raw(self->node, MOJO_IOC_READ_MESSAGE, &a));
+	EXPECT_EQ(MOJO_SIGNAL_READABLE | MOJO_SIGNAL_WRITABLE,
+		  mojo_test_signals(self->node, self->h1));
+}
+
 TEST_F(err, create_trap_with_an_unused_field_set_is_einval)
 {
 	struct mojo_trap_args a;
