@@ -463,7 +463,8 @@ static void gen_read_message(struct ch_thread *t, struct ch_call *c)
 {
 	struct mojo_read_message_args *a = &c->a.rm;
 	uint64_t len = ch_len(t);
-	bool good;
+	bool good, cgood;
+	unsigned int r;
 
 	a->handle = ch_pick(t, &c->node, CH_K_MSG);
 	a->bytes = ch_buf(t, len, &good);
@@ -472,6 +473,21 @@ static void gen_read_message(struct ch_thread *t, struct ch_call *c)
 	a->handles = ch_buf(t, 64 * 4, &good);
 	if (good)
 		c->hbuf = (uint32_t *)(uintptr_t)a->handles;
+	/*
+	 * Sometimes ask who wrote it, into any buffer (ch_buf() makes some
+	 * bad); rarely a pointer without the flag, or an unknown flag. The
+	 * creds are written before the handles, so an overlap with @handles
+	 * leaves post_read_message() the handles.
+	 */
+	r = R(100);
+	if (r < 20) {
+		a->flags = MOJO_READ_MESSAGE_SENDER_CREDS;
+		a->creds = ch_buf(t, sizeof(struct mojo_sender_creds), &cgood);
+	} else if (r < 22) {
+		a->creds = ch_buf(t, sizeof(struct mojo_sender_creds), &cgood);
+	} else if (r < 23) {
+		a->flags = 1u << R(32);
+	}
 	c->fd = t->p->nodes[c->node];
 }
 

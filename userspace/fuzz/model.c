@@ -770,9 +770,7 @@ int m_settle(void)
 
 /* ---- node-wide operations ---- */
 
-#define M_FEATURES_KNOWN	(((MOJO_FEATURE_WRAP_FD << 1) - 1) | \
-				 MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL | \
-				 MOJO_FEATURE_PEER_REMOTE)
+#define M_FEATURES_KNOWN	((MOJO_FEATURE_PEER_REMOTE << 1) - 1)
 
 static int op_version(void)
 {

@@ -190,6 +190,15 @@ extern struct model M;
 
 /* Report a difference from the model and stop the seed. */
 int m_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Where a READ_MESSAGE's sender credentials go: the spare tail of its
+ * handle buffer (M.hbuf, a parked read's own), past any handle.
+ */
+static inline struct mojo_sender_creds *m_creds(const uint32_t *hbuf)
+{
+	return (struct mojo_sender_creds *)(hbuf + MOJO_MAX_MESSAGE_HANDLES);
+}
 void m_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 enum fz_via m_via(void);

@@ -349,7 +349,9 @@ long m_read_msg_predict(int node, struct mojo_read_message_args *a, int *port)
 	struct m_msg *m;
 
 	*port = -1;
-	if (a->flags || a->reserved[0] || a->reserved[1])
+	if ((a->flags & ~MOJO_READ_MESSAGE_SENDER_CREDS) || a->reserved[0])
+		return -EINVAL;
+	if (!(a->flags & MOJO_READ_MESSAGE_SENDER_CREDS) && a->creds)
 		return -EINVAL;
 	hd = m_hlookup(node, a->handle);
 	if (!hd)
@@ -365,6 +367,9 @@ long m_read_msg_predict(int node, struct mojo_read_message_args *a, int *port)
 		return -EMSGSIZE;
 	if (m->len && a->bytes == (uintptr_t)M.bad)
 		return -EFAULT;
+	if ((a->flags & MOJO_READ_MESSAGE_SENDER_CREDS) &&
+	    (!a->creds || a->creds == (uintptr_t)M.bad))
+		return -EFAULT;
 	if (m->nports && a->handles == (uintptr_t)M.bad)
 		return -EFAULT;
 	return 0;
@@ -372,8 +377,10 @@ long m_read_msg_predict(int node, struct mojo_read_message_args *a, int *port)
 
 /*
  * Check a READ_MESSAGE that returned @ret (as predicted) against the
- * model, then apply it: the payload, the sizes written back, the new
- * handles (fresh numbers of @node, for the message's endpoints in order).
+ * model, then apply it: the payload, the sizes written back, the writer
+ * when asked for (in the spare tail of @hbuf: this process wrote every
+ * message, with the ids it has), the new handles (fresh numbers of
+ * @node, for the message's endpoints in order).
  */
 int m_read_msg_apply(int node, int port, struct mojo_read_message_args *a,
 		     const uint8_t *buf, const uint32_t *hbuf, long ret,
@@ -399,6 +406,15 @@ int m_read_msg_apply(int node, int port, struct mojo_read_message_args *a,
 		if (buf[i] != M.buf2[i])
 			return m_fail("READ_MESSAGE: payload byte %u of %u is 0x%02x, model 0x%02x",
 				      i, m->len, buf[i], M.buf2[i]);
+	if (a->flags & MOJO_READ_MESSAGE_SENDER_CREDS) {
+		const struct mojo_sender_creds *c = m_creds(hbuf);
+
+		if (c->pid != (uint32_t)getpid() || c->uid != geteuid() ||
+		    c->gid != getegid() || c->reserved)
+			return m_fail("READ_MESSAGE: creds %u/%u/%u/%u, model %u/%u/%u/0",
+				      c->pid, c->uid, c->gid, c->reserved,
+				      (uint32_t)getpid(), geteuid(), getegid());
+	}
 	for (i = 0; i < m->nports; i++) {
 		for (j = 0; j < i; j++)
 			if (hbuf[j] == hbuf[i])
@@ -521,16 +537,28 @@ int op_read_msg(void)
 	}
 	a.bytes = (uintptr_t)buf;
 	a.handles = (uintptr_t)hbuf;
+	if (CHANCE(30)) {
+		a.flags = MOJO_READ_MESSAGE_SENDER_CREDS;
+		a.creds = (uintptr_t)m_creds(hbuf);
+		memset(m_creds(hbuf), 0xa5, sizeof(struct mojo_sender_creds));
+	}
 	if (CHANCE(8)) {
-		switch (R(4)) {
+		switch (R(6)) {
 		case 0:
-			a.flags = fz_size(&M.rng, 32) | 1;
+			a.flags |= fz_size(&M.rng, 32) | 2;
 			break;
 		case 1:
-			a.reserved[R(2)] = fz_size(&M.rng, 64) | 1;
+			a.reserved[0] = fz_size(&M.rng, 64) | 1;
 			break;
 		case 2:
 			a.bytes = (uintptr_t)M.bad;
+			break;
+		case 3:
+			/* Without the flag a pointer is EINVAL, with it EFAULT. */
+			a.creds = CHANCE(50) ? (uintptr_t)M.bad : 0;
+			break;
+		case 4:
+			a.creds = (uintptr_t)m_creds(hbuf);
 			break;
 		default:
 			a.handles = (uintptr_t)M.bad;
@@ -563,6 +591,10 @@ int op_read_msg(void)
 			in.bytes = (uintptr_t)M.buf;
 		if (in.handles == (uintptr_t)pd->hbuf)
 			in.handles = (uintptr_t)M.hbuf;
+		if (a.creds == (uintptr_t)m_creds(pd->hbuf))
+			a.creds = (uintptr_t)m_creds(M.hbuf);
+		if (in.creds == (uintptr_t)m_creds(pd->hbuf))
+			in.creds = (uintptr_t)m_creds(M.hbuf);
 	} else {
 		ret = m_call_ro(node, MOJO_IOC_READ_MESSAGE, &a, sizeof(a), via, &e,
 				!e || e == -EMSGSIZE);
