@@ -423,7 +423,7 @@ TEST(unwritable_creds_are_efault_and_nothing_is_consumed)
 	/* Still queued, and the carried endpoint still in it, in transit. */
 	EXPECT_EQ(R | W, mojo_test_signals(node, h1));
 	EXPECT_EQ(0, got[0]);
-	EXPECT_EQ(W, mojo_test_signals(node, c1));
+	EXPECT_EQ(W | MOJO_SIGNAL_PEER_REMOTE, mojo_test_signals(node, c1));
 	ASSERT_EQ(0, mojo_read_message_creds(node, h1, bytes, &n, got, &nh, &c));
 	EXPECT_EQ(3, n);
 	ASSERT_EQ(1, nh);
