@@ -1094,3 +1094,80 @@ long mojo_msgpipe_op_set_quota(struct mojo_node *node, void *arg)
 	mojo_port_put(p);
 	return 0;
 }
+
+#define MOJO_SIGNAL_QUOTA_ALL	(MOJO_SIGNAL_QUOTA_QUEUE_MSGS |		\
+				 MOJO_SIGNAL_QUOTA_QUEUE_BYTES |	\
+				 MOJO_SIGNAL_QUOTA_UNREAD_MSGS)
+
+/**
+ * mojo_msgpipe_op_set_signal_quota() - MOJO_IOC_SET_SIGNAL_QUOTA
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_signal_quota_args
+ *
+ * Sets the flagged signal-only limits (Mojo's quotas), which raise
+ * QUOTA_EXCEEDED and refuse nothing.
+ *
+ * Return: 0, -EINVAL or -EBADF.
+ */
+long mojo_msgpipe_op_set_signal_quota(struct mojo_node *node, void *arg)
+{
+	struct mojo_signal_quota_args *a = arg;
+	struct mojo_port *p;
+	int ret;
+
+	if (!a->flags || (a->flags & ~MOJO_SIGNAL_QUOTA_ALL) ||
+	    a->queued_msgs || a->queued_bytes || a->unread || a->reserved)
+		return -EINVAL;
+	if ((!(a->flags & MOJO_SIGNAL_QUOTA_QUEUE_MSGS) && a->queue_msgs) ||
+	    (!(a->flags & MOJO_SIGNAL_QUOTA_QUEUE_BYTES) && a->queue_bytes) ||
+	    (!(a->flags & MOJO_SIGNAL_QUOTA_UNREAD_MSGS) && a->unread_msgs))
+		return -EINVAL;
+	p = mojo_port_lookup(node, a->handle, MOJO_KIND_MESSAGE_PIPE, &ret);
+	if (!p)
+		return ret;
+	spin_lock(&p->lock);
+	if (a->flags & MOJO_SIGNAL_QUOTA_QUEUE_MSGS)
+		WRITE_ONCE(p->sig_msgs, a->queue_msgs);
+	if (a->flags & MOJO_SIGNAL_QUOTA_QUEUE_BYTES)
+		WRITE_ONCE(p->sig_bytes, a->queue_bytes);
+	if (a->flags & MOJO_SIGNAL_QUOTA_UNREAD_MSGS)
+		WRITE_ONCE(p->sig_unread, a->unread_msgs);
+	spin_unlock(&p->lock);
+	/* Our QUOTA_EXCEEDED may have changed; nobody else's did. */
+	mojo_port_wake(p);
+	mojo_port_put(p);
+	return 0;
+}
+
+/**
+ * mojo_msgpipe_op_query_quota() - MOJO_IOC_QUERY_QUOTA
+ * @node: the calling node
+ * @arg:  kernel copy of a struct mojo_signal_quota_args
+ *
+ * Reports the signal-only limits and the usage they are compared with,
+ * as one snapshot under the port's lock.
+ *
+ * Return: 0, -EINVAL or -EBADF.
+ */
+long mojo_msgpipe_op_query_quota(struct mojo_node *node, void *arg)
+{
+	struct mojo_signal_quota_args *a = arg;
+	struct mojo_port *p;
+	int ret;
+
+	if (a->flags || a->reserved)
+		return -EINVAL;
+	p = mojo_port_lookup(node, a->handle, MOJO_KIND_MESSAGE_PIPE, &ret);
+	if (!p)
+		return ret;
+	spin_lock(&p->lock);
+	a->queue_msgs = p->sig_msgs;
+	a->queue_bytes = p->sig_bytes;
+	a->unread_msgs = p->sig_unread;
+	a->queued_msgs = p->queued_msgs;
+	a->queued_bytes = p->queued_bytes;
+	a->unread = mojo_port_unread(p);
+	spin_unlock(&p->lock);
+	mojo_port_put(p);
+	return 0;
+}

@@ -28,5 +28,7 @@ long mojo_msgpipe_op_wait(struct mojo_node *node, void *arg);
 long mojo_msgpipe_op_wait_try(struct mojo_node *node, void *arg);
 long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg);
 long mojo_msgpipe_op_set_quota(struct mojo_node *node, void *arg);
+long mojo_msgpipe_op_set_signal_quota(struct mojo_node *node, void *arg);
+long mojo_msgpipe_op_query_quota(struct mojo_node *node, void *arg);
 
 #endif /* __MOJO_MSGPIPE_H */

@@ -165,6 +165,24 @@ static const struct mojo_op mojo_ops[] = {
 		.name = "fuse",
 		.handler = mojo_msgpipe_op_fuse,
 	},
+	[_IOC_NR(MOJO_IOC_SET_SIGNAL_QUOTA)] = {
+		.cmd = MOJO_IOC_SET_SIGNAL_QUOTA,
+		.feature = MOJO_FEATURE_SIGNAL_QUOTA,
+		.name = "set_signal_quota",
+		.handler = mojo_msgpipe_op_set_signal_quota,
+	},
+	[_IOC_NR(MOJO_IOC_QUERY_QUOTA)] = {
+		.cmd = MOJO_IOC_QUERY_QUOTA,
+		.feature = MOJO_FEATURE_SIGNAL_QUOTA,
+		.name = "query_quota",
+		.handler = mojo_msgpipe_op_query_quota,
+		.out = MOJO_FIELD(mojo_signal_quota_args, queue_msgs) |
+		       MOJO_FIELD(mojo_signal_quota_args, queue_bytes) |
+		       MOJO_FIELD(mojo_signal_quota_args, unread_msgs) |
+		       MOJO_FIELD(mojo_signal_quota_args, queued_msgs) |
+		       MOJO_FIELD(mojo_signal_quota_args, queued_bytes) |
+		       MOJO_FIELD(mojo_signal_quota_args, unread),
+	},
 	[_IOC_NR(MOJO_IOC_CREATE_DATA_PIPE)] = {
 		.cmd = MOJO_IOC_CREATE_DATA_PIPE,
 		.feature = MOJO_FEATURE_DATA_PIPE,
@@ -252,6 +270,7 @@ MOJO_ARG_SIZE(mojo_create_message_pipe_args, 32);
 MOJO_ARG_SIZE(mojo_write_message_args, 48);
 MOJO_ARG_SIZE(mojo_read_message_args, 48);
 MOJO_ARG_SIZE(mojo_fuse_args, 32);
+MOJO_ARG_SIZE(mojo_signal_quota_args, 64);
 MOJO_ARG_SIZE(mojo_export_args, 32);
 MOJO_ARG_SIZE(mojo_wrap_fd_args, 32);
 MOJO_ARG_SIZE(mojo_quota_args, 32);

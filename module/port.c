@@ -38,6 +38,9 @@ static struct mojo_port *mojo_port_alloc(void)
 	INIT_LIST_HEAD(&port->queue);
 	port->max_msgs = READ_ONCE(mojo_default_queue_msgs);
 	port->max_bytes = READ_ONCE(mojo_default_queue_bytes);
+	port->sig_msgs = MOJO_QUOTA_NONE;
+	port->sig_bytes = MOJO_QUOTA_NONE;
+	port->sig_unread = MOJO_QUOTA_NONE;
 	init_waitqueue_head(&port->wq);
 	INIT_LIST_HEAD(&port->triggers);
 	INIT_LIST_HEAD(&port->uring_pending);
@@ -235,6 +238,31 @@ bool mojo_port_peer_remote(const struct mojo_port *port)
 		return false;
 	node = READ_ONCE(port->peer->node);
 	return !node || node != port->node;
+}
+
+/**
+ * mojo_port_unread() - messages @port wrote that its peer has not read
+ * @port: the port, locked
+ *
+ * What sits in the peer's queue: everything there came from @port (a
+ * fuse hands a port a new peer only when neither side has written).
+ * Read without the peer's lock, a snapshot; the peer's reads wake @port.
+ *
+ * Return: the count, 0 once the peer closed.
+ */
+u64 mojo_port_unread(const struct mojo_port *port)
+{
+	if (!port->peer || port->peer_closed)
+		return 0;
+	return READ_ONCE(port->peer->queued_msgs);
+}
+
+/* Is any signal-only limit of @port exceeded (port lock held)? */
+static bool mojo_port_over_signal_quota(const struct mojo_port *port)
+{
+	return port->queued_msgs > READ_ONCE(port->sig_msgs) ||
+	       port->queued_bytes > READ_ONCE(port->sig_bytes) ||
+	       mojo_port_unread(port) > READ_ONCE(port->sig_unread);
 }
 
 /* The peer closed and every message it sent has been queued here. */
@@ -448,7 +476,7 @@ u64 mojo_port_signals(struct mojo_port *port, u64 *satisfiable)
 	 */
 	if (done)
 		sat |= MOJO_SIGNAL_PEER_CLOSED;
-	if (mojo_port_full(port))
+	if (mojo_port_full(port) || mojo_port_over_signal_quota(port))
 		sat |= MOJO_SIGNAL_QUOTA_EXCEEDED;
 	if (!done && port->state != MOJO_PORT_CLOSED && port->peer &&
 	    !mojo_port_full(port->peer))

@@ -148,6 +148,10 @@ enum mojo_port_state {
  * @max_msgs:       quota: most messages @queue may hold
  * @max_bytes:      quota: @queue takes messages while it holds fewer payload
  *                  bytes (mojo_port_full())
+ * @sig_msgs:       signal-only limit on @queued_msgs (MOJO_QUOTA_NONE: none)
+ * @sig_bytes:      signal-only limit on @queued_bytes
+ * @sig_unread:     signal-only limit on the peer's @queued_msgs (what this
+ *                  port wrote and the peer has not read)
  * @wq:             waiters for this port's signals (MOJO_IOC_WAIT); woken on
  *                  every signal change and when the port leaves its node
  * @triggers:       trap triggers watching this port (trap.h)
@@ -179,6 +183,9 @@ struct mojo_port {
 	u64 queued_bytes;
 	u32 max_msgs;
 	u64 max_bytes;
+	u64 sig_msgs;
+	u64 sig_bytes;
+	u64 sig_unread;
 	wait_queue_head_t wq;
 	struct list_head triggers;
 	u32 num_triggers;
@@ -254,6 +261,7 @@ void mojo_port_close(struct mojo_port *port, struct list_head *reap);
 u64 mojo_port_signals(struct mojo_port *port, u64 *satisfiable);
 bool mojo_port_full(struct mojo_port *port);
 bool mojo_port_peer_remote(const struct mojo_port *port);
+u64 mojo_port_unread(const struct mojo_port *port);
 void mojo_port_wake(struct mojo_port *port);
 void mojo_port_wake_pair(struct mojo_port *port);
 

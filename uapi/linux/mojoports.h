@@ -87,6 +87,8 @@
 /* PEER_CLOSED as Mojo means it: raised before the queue is drained. */
 #define MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL _BITULL(12)
 #define MOJO_FEATURE_PEER_REMOTE _BITULL(13)	/* MOJO_SIGNAL_PEER_REMOTE */
+/* MOJO_IOC_SET_SIGNAL_QUOTA and MOJO_IOC_QUERY_QUOTA (Mojo's quotas). */
+#define MOJO_FEATURE_SIGNAL_QUOTA _BITULL(14)
 
 /*
  * Handles: per-node numbers naming the kernel objects a node holds: message
@@ -126,7 +128,9 @@
  *                 max_msgs messages or max_bytes payload bytes (struct
  *                 mojo_quota_args), so writes to it, of any size, fail
  *                 with -ENOSPC until it is read. The same test clears the
- *                 peer's WRITABLE: the two never disagree.
+ *                 peer's WRITABLE: the two never disagree. Also while a
+ *                 signal-only limit is exceeded, which refuses nothing
+ *                 (struct mojo_signal_quota_args).
  */
 #define MOJO_SIGNAL_READABLE		_BITULL(0)
 #define MOJO_SIGNAL_WRITABLE		_BITULL(1)
@@ -543,6 +547,64 @@ struct mojo_quota_args {
 #define MOJO_QUOTA_MAX_MSGS	_BITULL(20)
 #define MOJO_QUOTA_MAX_BYTES	_BITULL(30)
 
+/**
+ * struct mojo_signal_quota_args - argument of MOJO_IOC_SET_SIGNAL_QUOTA and
+ * MOJO_IOC_QUERY_QUOTA
+ * @handle:       a message pipe endpoint
+ * @flags:        SET: which limits to set, MOJO_SIGNAL_QUOTA_* (at least
+ *                one); QUERY: must be zero
+ * @queue_msgs:   limit on the messages queued at this endpoint (SET: in
+ *                when flagged, else must be zero; QUERY: out)
+ * @queue_bytes:  limit on the payload bytes queued at it (likewise)
+ * @unread_msgs:  limit on the messages this endpoint wrote that its peer
+ *                has not read yet (likewise)
+ * @queued_msgs:  QUERY: out: messages queued at this endpoint; SET: must
+ *                be zero
+ * @queued_bytes: QUERY: out: their payload bytes; SET: must be zero
+ * @unread:       QUERY: out: messages it wrote that the peer has not read
+ *                (what is queued at the peer; 0 once the peer closed);
+ *                SET: must be zero
+ * @reserved:     must be zero
+ *
+ * Two kinds of quota, both per endpoint, both travelling with it:
+ *
+ * - Enforced (MOJO_IOC_SET_QUOTA, struct mojo_quota_args): the kernel's
+ *   own. A full receive queue refuses writes (-ENOSPC) and raises
+ *   QUOTA_EXCEEDED; every endpoint has one (the default_queue_* module
+ *   parameters), so no reader can make a writer pile up memory without
+ *   bound.
+ * - Signal-only (this struct; Mojo's MojoSetQuota): a limit that only
+ *   raises QUOTA_EXCEEDED while usage is above it and refuses nothing.
+ *   None is set on a new endpoint (MOJO_QUOTA_NONE). @queue_msgs and
+ *   @queue_bytes raise it on the receiving endpoint, @unread_msgs on the
+ *   writing one, whose unread count is what sits in its peer's queue.
+ *
+ * QUOTA_EXCEEDED is thus satisfied while the enforced quota is full or any
+ * signal-only limit is exceeded (usage above the limit: a limit of 0 is
+ * exceeded by one message). A signal-only limit is any value;
+ * MOJO_QUOTA_NONE removes it. QUERY reports the signal-only limits and
+ * the usage; the enforced quota is the one the caller set.
+ */
+struct mojo_signal_quota_args {
+	__u32 handle;
+	__u32 flags;
+	__u64 queue_msgs;
+	__u64 queue_bytes;
+	__u64 unread_msgs;
+	__u64 queued_msgs;
+	__u64 queued_bytes;
+	__u64 unread;
+	__u64 reserved;
+};
+
+/* Flags of MOJO_IOC_SET_SIGNAL_QUOTA: the limits it sets. */
+#define MOJO_SIGNAL_QUOTA_QUEUE_MSGS	_BITUL(0)
+#define MOJO_SIGNAL_QUOTA_QUEUE_BYTES	_BITUL(1)
+#define MOJO_SIGNAL_QUOTA_UNREAD_MSGS	_BITUL(2)
+
+/* No signal-only limit. */
+#define MOJO_QUOTA_NONE		(~0ULL)
+
 /*
  * Traps (Mojo's MojoCreateTrap family). A trap is a handle of its node that
  * watches other handles of the same node through triggers. Each trigger is
@@ -922,6 +984,9 @@ struct mojo_uring_cmd {
 #define MOJO_IOC_WRITE_MESSAGE	_IOWR(MOJO_IOC_MAGIC, 0x11, struct mojo_write_message_args)
 #define MOJO_IOC_READ_MESSAGE	_IOWR(MOJO_IOC_MAGIC, 0x12, struct mojo_read_message_args)
 #define MOJO_IOC_FUSE		_IOWR(MOJO_IOC_MAGIC, 0x13, struct mojo_fuse_args)
+#define MOJO_IOC_SET_SIGNAL_QUOTA \
+	_IOWR(MOJO_IOC_MAGIC, 0x14, struct mojo_signal_quota_args)
+#define MOJO_IOC_QUERY_QUOTA	_IOWR(MOJO_IOC_MAGIC, 0x15, struct mojo_signal_quota_args)
 
 #define MOJO_IOC_CREATE_DATA_PIPE \
 	_IOWR(MOJO_IOC_MAGIC, 0x40, struct mojo_create_data_pipe_args)
@@ -1093,6 +1158,10 @@ struct mojo_uring_cmd {
  * FUSE: EBADF, EFAULT, EINVAL (one handle twice; not message pipe
  *   endpoints; each other's peer), EBUSY (one has written, or has a
  *   message queued).
+ * SET_SIGNAL_QUOTA: EBADF, EFAULT, EINVAL (no flag or an unknown one; a
+ *   field set that is not flagged; not a message pipe endpoint).
+ * QUERY_QUOTA: EBADF, EFAULT, EINVAL (@flags or @reserved set; not a
+ *   message pipe endpoint).
  * CREATE_DATA_PIPE: EFAULT, EINVAL (@element_size, @capacity), ENOSPC
  *   (handle limit; max_user_ring_bytes), ENOMEM.
  * WRITE_DATA: EBADF (also closed meanwhile), EFAULT (also @bytes), EINVAL
