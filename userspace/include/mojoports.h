@@ -200,6 +200,37 @@ int mojo_set_quota(int node, uint32_t handle, uint64_t max_msgs,
 		   uint64_t max_bytes);
 
 /**
+ * mojo_set_signal_quota() - set an endpoint's signal-only limits (Mojo's)
+ * @node:        a node fd
+ * @handle:      the endpoint
+ * @flags:       which limits: MOJO_SIGNAL_QUOTA_QUEUE_MSGS, _QUEUE_BYTES,
+ *               _UNREAD_MSGS (at least one)
+ * @queue_msgs:  limit on queued messages (used when flagged, else 0)
+ * @queue_bytes: limit on queued payload bytes (likewise)
+ * @unread_msgs: limit on messages written and not yet read by the peer
+ *               (likewise)
+ *
+ * Exceeding a limit raises QUOTA_EXCEEDED and refuses nothing;
+ * MOJO_QUOTA_NONE removes one. See struct mojo_signal_quota_args.
+ *
+ * Return: 0 or a negative errno.
+ */
+int mojo_set_signal_quota(int node, uint32_t handle, uint32_t flags,
+			  uint64_t queue_msgs, uint64_t queue_bytes,
+			  uint64_t unread_msgs);
+
+/**
+ * mojo_query_quota() - an endpoint's signal-only limits and usage
+ * @node:   a node fd
+ * @handle: the endpoint
+ * @out:    filled on success (limits, queued messages and bytes, unread)
+ *
+ * Return: 0 or a negative errno.
+ */
+int mojo_query_quota(int node, uint32_t handle,
+		     struct mojo_signal_quota_args *out);
+
+/**
  * mojo_export_handle() - move a handle out of the node into a new fd
  * @node:   a node fd
  * @handle: the handle (gone from @node on success)

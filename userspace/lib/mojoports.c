@@ -325,6 +325,35 @@ MOJO_EXPORT int mojo_set_quota(int node, uint32_t handle, uint64_t max_msgs,
 	return mojo_ioctl(node, MOJO_IOC_SET_QUOTA, &a);
 }
 
+MOJO_EXPORT int mojo_set_signal_quota(int node, uint32_t handle, uint32_t flags,
+				      uint64_t queue_msgs, uint64_t queue_bytes,
+				      uint64_t unread_msgs)
+{
+	struct mojo_signal_quota_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = handle;
+	a.flags = flags;
+	a.queue_msgs = queue_msgs;
+	a.queue_bytes = queue_bytes;
+	a.unread_msgs = unread_msgs;
+	return mojo_ioctl(node, MOJO_IOC_SET_SIGNAL_QUOTA, &a);
+}
+
+MOJO_EXPORT int mojo_query_quota(int node, uint32_t handle,
+				 struct mojo_signal_quota_args *out)
+{
+	struct mojo_signal_quota_args a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = handle;
+	ret = mojo_ioctl(node, MOJO_IOC_QUERY_QUOTA, &a);
+	if (!ret)
+		*out = a;
+	return ret;
+}
+
 MOJO_EXPORT int mojo_export_handle(int node, uint32_t handle)
 {
 	struct mojo_export_args a;
