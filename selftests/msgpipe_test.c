@@ -1155,4 +1155,160 @@ TEST_F(nodes, peer_remote_ends_with_the_peer)
 }
 
 
+/* ---- signal-only quotas (Mojo's MojoSetQuota) ---- */
+
+static int set_sq(int node, uint32_t h, uint32_t flags, uint64_t msgs,
+		  uint64_t bytes, uint64_t unread)
+{
+	return mojo_set_signal_quota(node, h, flags, msgs, bytes, unread);
+}
+
+TEST_F(pipe, signal_quota_on_queue_length_raises_quota_exceeded_only)
+{
+	char buf[16];
+	int i;
+
+	ASSERT_EQ(0, set_sq(self->node, self->h1, MOJO_SIGNAL_QUOTA_QUEUE_MSGS, 2, 0, 0));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "m"));
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, self->h1));
+	/* Over the limit: raised, and the write was not refused. */
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "m"));
+	EXPECT_EQ(R | W | QE, mojo_test_signals(self->node, self->h1));
+	EXPECT_EQ(W, mojo_test_signals(self->node, self->h0));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, self->h1));
+}
+
+TEST_F(pipe, signal_quota_on_queue_bytes)
+{
+	ASSERT_EQ(0, set_sq(self->node, self->h1, MOJO_SIGNAL_QUOTA_QUEUE_BYTES, 0, 4, 0));
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, "1234", 4, NULL, 0));
+	EXPECT_EQ(0, mojo_test_signals(self->node, self->h1) & QE);
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, "5", 1, NULL, 0));
+	EXPECT_EQ(QE, mojo_test_signals(self->node, self->h1) & QE);
+	/* MOJO_QUOTA_NONE removes the limit. */
+	ASSERT_EQ(0, set_sq(self->node, self->h1, MOJO_SIGNAL_QUOTA_QUEUE_BYTES, 0,
+			    MOJO_QUOTA_NONE, 0));
+	EXPECT_EQ(0, mojo_test_signals(self->node, self->h1) & QE);
+}
+
+/* The writer's unread count is what waits in its peer's queue. */
+TEST_F(pipe, signal_quota_on_unread_messages_is_the_writers)
+{
+	struct mojo_signal_quota_args q;
+	char buf[16];
+
+	ASSERT_EQ(0, set_sq(self->node, self->h0, MOJO_SIGNAL_QUOTA_UNREAD_MSGS, 0, 0, 1));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "a"));
+	EXPECT_EQ(0, mojo_test_signals(self->node, self->h0) & QE);
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "bb"));
+	EXPECT_EQ(QE, mojo_test_signals(self->node, self->h0) & QE);
+	EXPECT_EQ(0, mojo_test_signals(self->node, self->h1) & QE);
+	ASSERT_EQ(0, mojo_query_quota(self->node, self->h0, &q));
+	EXPECT_EQ(MOJO_QUOTA_NONE, q.queue_msgs);
+	EXPECT_EQ(MOJO_QUOTA_NONE, q.queue_bytes);
+	EXPECT_EQ(1, q.unread_msgs);
+	EXPECT_EQ(2, q.unread);
+	EXPECT_EQ(0, q.queued_msgs);
+	ASSERT_EQ(0, mojo_query_quota(self->node, self->h1, &q));
+	EXPECT_EQ(2, q.queued_msgs);
+	EXPECT_EQ(3, q.queued_bytes);
+	EXPECT_EQ(0, q.unread);
+	/* The peer reads: the writer's signal drops. */
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+	EXPECT_EQ(0, mojo_test_signals(self->node, self->h0) & QE);
+	/* Once the peer closed nothing is unread. */
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "c"));
+	EXPECT_EQ(QE, mojo_test_signals(self->node, self->h0) & QE);
+	ASSERT_EQ(0, mojo_close(self->node, self->h1));
+	ASSERT_EQ(0, mojo_query_quota(self->node, self->h0, &q));
+	EXPECT_EQ(0, q.unread);
+	EXPECT_EQ(PC, mojo_test_signals(self->node, self->h0));
+}
+
+/* A trap watching the writer learns when the reader catches up. */
+TEST_F(pipe, unread_quota_trap_fires_when_the_peer_reads)
+{
+	struct mojo_trap_event ev;
+	uint32_t trap;
+	char buf[16];
+
+	ASSERT_EQ(0, set_sq(self->node, self->h0, MOJO_SIGNAL_QUOTA_UNREAD_MSGS, 0, 0, 0));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "a"));
+	ASSERT_EQ(0, mojo_create_trap(self->node, &trap));
+	ASSERT_EQ(0, mojo_add_trigger(self->node, trap, self->h0, QE,
+				      MOJO_TRIGGER_NOT_SATISFIED, 7));
+	ASSERT_EQ(0, mojo_arm_trap(self->node, trap, NULL));
+	EXPECT_EQ(-EAGAIN, mojo_read_trap_events(self->node, &ev, 1));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+	ASSERT_EQ(1, mojo_read_trap_events(self->node, &ev, 1));
+	EXPECT_EQ(7, ev.context);
+	EXPECT_EQ(0, ev.satisfied & QE);
+}
+
+/* The limits belong to the endpoint and travel with it. */
+TEST_F(nodes, signal_quota_travels_with_the_endpoint)
+{
+	struct mojo_signal_quota_args q;
+	uint32_t back;
+
+	ASSERT_EQ(0, set_sq(self->b, self->hb, MOJO_SIGNAL_QUOTA_QUEUE_MSGS |
+			    MOJO_SIGNAL_QUOTA_UNREAD_MSGS, 5, 0, 6));
+	ASSERT_EQ(0, mojo_test_move(self->b, self->hb, self->a, &back));
+	ASSERT_EQ(0, mojo_query_quota(self->a, back, &q));
+	EXPECT_EQ(5, q.queue_msgs);
+	EXPECT_EQ(MOJO_QUOTA_NONE, q.queue_bytes);
+	EXPECT_EQ(6, q.unread_msgs);
+}
+
+TEST_F(pipe, signal_quota_refuses_bad_arguments_and_changes_nothing)
+{
+	struct mojo_signal_quota_args a, q;
+	uint32_t p, c;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = self->h1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_SET_SIGNAL_QUOTA, &a));
+	a.flags = 8;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_SET_SIGNAL_QUOTA, &a));
+	/* A value for a limit it does not set, a usage field, reserved. */
+	a.flags = MOJO_SIGNAL_QUOTA_QUEUE_MSGS;
+	a.queue_bytes = 1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_SET_SIGNAL_QUOTA, &a));
+	a.queue_bytes = 0;
+	a.queued_msgs = 1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_SET_SIGNAL_QUOTA, &a));
+	a.queued_msgs = 0;
+	a.reserved = 1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_SET_SIGNAL_QUOTA, &a));
+	a.reserved = 0;
+	a.handle = 0x7ffffff0;
+	EXPECT_EQ(-EBADF, mojo_test_ioctl(self->node, MOJO_IOC_SET_SIGNAL_QUOTA, &a));
+	ASSERT_EQ(0, mojo_create_data_pipe(self->node, 1, 16, &p, &c));
+	a.handle = c;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_SET_SIGNAL_QUOTA, &a));
+	EXPECT_EQ(-EINVAL, mojo_query_quota(self->node, c, &q));
+	memset(&q, 0, sizeof(q));
+	q.handle = self->h1;
+	q.flags = 1;
+	EXPECT_EQ(-EINVAL, mojo_test_ioctl(self->node, MOJO_IOC_QUERY_QUOTA, &q));
+	ASSERT_EQ(0, mojo_query_quota(self->node, self->h1, &q));
+	EXPECT_EQ(MOJO_QUOTA_NONE, q.queue_msgs);
+	EXPECT_EQ(MOJO_QUOTA_NONE, q.queue_bytes);
+	EXPECT_EQ(MOJO_QUOTA_NONE, q.unread_msgs);
+}
+
+/* The enforced quota still refuses; the signal-only one never does. */
+TEST_F(pipe, enforced_and_signal_only_quotas_side_by_side)
+{
+	ASSERT_EQ(0, mojo_set_quota(self->node, self->h1, 2, 1 << 20));
+	ASSERT_EQ(0, set_sq(self->node, self->h1, MOJO_SIGNAL_QUOTA_QUEUE_MSGS, 0, 0, 0));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "a"));
+	EXPECT_EQ(R | W | QE, mojo_test_signals(self->node, self->h1));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "b"));
+	EXPECT_EQ(-ENOSPC, mojo_test_write_str(self->node, self->h0, "c"));
+	EXPECT_EQ(0, mojo_test_signals(self->node, self->h0) & W);
+}
+
 TEST_HARNESS_MAIN

@@ -168,7 +168,7 @@ TEST_F(node, version_reports_api_version_and_features)
 		MOJO_FEATURE_TRAP | MOJO_FEATURE_DATA_PIPE |
 		MOJO_FEATURE_URING | MOJO_FEATURE_WRAP_FD |
 		MOJO_FEATURE_SENDER_CREDS | MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL |
-		MOJO_FEATURE_PEER_REMOTE;
+		MOJO_FEATURE_PEER_REMOTE | MOJO_FEATURE_SIGNAL_QUOTA;
 	struct mojo_version_args args;
 
 	memset(&args, 0, sizeof(args));
