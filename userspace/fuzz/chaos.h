@@ -29,7 +29,7 @@
 #define CH_ARG_SIZE	128		/* bytes per argument slot */
 #define CH_BUF		(64 * 1024)	/* payload scratch per thread */
 #define CH_UFFD_PAGES	16		/* userfaultfd-backed pages per worker */
-#define CH_NR_CMDS	28		/* operations of the table (MOJO_IOC_*) */
+#define CH_NR_CMDS	30		/* operations of the table (MOJO_IOC_*) */
 #define CH_HOG_MSG	(1 << 20)	/* message size of a memory hog */
 
 /* What a pool entry is (a hint: the handle may be gone or reused). */

@@ -35,6 +35,7 @@ const unsigned int ch_cmds[CH_NR_CMDS] = {
 	MOJO_IOC_READ_TRAP_EVENTS, MOJO_IOC_WRAP_FD, MOJO_IOC_UNWRAP_FD,
 	MOJO_IOC_CREATE_MESSAGE_PIPE,
 	MOJO_IOC_WRITE_MESSAGE, MOJO_IOC_READ_MESSAGE, MOJO_IOC_FUSE,
+	MOJO_IOC_SET_SIGNAL_QUOTA, MOJO_IOC_QUERY_QUOTA,
 	MOJO_IOC_CREATE_DATA_PIPE, MOJO_IOC_WRITE_DATA, MOJO_IOC_READ_DATA,
 	MOJO_IOC_BEGIN_WRITE_DATA, MOJO_IOC_END_WRITE_DATA,
 	MOJO_IOC_BEGIN_READ_DATA, MOJO_IOC_END_READ_DATA,
@@ -68,6 +69,7 @@ struct ch_call {
 		struct mojo_fuse_args fuse;
 		struct mojo_export_args exp;
 		struct mojo_quota_args quota;
+		struct mojo_signal_quota_args sq;
 		struct mojo_trap_args trap;
 		struct mojo_read_events_args ev;
 		struct mojo_create_data_pipe_args cdp;
@@ -691,6 +693,33 @@ static void gen_unwrap(struct ch_thread *t, struct ch_call *c)
 	c->fd = t->p->nodes[c->node];
 }
 
+/*
+ * Signal-only limits: mostly small (so QUOTA_EXCEEDED comes and goes as
+ * others write and read), sometimes MOJO_QUOTA_NONE or anything; flags
+ * and the fields that must be zero wrong now and then.
+ */
+static void gen_signal_quota(struct ch_thread *t, struct ch_call *c)
+{
+	struct mojo_signal_quota_args *a = &c->a.sq;
+	__u64 *lim[3] = { &a->queue_msgs, &a->queue_bytes, &a->unread_msgs };
+	int i;
+
+	a->handle = ch_pick(t, &c->node, CH_K_MSG);
+	c->fd = t->p->nodes[c->node];
+	if (c->cmd == MOJO_IOC_QUERY_QUOTA) {
+		if (CHANCE(3))
+			a->flags = 1u << R(32);
+		return;
+	}
+	a->flags = CHANCE(95) ? 1 + R(7) : (uint32_t)fz_size(&t->rng, 32);
+	for (i = 0; i < 3; i++)
+		if (a->flags & (1u << i))
+			*lim[i] = CHANCE(10) ? MOJO_QUOTA_NONE :
+				  CHANCE(80) ? R(8) : fz_next(&t->rng);
+	if (CHANCE(3))
+		a->unread = 1 + R(9);
+}
+
 static void gen_set_quota(struct ch_thread *t, struct ch_call *c)
 {
 	struct mojo_quota_args *a = &c->a.quota;
@@ -990,6 +1019,8 @@ static const struct ch_opdef ch_opdefs[] = {
 	OP(READ_MESSAGE, mojo_read_message_args, gen_read_message,
 	   post_read_message, 35),
 	OP(FUSE, mojo_fuse_args, gen_fuse, NULL, 6),
+	OP(SET_SIGNAL_QUOTA, mojo_signal_quota_args, gen_signal_quota, NULL, 6),
+	OP(QUERY_QUOTA, mojo_signal_quota_args, gen_signal_quota, NULL, 4),
 	OP(CREATE_DATA_PIPE, mojo_create_data_pipe_args, gen_create_data_pipe,
 	   post_create_data_pipe, 12),
 	OP(WRITE_DATA, mojo_data_args, gen_data, NULL, 25),
@@ -1214,7 +1245,7 @@ static void act_bad_cmd(struct ch_thread *t)
 	case 0:
 		/* A number in no range of the table. */
 		nr = (uint8_t)(0x0f + R(0xf1));
-		if ((nr >= 0x10 && nr <= 0x13) || (nr >= 0x40 && nr <= 0x48))
+		if ((nr >= 0x10 && nr <= 0x15) || (nr >= 0x40 && nr <= 0x48))
 			nr = 0xff;
 		cmd = (cmd & ~0xffu) | nr;
 		break;

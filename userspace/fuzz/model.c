@@ -403,6 +403,9 @@ int m_port_alloc(int kind)
 		p->dp = -1;
 		p->max_msgs = M.def_msgs;
 		p->max_bytes = M.def_bytes;
+		p->sig_msgs = MOJO_QUOTA_NONE;
+		p->sig_bytes = MOJO_QUOTA_NONE;
+		p->sig_unread = MOJO_QUOTA_NONE;
 		return i;
 	}
 	return -1;
@@ -428,6 +431,14 @@ bool m_full(const struct m_port *p)
  * else; once it closed, QUOTA_EXCEEDED only while messages are queued,
  * since SET_QUOTA can still lower the quota to what is queued).
  */
+/* What @pi wrote and its peer has not read: the peer's queue (0 once closed). */
+uint64_t m_unread(int pi)
+{
+	const struct m_port *p = &M.ports[pi];
+
+	return p->peer_closed || p->peer < 0 ? 0 : M.ports[p->peer].qmsgs;
+}
+
 /* PEER_REMOTE: @peer (a port index, or -1) is open and not in @pi's node. */
 bool m_peer_remote(int pi, int peer)
 {
@@ -450,7 +461,8 @@ uint64_t m_signals(int pi, uint64_t *able)
 		sat |= MOJO_SIGNAL_READABLE;
 	if (p->peer_closed)
 		sat |= MOJO_SIGNAL_PEER_CLOSED;
-	if (m_full(p))
+	if (m_full(p) || p->qmsgs > p->sig_msgs || p->qbytes > p->sig_bytes ||
+	    m_unread(pi) > p->sig_unread)
 		sat |= MOJO_SIGNAL_QUOTA_EXCEEDED;
 	if (!p->peer_closed && !m_full(&M.ports[p->peer]))
 		sat |= MOJO_SIGNAL_WRITABLE;
@@ -770,7 +782,7 @@ int m_settle(void)
 
 /* ---- node-wide operations ---- */
 
-#define M_FEATURES_KNOWN	((MOJO_FEATURE_PEER_REMOTE << 1) - 1)
+#define M_FEATURES_KNOWN	((MOJO_FEATURE_SIGNAL_QUOTA << 1) - 1)
 
 static int op_version(void)
 {
@@ -1183,6 +1195,7 @@ static const struct m_op m_ops[] = {
 	{ op_read_msg, 16, "read_msg" },
 	{ op_fuse, 3, "fuse" },
 	{ op_set_quota, 3, "set_quota" },
+	{ op_signal_quota, 3, "signal_quota" },
 	{ op_export, 2, "export" },
 	{ op_import, 2, "import" },
 	{ op_close_fd, 1, "close_fd" },

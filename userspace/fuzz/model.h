@@ -61,6 +61,7 @@ struct m_port {
 	uint32_t qmsgs;
 	uint64_t qbytes;
 	uint64_t max_msgs, max_bytes;
+	uint64_t sig_msgs, sig_bytes, sig_unread;	/* signal-only limits */
 	uint32_t nest;		/* deepest nesting held since last empty */
 	int dp;
 	uint64_t map_offset;	/* data pipe: learnt at the first INFO */
@@ -224,6 +225,7 @@ int m_port_alloc(int kind);
 void m_port_free(int p);
 bool m_full(const struct m_port *p);
 bool m_peer_remote(int pi, int peer);
+uint64_t m_unread(int pi);
 uint64_t m_signals(int p, uint64_t *able);
 void m_port_leave(int p);
 void m_port_close(int p);
@@ -248,6 +250,7 @@ int op_write_msg(void);
 int op_read_msg(void);
 int op_fuse(void);
 int op_set_quota(void);
+int op_signal_quota(void);
 int op_export(void);
 int op_import(void);
 int op_close_fd(void);

@@ -1028,3 +1028,74 @@ int op_unwrap_fd(void)
 	m_port_close(idx);
 	return 0;
 }
+
+/*
+ * SET_SIGNAL_QUOTA or QUERY_QUOTA: the signal-only limits (they raise
+ * QUOTA_EXCEEDED, m_signals()) and the usage they are compared with.
+ */
+int op_signal_quota(void)
+{
+	struct mojo_signal_quota_args a, exp;
+	enum fz_via via = m_via();
+	int node = m_any_node(), idx, i;
+	bool query = R(3) == 0;
+	unsigned int cmd = query ? MOJO_IOC_QUERY_QUOTA : MOJO_IOC_SET_SIGNAL_QUOTA;
+	__u64 *lim[3] = { &a.queue_msgs, &a.queue_bytes, &a.unread_msgs };
+	long e, ret;
+
+	memset(&a, 0, sizeof(a));
+	e = m_choose(node, 1 << HK_MSG, &a.handle, &idx);
+	if (query) {
+		if (CHANCE(30)) {	/* out fields are ignored on input */
+			a.queue_msgs = fz_next(&M.rng);
+			a.unread = fz_next(&M.rng);
+		}
+		if (CHANCE(5)) {
+			a.flags = 1u << R(32);
+			e = -EINVAL;
+		}
+	} else {
+		a.flags = CHANCE(95) ? 1 + R(7) : (uint32_t)fz_size(&M.rng, 32);
+		for (i = 0; i < 3; i++)
+			if (a.flags & (1u << i))
+				*lim[i] = CHANCE(10) ? MOJO_QUOTA_NONE :
+					  CHANCE(85) ? R(4) : fz_next(&M.rng);
+		if (CHANCE(4))
+			a.queued_bytes = 1 + R(9);
+		if (!a.flags || (a.flags & ~7u) || a.queued_bytes)
+			e = -EINVAL;
+	}
+	if (CHANCE(3)) {
+		a.reserved = 1 + R(9);
+		e = -EINVAL;
+	}
+	exp = a;
+	m_trace("%s node %d handle %u flags 0x%x via %s",
+		query ? "QUERY_QUOTA" : "SET_SIGNAL_QUOTA", node, a.handle,
+		a.flags, fz_via_name[via]);
+	ret = m_call_ro(node, cmd, &a, sizeof(a), via, &e, query && !e);
+	if (m_check_ret(query ? "QUERY_QUOTA" : "SET_SIGNAL_QUOTA", ret, e))
+		return -1;
+	if (e)
+		return m_check_struct("signal quota", &a, &exp, sizeof(a));
+	if (query) {
+		struct m_port *p = &M.ports[idx];
+
+		exp.queue_msgs = p->sig_msgs;
+		exp.queue_bytes = p->sig_bytes;
+		exp.unread_msgs = p->sig_unread;
+		exp.queued_msgs = p->qmsgs;
+		exp.queued_bytes = p->qbytes;
+		exp.unread = m_unread(idx);
+		return m_check_struct("QUERY_QUOTA", &a, &exp, sizeof(a));
+	}
+	if (m_check_struct("SET_SIGNAL_QUOTA", &a, &exp, sizeof(a)))
+		return -1;
+	if (a.flags & MOJO_SIGNAL_QUOTA_QUEUE_MSGS)
+		M.ports[idx].sig_msgs = a.queue_msgs;
+	if (a.flags & MOJO_SIGNAL_QUOTA_QUEUE_BYTES)
+		M.ports[idx].sig_bytes = a.queue_bytes;
+	if (a.flags & MOJO_SIGNAL_QUOTA_UNREAD_MSGS)
+		M.ports[idx].sig_unread = a.unread_msgs;
+	return 0;
+}
