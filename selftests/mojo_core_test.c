@@ -1784,16 +1784,63 @@ TEST(quota)
 					MOJO_QUOTA_LIMIT_NONE, NULL));
 	EXPECT_EQ(INVALID, MojoSetQuota(0x7ffffff0, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH,
 					MOJO_QUOTA_LIMIT_NONE, NULL));
-	/* Mojo's signal-only quotas wait for issue 12, part 2. */
-	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED,
-		  MojoSetQuota(h0, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH, 4, NULL));
-	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED,
-		  MojoSetQuota(h0, MOJO_QUOTA_TYPE_UNREAD_MESSAGE_COUNT,
-			       MOJO_QUOTA_LIMIT_NONE, NULL));
-	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED,
-		  MojoQueryQuota(h0, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH, NULL, &limit, &usage));
 	EXPECT_EQ(INVALID, MojoQueryQuota(hp, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH, NULL,
 					  &limit, &usage));
+	ASSERT_EQ(OK, MojoQueryQuota(h0, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH, NULL,
+				     &limit, &usage));
+	EXPECT_EQ(MOJO_QUOTA_LIMIT_NONE, limit);
+	EXPECT_EQ(0, usage);
+}
+
+/*
+ * Mojo's quotas raise QUOTA_EXCEEDED past the limit and never refuse a
+ * write: queue length and memory on the reader, unread messages on the
+ * writer; QueryQuota reports the limit and the usage.
+ */
+TEST(quotas_raise_quota_exceeded_and_refuse_nothing)
+{
+	MojoHandle h0, h1;
+	uint64_t limit, usage;
+	char buf[8];
+	int i;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &h0, &h1));
+	ASSERT_EQ(OK, MojoSetQuota(h1, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH, 2, NULL));
+	ASSERT_EQ(OK, MojoSetQuota(h1, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_MEMORY_SIZE, 100, NULL));
+	ASSERT_EQ(OK, MojoSetQuota(h0, MOJO_QUOTA_TYPE_UNREAD_MESSAGE_COUNT, 1, NULL));
+	ASSERT_EQ(OK, write_msg(h0, "a", 1, NULL, 0));
+	EXPECT_EQ(0, satisfied(h0) & MOJO_HANDLE_SIGNAL_QUOTA_EXCEEDED);
+	EXPECT_EQ(0, satisfied(h1) & MOJO_HANDLE_SIGNAL_QUOTA_EXCEEDED);
+	ASSERT_EQ(OK, write_msg(h0, "b", 1, NULL, 0));
+	/* Two unread: over the writer's limit of one. */
+	EXPECT_EQ(MOJO_HANDLE_SIGNAL_QUOTA_EXCEEDED,
+		  satisfied(h0) & MOJO_HANDLE_SIGNAL_QUOTA_EXCEEDED);
+	EXPECT_EQ(0, satisfied(h1) & MOJO_HANDLE_SIGNAL_QUOTA_EXCEEDED);
+	/* Far past every limit, and nothing is refused. */
+	for (i = 0; i < 1100; i++)
+		ASSERT_EQ(OK, write_msg(h0, "c", 1, NULL, 0));
+	EXPECT_EQ(MOJO_HANDLE_SIGNAL_QUOTA_EXCEEDED,
+		  satisfied(h1) & MOJO_HANDLE_SIGNAL_QUOTA_EXCEEDED);
+	ASSERT_EQ(OK, MojoQueryQuota(h1, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH, NULL,
+				     &limit, &usage));
+	EXPECT_EQ(2, limit);
+	EXPECT_EQ(1102, usage);
+	ASSERT_EQ(OK, MojoQueryQuota(h1, MOJO_QUOTA_TYPE_RECEIVE_QUEUE_MEMORY_SIZE, NULL,
+				     &limit, &usage));
+	EXPECT_EQ(100, limit);
+	EXPECT_EQ(1102, usage);
+	ASSERT_EQ(OK, MojoQueryQuota(h0, MOJO_QUOTA_TYPE_UNREAD_MESSAGE_COUNT, NULL,
+				     &limit, &usage));
+	EXPECT_EQ(1, limit);
+	EXPECT_EQ(1102, usage);
+	/* Read down to the limits: the signals drop. */
+	for (i = 0; i < 1101; i++)
+		ASSERT_EQ(OK, read_msg(h1, buf, sizeof(buf), NULL, NULL));
+	EXPECT_EQ(0, satisfied(h0) & MOJO_HANDLE_SIGNAL_QUOTA_EXCEEDED);
+	EXPECT_EQ(0, satisfied(h1) & MOJO_HANDLE_SIGNAL_QUOTA_EXCEEDED);
+	EXPECT_EQ(OK, MojoClose(h0));
+	EXPECT_EQ(OK, MojoClose(h1));
 }
 
 TEST(platform_handles_wait_for_the_kernel)

@@ -999,6 +999,12 @@ static MojoResult mc_quota_handle(MojoHandle handle, MojoQuotaType type, int *no
 	return mc_result(ret);
 }
 
+/* Mojo's quota types are the kernel's flag bits, and "none" is the same. */
+_Static_assert(MOJO_SIGNAL_QUOTA_QUEUE_MSGS == 1u << MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH &&
+	       MOJO_SIGNAL_QUOTA_QUEUE_BYTES == 1u << MOJO_QUOTA_TYPE_RECEIVE_QUEUE_MEMORY_SIZE &&
+	       MOJO_SIGNAL_QUOTA_UNREAD_MSGS == 1u << MOJO_QUOTA_TYPE_UNREAD_MESSAGE_COUNT &&
+	       MOJO_QUOTA_NONE == MOJO_QUOTA_LIMIT_NONE, "quota types");
+
 static MojoResult mc_SetQuota(MojoHandle handle, MojoQuotaType type, uint64_t limit,
 			      const struct MojoSetQuotaOptions *options)
 {
@@ -1011,28 +1017,58 @@ static MojoResult mc_SetQuota(MojoHandle handle, MojoQuotaType type, uint64_t li
 	r = mc_quota_handle(handle, type, &node, &h);
 	if (r != MOJO_RESULT_OK)
 		return r;
-	if (type == MOJO_QUOTA_TYPE_UNREAD_MESSAGE_COUNT || limit != MOJO_QUOTA_LIMIT_NONE)
-		return mc_needs_kernel(MC_GAP_MOJO_QUOTA);
-	return mc_result(mojo_set_quota(node, h, MOJO_QUOTA_MAX_MSGS, MOJO_QUOTA_MAX_BYTES));
+	/*
+	 * Mojo's quotas only raise QUOTA_EXCEEDED: the kernel's signal-only
+	 * ones (MOJO_QUOTA_LIMIT_NONE is MOJO_QUOTA_NONE). A receive quota
+	 * also lifts the kernel's enforced quota to its largest, so that, as
+	 * in Mojo, writes are not refused where the application asked only to
+	 * be told (the user's memory bound still holds).
+	 */
+	if (type != MOJO_QUOTA_TYPE_UNREAD_MESSAGE_COUNT) {
+		r = mc_result(mojo_set_quota(node, h, MOJO_QUOTA_MAX_MSGS,
+					     MOJO_QUOTA_MAX_BYTES));
+		if (r != MOJO_RESULT_OK)
+			return r;
+	}
+	return mc_result(mojo_set_signal_quota(node, h, 1u << type,
+		type == MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH ? limit : 0,
+		type == MOJO_QUOTA_TYPE_RECEIVE_QUEUE_MEMORY_SIZE ? limit : 0,
+		type == MOJO_QUOTA_TYPE_UNREAD_MESSAGE_COUNT ? limit : 0));
 }
 
 static MojoResult mc_QueryQuota(MojoHandle handle, MojoQuotaType type,
 				const struct MojoQueryQuotaOptions *options,
 				uint64_t *limit, uint64_t *usage)
 {
+	struct mojo_signal_quota_args q;
+	uint64_t l, u;
 	MojoResult r;
 	uint32_t h;
 	int node;
 
-	(void)limit;
-	(void)usage;
 	if (!mc_options_ok(options, 0))
 		return MOJO_RESULT_INVALID_ARGUMENT;
 	r = mc_quota_handle(handle, type, &node, &h);
 	if (r != MOJO_RESULT_OK)
 		return r;
-	/* The kernel reports no queue usage yet. */
-	return mc_needs_kernel(MC_GAP_MOJO_QUOTA);
+	r = mc_result(mojo_query_quota(node, h, &q));
+	if (r != MOJO_RESULT_OK)
+		return r;
+	if (type == MOJO_QUOTA_TYPE_RECEIVE_QUEUE_LENGTH) {
+		l = q.queue_msgs;
+		u = q.queued_msgs;
+	} else if (type == MOJO_QUOTA_TYPE_RECEIVE_QUEUE_MEMORY_SIZE) {
+		l = q.queue_bytes;
+		u = q.queued_bytes;
+	} else {
+		l = q.unread_msgs;
+		u = q.unread;
+	}
+	if (limit)
+		*limit = l;
+	if (usage)
+		*usage = u;
+	return MOJO_RESULT_OK;
 }
 
 /* ---- what needs the kernel's fd handles (part 1) --------------------------- */

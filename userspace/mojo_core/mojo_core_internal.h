@@ -34,8 +34,6 @@
 enum mc_kernel_gap {
 	/* Part 1: file descriptors as handles (WRAP_FD/UNWRAP_FD). */
 	MC_GAP_FD_HANDLES,
-	/* Part 2: Mojo's signal-only quotas and unread-message counts. */
-	MC_GAP_MOJO_QUOTA,
 };
 
 MojoResult mc_needs_kernel(enum mc_kernel_gap gap);
