@@ -305,8 +305,32 @@ static void ch_place(struct ch_thread *t, struct ch_call *c)
 /* A byte of the struct flipped, for fields no generator thinks of. */
 static void ch_mutate(struct ch_thread *t, struct ch_call *c)
 {
-	if (CHANCE(4))
-		c->a.raw[R(c->size)] ^= 1 << R(8);
+	size_t i, w;
+	uint64_t v;
+
+	if (!CHANCE(4))
+		return;
+	i = R(c->size);
+	w = i & ~(size_t)7;
+	/*
+	 * A user pointer (an aligned word that looks like one) keeps its
+	 * flip within its page: every buffer chaos hands out lies in pages
+	 * of its own, so the kernel then writes only there, or faults. A
+	 * flip of a high bit could point an out buffer (a read's payload,
+	 * handles, creds) at a thread's stack or libc's data, and the
+	 * worker would die of the corruption later, far from its cause
+	 * (seen: a SIGSEGV its handler never saw, so delivered with a
+	 * broken stack).
+	 */
+	if (w + 8 <= c->size) {
+		memcpy(&v, c->a.raw + w, 8);
+		if (v >= 0x10000 && v < (1ULL << 47)) {
+			v ^= 1ULL << R(12);
+			memcpy(c->a.raw + w, &v, 8);
+			return;
+		}
+	}
+	c->a.raw[i] ^= 1 << R(8);
 }
 
 /* ---- data pipe mapping records ---- */
