@@ -970,12 +970,12 @@ static MojoResult mc_NotifyBadMessage(MojoMessageHandle message, const char *err
 /* ---- quotas -------------------------------------------------------------- */
 
 /*
- * Mojo's quotas only raise QUOTA_EXCEEDED and never refuse a write; the
- * kernel's refuse writes (ENOSPC) at the reader's queue quota. They meet
- * in one place: "no quota" (MOJO_QUOTA_LIMIT_NONE) on the receive queue
- * becomes the kernel's largest enforced quota. A finite limit, the
- * sender-side unread count and QueryQuota need part 2.
+ * Mojo's quotas only raise QUOTA_EXCEEDED and never refuse a write: the
+ * kernel's signal-only quotas (MOJO_IOC_SET_SIGNAL_QUOTA). The kernel's
+ * enforced quota, which refuses writes (ENOSPC), is lifted to its largest
+ * when a receive quota is set (mc_SetQuota()).
  */
+
 /* @handle as a message pipe endpoint for the quota calls. */
 static MojoResult mc_quota_handle(MojoHandle handle, MojoQuotaType type, int *node,
 				  uint32_t *h)
