@@ -9,6 +9,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
@@ -1064,10 +1065,12 @@ TEST(shared_buffer_read_only)
 	ASSERT_EQ(OK, MojoDuplicateBufferHandle(h2, NULL, &pipe0));
 	EXPECT_EQ(PRECOND, MojoDuplicateBufferHandle(h2, &ro, &pipe1));
 
-	/* Sending a buffer needs fds in messages (issue 12, part 1). */
+	/* A read-only handle travels; from the append on it is the message's. */
 	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &pipe0, &pipe1));
-	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED, write_msg(pipe0, NULL, 0, &hro, 1));
-	EXPECT_EQ(OK, MojoClose(hro));	/* still ours: the append failed */
+	EXPECT_EQ(OK, write_msg(pipe0, NULL, 0, &hro, 1));
+	EXPECT_EQ(INVALID, MojoClose(hro));
+	EXPECT_EQ(OK, MojoClose(pipe0));
+	EXPECT_EQ(OK, MojoClose(pipe1));
 	EXPECT_EQ(OK, MojoUnmapBuffer(w));
 	EXPECT_EQ(OK, MojoUnmapBuffer(r));
 }
@@ -1843,17 +1846,273 @@ TEST(quotas_raise_quota_exceeded_and_refuse_nothing)
 	EXPECT_EQ(OK, MojoClose(h1));
 }
 
-TEST(platform_handles_wait_for_the_kernel)
+/* ---- platform handles and regions ------------------------------------------ */
+
+static bool fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+static int accmode(int fd)
+{
+	return fcntl(fd, F_GETFL) & O_ACCMODE;
+}
+
+TEST(platform_handle_round_trip)
 {
 	struct MojoPlatformHandle ph = {
 		sizeof(ph), MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR, 0,
 	};
-	MojoHandle h0, h1;
+	MojoHandle h, a, b, got, buffer;
+	int fds[2], sv[2], null;
+	uint32_t n = 1;
+	char buf[8];
 
 	ASSERT_EQ(OK, init());
-	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED, MojoWrapPlatformHandle(&ph, NULL, &h0));
-	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &h0, &h1));
-	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED, MojoUnwrapPlatformHandle(h0, NULL, &ph));
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	ph.value = (uint64_t)fds[1];
+	ASSERT_EQ(OK, MojoWrapPlatformHandle(&ph, NULL, &h));
+	EXPECT_FALSE(fd_open(fds[1]));	/* Mojo took the fd */
+
+	/* It travels like any handle, here back to ourselves. */
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a, &b));
+	ASSERT_EQ(OK, write_msg(a, "fd", 2, &h, 1));
+	EXPECT_EQ(INVALID, MojoClose(h));
+	ASSERT_EQ(OK, read_msg(b, buf, sizeof(buf), &got, &n));
+	ASSERT_EQ(1, n);
+	EXPECT_STREQ("fd", buf);
+	memset(&ph, 0, sizeof(ph));
+	ph.struct_size = sizeof(ph);
+	ASSERT_EQ(OK, MojoUnwrapPlatformHandle(got, NULL, &ph));
+	EXPECT_EQ(MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR, ph.type);
+	EXPECT_EQ(INVALID, MojoClose(got));	/* consumed */
+	ASSERT_EQ(2, write((int)ph.value, "hi", 2));
+	ASSERT_EQ(2, read(fds[0], buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "hi", 2));
+	close((int)ph.value);
+	close(fds[0]);
+
+	/* File descriptors are the only platform handles on Linux. */
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	ph.value = (uint64_t)fds[0];
+	ph.type = MOJO_PLATFORM_HANDLE_TYPE_INVALID;
+	EXPECT_EQ(INVALID, MojoWrapPlatformHandle(&ph, NULL, &h));
+	ph.type = 3;	/* a Windows HANDLE */
+	EXPECT_EQ(INVALID, MojoWrapPlatformHandle(&ph, NULL, &h));
+	ph.type = MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR;
+	ph.struct_size = 8;
+	EXPECT_EQ(INVALID, MojoWrapPlatformHandle(&ph, NULL, &h));
+	ph.struct_size = sizeof(ph);
+	EXPECT_EQ(INVALID, MojoWrapPlatformHandle(NULL, NULL, &h));
+	EXPECT_TRUE(fd_open(fds[0]));
+	close(fds[0]);
+	close(fds[1]);
+	ph.value = (uint64_t)fds[0];	/* closed now */
+	EXPECT_EQ(INVALID, MojoWrapPlatformHandle(&ph, NULL, &h));
+
+	/* Kinds the kernel refuses: INVALID_ARGUMENT, and the fd stays ours. */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	ph.value = (uint64_t)sv[0];
+	EXPECT_EQ(INVALID, MojoWrapPlatformHandle(&ph, NULL, &h));
+	EXPECT_TRUE(fd_open(sv[0]));
+	close(sv[0]);
+	close(sv[1]);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(null, 0);
+	ph.value = (uint64_t)null;
+	EXPECT_EQ(INVALID, MojoWrapPlatformHandle(&ph, NULL, &h));
+	EXPECT_TRUE(fd_open(null));
+	close(null);
+
+	/* Only a wrapped fd unwraps; anything else stays as it was. */
+	EXPECT_EQ(INVALID, MojoUnwrapPlatformHandle(a, NULL, &ph));
+	EXPECT_EQ(OK, write_msg(a, "still", 5, NULL, 0));
+	EXPECT_EQ(INVALID, MojoUnwrapPlatformHandle(MOJO_HANDLE_INVALID, NULL, &ph));
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(64, NULL, &buffer));
+	EXPECT_EQ(INVALID, MojoUnwrapPlatformHandle(buffer, NULL, &ph));
+	EXPECT_EQ(OK, MojoClose(buffer));
+	EXPECT_EQ(OK, MojoClose(a));
+	EXPECT_EQ(OK, MojoClose(b));
+}
+
+TEST(shared_buffer_in_a_message_within_the_process)
+{
+	struct MojoDuplicateBufferHandleOptions ro = {
+		sizeof(ro), MOJO_DUPLICATE_BUFFER_HANDLE_FLAG_READ_ONLY,
+	};
+	struct MojoSharedBufferInfo info = { .struct_size = sizeof(info) };
+	MojoHandle h, got, hro, a, b;
+	MojoMessageHandle m;
+	uint32_t nb, n = 1;
+	void *buf;
+	char *p, *q, perm[5];
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(64, NULL, &h));
+	ASSERT_EQ(OK, MojoMapBuffer(h, 0, 64, NULL, (void **)&p));
+	strcpy(p, "hello");
+
+	/* Attached, it is the message's; a message not sent gives it back. */
+	ASSERT_EQ(OK, MojoCreateMessage(NULL, &m));
+	ASSERT_EQ(OK, MojoAppendMessageData(m, 0, &h, 1, &commit_opts, NULL, NULL));
+	EXPECT_EQ(INVALID, MojoGetBufferInfo(h, NULL, &info));
+	ASSERT_EQ(OK, MojoGetMessageData(m, NULL, NULL, NULL, &got, &n));
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(OK, MojoGetBufferInfo(got, NULL, &info));
+	EXPECT_EQ(OK, MojoDestroyMessage(m));
+
+	/* Through a pipe: the payload arrives as written, the buffer works. */
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a, &b));
+	ASSERT_EQ(OK, write_msg(a, "buf", 3, &got, 1));
+	EXPECT_EQ(INVALID, MojoGetBufferInfo(got, NULL, &info));
+	ASSERT_EQ(OK, MojoReadMessage(b, NULL, &m));
+	ASSERT_EQ(OK, MojoGetMessageData(m, NULL, &buf, &nb, &got, &n));
+	EXPECT_EQ(3, nb);
+	EXPECT_EQ(0, memcmp(buf, "buf", 3));
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(OK, MojoDestroyMessage(m));
+	info.size = 0;
+	ASSERT_EQ(OK, MojoGetBufferInfo(got, NULL, &info));
+	EXPECT_EQ(64, info.size);
+	ASSERT_EQ(OK, MojoMapBuffer(got, 0, 64, NULL, (void **)&q));
+	EXPECT_STREQ("hello", q);
+	strcpy(q, "again");
+	EXPECT_STREQ("again", p);
+
+	/* A read-only duplicate arrives read-only. */
+	ASSERT_EQ(OK, MojoDuplicateBufferHandle(got, &ro, &hro));
+	ASSERT_EQ(OK, write_msg(a, NULL, 0, &hro, 1));
+	n = 1;
+	ASSERT_EQ(OK, read_msg(b, NULL, 0, &hro, &n));
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(OK, MojoUnmapBuffer(q));
+	ASSERT_EQ(OK, MojoMapBuffer(hro, 0, 64, NULL, (void **)&q));
+	perms_of(q, perm);
+	EXPECT_STREQ("r--s", perm);
+	EXPECT_STREQ("again", q);
+	EXPECT_EQ(PRECOND, MojoDuplicateBufferHandle(hro, NULL, &h));
+
+	/* A message destroyed unread closes the buffer it carries. */
+	ASSERT_EQ(OK, write_msg(a, "x", 1, &hro, 1));
+	ASSERT_EQ(OK, MojoReadMessage(b, NULL, &m));
+	EXPECT_EQ(OK, MojoDestroyMessage(m));
+	EXPECT_EQ(OK, MojoUnmapBuffer(q));
+	EXPECT_EQ(OK, MojoUnmapBuffer(p));
+	EXPECT_EQ(OK, MojoClose(got));
+	EXPECT_EQ(OK, MojoClose(a));
+	EXPECT_EQ(OK, MojoClose(b));
+}
+
+TEST(shared_memory_region_round_trip)
+{
+	const MojoPlatformSharedMemoryRegionAccessMode ro_mode =
+		MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_READ_ONLY,
+		w_mode = MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_WRITABLE,
+		u_mode = MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_UNSAFE;
+	struct MojoDuplicateBufferHandleOptions ro = {
+		sizeof(ro), MOJO_DUPLICATE_BUFFER_HANDLE_FLAG_READ_ONLY,
+	};
+	struct MojoSharedBufferGuid g = { 0x1234, 0x5678 }, zero = { 0, 0 }, g2;
+	struct MojoPlatformHandle ph[2] = {
+		{ sizeof(ph[0]), MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR, 0 },
+		{ sizeof(ph[0]), MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR, 0 },
+	};
+	MojoPlatformSharedMemoryRegionAccessMode mode;
+	MojoHandle h, hro, a, b;
+	char path[40], rd[4];
+	uint64_t size;
+	uint32_t n;
+	char *p;
+	int fd, rofd;
+
+	ASSERT_EQ(OK, init());
+	fd = memfd_create("region", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ftruncate(fd, 8192));
+	ASSERT_EQ(4, pwrite(fd, "abc", 4, 0));
+	ph[0].value = (uint64_t)fd;
+
+	/* Refused: too large for the file, a zero GUID, an unknown mode... */
+	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8193, &g, u_mode, NULL, &h));
+	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &zero, u_mode, NULL,
+							      &h));
+	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &g, 3, NULL, &h));
+	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 2, 8192, &g, u_mode, NULL, &h));
+	/* ...WRITABLE with one fd (Linux wants a read-only second)... */
+	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &g, w_mode, NULL, &h));
+	/* ...and READ_ONLY with an fd that can write. */
+	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &g, ro_mode, NULL, &h));
+	EXPECT_TRUE(fd_open(fd));
+
+	ASSERT_EQ(OK, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &g, u_mode, NULL, &h));
+	ASSERT_EQ(OK, MojoMapBuffer(h, 0, 8192, NULL, (void **)&p));
+	EXPECT_STREQ("abc", p);
+	EXPECT_EQ(OK, MojoUnmapBuffer(p));
+	n = 2;
+	ASSERT_EQ(OK, MojoUnwrapPlatformSharedMemoryRegion(h, NULL, ph, &n, &size, &g2, &mode));
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(8192, size);
+	EXPECT_EQ(g.high, g2.high);
+	EXPECT_EQ(g.low, g2.low);
+	EXPECT_EQ(u_mode, mode);
+	EXPECT_EQ(INVALID, MojoClose(h));	/* consumed */
+	fd = (int)ph[0].value;
+	ASSERT_EQ(4, pread(fd, rd, 4, 0));
+	EXPECT_STREQ("abc", rd);
+
+	/* WRITABLE: two fds in, two out, the second read-only. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rofd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(rofd, 0);
+	ph[1].value = (uint64_t)rofd;
+	ASSERT_EQ(OK, MojoWrapPlatformSharedMemoryRegion(ph, 2, 8192, &g, w_mode, NULL, &h));
+	EXPECT_FALSE(fd_open(rofd));
+	n = 1;
+	EXPECT_EQ(INVALID, MojoUnwrapPlatformSharedMemoryRegion(h, NULL, ph, &n, &size, &g2,
+								&mode));
+	n = 2;
+	ASSERT_EQ(OK, MojoUnwrapPlatformSharedMemoryRegion(h, NULL, ph, &n, &size, &g2, &mode));
+	ASSERT_EQ(2, n);
+	EXPECT_EQ(w_mode, mode);
+	EXPECT_EQ(O_RDWR, accmode((int)ph[0].value));
+	EXPECT_EQ(O_RDONLY, accmode((int)ph[1].value));
+
+	/* Wrapped again, duplicated read-only: both unwrap READ_ONLY, one fd. */
+	ASSERT_EQ(OK, MojoWrapPlatformSharedMemoryRegion(ph, 2, 8192, &g, w_mode, NULL, &h));
+	ASSERT_EQ(OK, MojoDuplicateBufferHandle(h, &ro, &hro));
+	n = 2;
+	ASSERT_EQ(OK, MojoUnwrapPlatformSharedMemoryRegion(hro, NULL, ph, &n, &size, &g2, &mode));
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(ro_mode, mode);
+	EXPECT_EQ(O_RDONLY, accmode((int)ph[0].value));
+	EXPECT_EQ(g.low, g2.low);
+	/* A read-only fd wraps READ_ONLY and maps read-only. */
+	ASSERT_EQ(OK, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &g, ro_mode, NULL, &hro));
+	EXPECT_EQ(PRECOND, MojoDuplicateBufferHandle(hro, NULL, &a));
+	EXPECT_EQ(OK, MojoClose(hro));
+	n = 2;
+	ASSERT_EQ(OK, MojoUnwrapPlatformSharedMemoryRegion(h, NULL, ph, &n, &size, &g2, &mode));
+	EXPECT_EQ(ro_mode, mode);
+	close((int)ph[0].value);
+
+	/* A created buffer: WRITABLE, its size, a GUID that is not zero. */
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(100, NULL, &h));
+	n = 2;
+	ASSERT_EQ(OK, MojoUnwrapPlatformSharedMemoryRegion(h, NULL, ph, &n, &size, &g2, &mode));
+	EXPECT_EQ(2, n);
+	EXPECT_EQ(100, size);
+	EXPECT_EQ(w_mode, mode);
+	EXPECT_TRUE(g2.high || g2.low);
+	close((int)ph[0].value);
+	close((int)ph[1].value);
+
+	/* Not a buffer. */
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a, &b));
+	n = 2;
+	EXPECT_EQ(INVALID, MojoUnwrapPlatformSharedMemoryRegion(a, NULL, ph, &n, &size, &g2,
+								&mode));
+	EXPECT_EQ(OK, MojoClose(a));
+	EXPECT_EQ(OK, MojoClose(b));
 }
 
 /* ---- invitations ----------------------------------------------------------- */
@@ -1954,6 +2213,244 @@ TEST(invitation_to_a_forked_child)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	/* The child's node died with it. */
 	EXPECT_EQ(OK, wait_signals(b, PC, NULL));
+}
+
+/* ---- fds and buffers to a forked child ------------------------------------- */
+
+/*
+ * Fork a child that gets the peer of *@parent through an invitation and
+ * exits with what @fn returns for it; -1 on failure.
+ */
+static pid_t fork_with_pipe(int (*fn)(MojoHandle pipe), MojoHandle *parent)
+{
+	struct MojoPlatformHandle ph = {
+		sizeof(ph), MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR, 0,
+	};
+	struct MojoInvitationTransportEndpoint t = {
+		sizeof(t), MOJO_INVITATION_TRANSPORT_TYPE_CHANNEL, 1, &ph,
+	};
+	MojoHandle inv, pipe;
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	if (MojoCreateInvitation(NULL, &inv) != OK ||
+	    MojoAttachMessagePipeToInvitation(inv, "p", 1, NULL, parent) != OK)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(sv[0]);
+		ph.value = (uint64_t)sv[1];
+		if (MojoInitialize(NULL) != OK || MojoAcceptInvitation(&t, NULL, &inv) != OK ||
+		    MojoExtractMessagePipeFromInvitation(inv, "p", 1, NULL, &pipe) != OK)
+			_exit(100);
+		MojoClose(inv);
+		_exit(fn(pipe));
+	}
+	close(sv[1]);
+	ph.value = (uint64_t)sv[0];
+	if (MojoSendInvitation(inv, NULL, &t, NULL, 0, NULL) != OK)
+		return -1;
+	return pid;
+}
+
+static int exit_code(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Read one message "@what" with one handle into *@h. */
+static int recv_one(MojoHandle pipe, const char *what, MojoHandle *h)
+{
+	uint32_t n = 1;
+	char buf[32];
+
+	if (wait_signals(pipe, R, NULL) != OK ||
+	    read_msg(pipe, buf, sizeof(buf), h, &n) != OK)
+		return -1;
+	return n == 1 && !strcmp(buf, what) ? 0 : -1;
+}
+
+static int child_writes_to_the_fd(MojoHandle pipe)
+{
+	struct MojoPlatformHandle ph = { .struct_size = sizeof(ph) };
+	MojoHandle h;
+
+	if (recv_one(pipe, "fd", &h))
+		return 1;
+	if (MojoUnwrapPlatformHandle(h, NULL, &ph) != OK ||
+	    ph.type != MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR)
+		return 2;
+	if (write((int)ph.value, "from the child", 14) != 14)
+		return 3;
+	close((int)ph.value);
+	return MojoClose(h) == INVALID ? 0 : 4;
+}
+
+TEST(platform_handle_to_a_forked_child)
+{
+	struct MojoPlatformHandle ph = {
+		sizeof(ph), MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR, 0,
+	};
+	MojoHandle a, h;
+	char buf[32] = "";
+	int fds[2];
+	pid_t pid;
+
+	ASSERT_EQ(OK, init());
+	pid = fork_with_pipe(child_writes_to_the_fd, &a);
+	ASSERT_GT(pid, 0);
+	/* Made after the fork: the child gets it only through the message. */
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	ph.value = (uint64_t)fds[1];
+	ASSERT_EQ(OK, MojoWrapPlatformHandle(&ph, NULL, &h));
+	ASSERT_EQ(OK, write_msg(a, "fd", 2, &h, 1));
+	EXPECT_EQ(0, exit_code(pid));
+	/* The child's copy is closed and ours went with the wrap: EOF after. */
+	EXPECT_EQ(14, read(fds[0], buf, sizeof(buf) - 1));
+	EXPECT_STREQ("from the child", buf);
+	EXPECT_EQ(0, read(fds[0], buf, sizeof(buf)));
+	close(fds[0]);
+	EXPECT_EQ(OK, MojoClose(a));
+}
+
+static int child_maps_and_writes(MojoHandle pipe)
+{
+	struct MojoSharedBufferInfo info = { .struct_size = sizeof(info) };
+	MojoHandle h, dup;
+	char perm[5], *p;
+
+	if (recv_one(pipe, "rw", &h))
+		return 1;
+	if (MojoGetBufferInfo(h, NULL, &info) != OK || info.size != 8192)
+		return 2;
+	if (MojoMapBuffer(h, 0, 8192, NULL, (void **)&p) != OK)
+		return 3;
+	perms_of(p, perm);
+	if (strcmp(perm, "rw-s") || strcmp(p, "from the parent"))
+		return 4;
+	strcpy(p + 4096, "from the child");
+	if (MojoDuplicateBufferHandle(h, NULL, &dup) != OK)
+		return 5;
+	MojoUnmapBuffer(p);
+	if (write_msg(pipe, "done", 4, NULL, 0) != OK)
+		return 6;
+	return wait_signals(pipe, PC, NULL) == OK ? 0 : 7;
+}
+
+TEST(shared_buffer_to_a_forked_child)
+{
+	MojoHandle a, h;
+	char buf[8], *p;
+	pid_t pid;
+
+	ASSERT_EQ(OK, init());
+	pid = fork_with_pipe(child_maps_and_writes, &a);
+	ASSERT_GT(pid, 0);
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(8192, NULL, &h));
+	ASSERT_EQ(OK, MojoMapBuffer(h, 0, 8192, NULL, (void **)&p));
+	strcpy(p, "from the parent");
+	ASSERT_EQ(OK, write_msg(a, "rw", 2, &h, 1));
+	EXPECT_EQ(INVALID, MojoClose(h));	/* sent */
+	ASSERT_EQ(OK, wait_signals(a, R, NULL));
+	ASSERT_EQ(OK, read_msg(a, buf, sizeof(buf), NULL, NULL));
+	EXPECT_STREQ("done", buf);
+	/* The child's write is in our mapping: one memory. */
+	EXPECT_STREQ("from the child", p + 4096);
+	EXPECT_EQ(OK, MojoClose(a));
+	EXPECT_EQ(0, exit_code(pid));
+	EXPECT_EQ(OK, MojoUnmapBuffer(p));
+}
+
+static int child_cannot_write(MojoHandle pipe)
+{
+	struct MojoDuplicateBufferHandleOptions ro = {
+		sizeof(ro), MOJO_DUPLICATE_BUFFER_HANDLE_FLAG_READ_ONLY,
+	};
+	struct MojoPlatformHandle ph[2] = {
+		{ .struct_size = sizeof(ph[0]) }, { .struct_size = sizeof(ph[0]) },
+	};
+	MojoPlatformSharedMemoryRegionAccessMode mode;
+	long page = sysconf(_SC_PAGESIZE);
+	struct MojoSharedBufferGuid guid;
+	char perm[5], path[40], *p;
+	MojoHandle h, h2;
+	uint64_t size;
+	uint32_t n = 2;
+	int fd, rw;
+	void *q;
+
+	if (recv_one(pipe, "ro", &h))
+		return 1;
+	if (MojoMapBuffer(h, 0, 4096, NULL, (void **)&p) != OK)
+		return 2;
+	perms_of(p, perm);
+	if (strcmp(perm, "r--s") || strcmp(p, "read me"))
+		return 3;
+	/* The mapping cannot be made writable... */
+	if (mprotect(p, (size_t)page, PROT_READ | PROT_WRITE) == 0)
+		return 4;
+	/* ...nor the buffer duplicated writable... */
+	if (MojoDuplicateBufferHandle(h, NULL, &h2) != PRECOND ||
+	    MojoDuplicateBufferHandle(h, &ro, &h2) != OK)
+		return 5;
+	/* ...its fd is read-only... */
+	if (MojoUnwrapPlatformSharedMemoryRegion(h2, NULL, ph, &n, &size, &guid, &mode) != OK ||
+	    n != 1 || size != 4096 ||
+	    mode != MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_READ_ONLY)
+		return 6;
+	fd = (int)ph[0].value;
+	if (accmode(fd) != O_RDONLY)
+		return 7;
+	/* ...and not even a read-write reopen of the file can write to it. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rw = open(path, O_RDWR | O_CLOEXEC);
+	if (rw >= 0) {
+		q = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+		if (q != MAP_FAILED)
+			return 8;
+		if (write(rw, "x", 1) >= 0)
+			return 9;
+		close(rw);
+	}
+	close(fd);
+	MojoUnmapBuffer(p);
+	if (write_msg(pipe, "done", 4, NULL, 0) != OK)
+		return 10;
+	return wait_signals(pipe, PC, NULL) == OK ? 0 : 11;
+}
+
+TEST(read_only_buffer_in_a_forked_child)
+{
+	struct MojoDuplicateBufferHandleOptions ro = {
+		sizeof(ro), MOJO_DUPLICATE_BUFFER_HANDLE_FLAG_READ_ONLY,
+	};
+	MojoHandle a, h, hro;
+	char buf[8], *w;
+	pid_t pid;
+
+	ASSERT_EQ(OK, init());
+	pid = fork_with_pipe(child_cannot_write, &a);
+	ASSERT_GT(pid, 0);
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(4096, NULL, &h));
+	ASSERT_EQ(OK, MojoMapBuffer(h, 0, 4096, NULL, (void **)&w));
+	strcpy(w, "read me");
+	ASSERT_EQ(OK, MojoDuplicateBufferHandle(h, &ro, &hro));
+	ASSERT_EQ(OK, write_msg(a, "ro", 2, &hro, 1));
+	ASSERT_EQ(OK, wait_signals(a, R, NULL));
+	ASSERT_EQ(OK, read_msg(a, buf, sizeof(buf), NULL, NULL));
+	EXPECT_STREQ("done", buf);
+	EXPECT_EQ(OK, MojoClose(a));
+	EXPECT_EQ(0, exit_code(pid));
+	EXPECT_EQ(OK, MojoUnmapBuffer(w));
+	EXPECT_EQ(OK, MojoClose(h));
 }
 
 TEST_HARNESS_MAIN

@@ -213,7 +213,18 @@ MOJO_C_OPTIONS(MojoWrapPlatformSharedMemoryRegionOptions,
 MOJO_C_OPTIONS(MojoUnwrapPlatformSharedMemoryRegionOptions,
 	       MojoUnwrapPlatformSharedMemoryRegionFlags);
 
+/*
+ * A region's access mode, as Mojo reports and takes it: READ_ONLY (only
+ * read-only mappings, through every handle), WRITABLE (one handle, which
+ * maps writable), UNSAFE (any number of writable handles).
+ */
 typedef uint32_t MojoPlatformSharedMemoryRegionAccessMode;
+#define MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_READ_ONLY \
+	((MojoPlatformSharedMemoryRegionAccessMode)0)
+#define MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_WRITABLE \
+	((MojoPlatformSharedMemoryRegionAccessMode)1)
+#define MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_UNSAFE \
+	((MojoPlatformSharedMemoryRegionAccessMode)2)
 
 struct MOJO_C_ALIGN8 MojoSharedBufferGuid {
 	uint64_t high;

@@ -16,10 +16,13 @@
  *   (memfds) and invitations are the library's own objects (see
  *   mojo_local.c), numbered above 2^32.
  * - Message objects (MojoCreateMessage etc.) live in this process until
- *   written: a payload buffer and a list of attached kernel handles,
- *   which the message owns from MojoAppendMessageData() on (the caller's
- *   numbers then read as invalid), and which leave the node with the
- *   kernel write.
+ *   written: a payload buffer and a list of attached handles, which the
+ *   message owns from MojoAppendMessageData() on (the caller's numbers
+ *   then read as invalid), and which leave the node with the kernel
+ *   write. A shared buffer among them travels as a wrapped fd of its
+ *   memfd, described in a trailer of the payload that the reading
+ *   library strips (mojo_core_internal.h, README).
+ * - Platform handles are the kernel's wrapped fds (MOJO_IOC_WRAP_FD).
  * - Data pipes: the two-phase calls return pointers into the ring
  *   mapping, made on first use and dropped when the handle leaves
  *   (mojo_datapipe.c).
@@ -47,12 +50,6 @@ static int mc_node_fd = -1;
 /* Handles between mc_handle_leaving() and mc_handle_left(): few at once. */
 static struct mc_leaving *mc_leaving_list;
 static bool mc_atfork_done;
-
-MojoResult mc_needs_kernel(enum mc_kernel_gap gap)
-{
-	(void)gap;	/* one return for all today; the enum names the reason */
-	return MOJO_RESULT_UNIMPLEMENTED;
-}
 
 MojoResult mc_result(int err)
 {
@@ -538,7 +535,9 @@ struct mc_message {
 	uint8_t *buf;
 	uint32_t size, cap;
 	uint32_t num_handles;
+	/* Kernel handle numbers; 0 where a buffer sits (bufs[]). */
 	uint32_t handles[MOJO_MAX_MESSAGE_HANDLES];
+	struct mc_local *bufs[MOJO_MAX_MESSAGE_HANDLES];
 	uintptr_t context;
 	MojoMessageContextSerializer serializer;
 	MojoMessageContextDestructor destructor;
@@ -577,10 +576,16 @@ static void mc_message_free(struct mc_message *msg, bool keep_handles)
 		msg->destructor(msg->context);
 	pthread_mutex_lock(&mc_lock);
 	for (i = 0; i < msg->num_handles && !msg->handles_taken; i++)
-		mc_set_attached(msg->handles[i], false);
+		if (msg->handles[i])
+			mc_set_attached(msg->handles[i], false);
 	pthread_mutex_unlock(&mc_lock);
-	for (i = 0; i < msg->num_handles && !msg->handles_taken && !keep_handles; i++)
-		mc_close_kernel(msg->handles[i]);
+	for (i = 0; i < msg->num_handles && !msg->handles_taken; i++) {
+		/* A buffer object is the message's alone, sent or not. */
+		if (msg->bufs[i])
+			mc_buffer_free(msg->bufs[i]);
+		else if (msg->handles[i] && !keep_handles)
+			mc_close_kernel(msg->handles[i]);
+	}
 	msg->magic = 0;
 	free(msg->buf);
 	free(msg);
@@ -594,6 +599,17 @@ static MojoResult mc_DestroyMessage(MojoMessageHandle message)
 		return MOJO_RESULT_INVALID_ARGUMENT;
 	mc_message_free(msg, false);
 	return MOJO_RESULT_OK;
+}
+
+/* Close the wrapped fds mc_message_wrap_buffers() made among @wh[0..@n). */
+static void mc_message_unwrap_drop(int node, struct mc_message *msg, const uint32_t *wh,
+				   uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (msg->bufs[i])
+			mojo_close(node, wh[i]);
 }
 
 static int mc_message_reserve(struct mc_message *msg, uint64_t need)
@@ -619,23 +635,30 @@ static int mc_message_reserve(struct mc_message *msg, uint64_t need)
 }
 
 /*
- * Check that @h can be attached to a message: a message pipe or data pipe
- * endpoint of this node that no message owns yet, and not a data pipe
- * end in a two-phase operation (BUSY, as in Mojo: the handle stays the
- * caller's and the operation's pointer stays valid).
+ * Check that @h can be attached to a message: a shared buffer (*@out is
+ * then 0), or a message pipe or data pipe endpoint or wrapped fd of this
+ * node that no message owns yet, and not a data pipe end in a two-phase
+ * operation (BUSY, as in Mojo: the handle stays the caller's and the
+ * operation's pointer stays valid).
  */
 static MojoResult mc_check_attachable(int node, MojoHandle handle, uint32_t *out)
 {
 	MojoResult r;
 	int ret;
 
+	*out = 0;
 	if (mc_local_is_buffer(handle))
-		return mc_needs_kernel(MC_GAP_FD_HANDLES);	/* a memfd */
+		return MOJO_RESULT_OK;
 	r = mc_kernel_handle(handle, out);
 	if (r != MOJO_RESULT_OK)
 		return r;
-	/* Fails for unknown handles (EBADF) and traps (EINVAL). */
+	/*
+	 * Fails for unknown handles (EBADF), and with EINVAL for the kinds
+	 * without signals: wrapped fds, which travel, and traps, which not.
+	 */
 	ret = mojo_query_signals(node, *out, NULL, NULL);
+	if (ret == -EINVAL && !mc_trap_exists(*out))
+		return MOJO_RESULT_OK;
 	if (ret < 0)
 		return MOJO_RESULT_INVALID_ARGUMENT;
 	return mc_datapipe_in_two_phase(*out) ? MOJO_RESULT_BUSY : MOJO_RESULT_OK;
@@ -648,6 +671,7 @@ static MojoResult mc_AppendMessageData(MojoMessageHandle message,
 				       void **buffer, uint32_t *buffer_size)
 {
 	struct mc_message *msg = mc_msg(message);
+	struct mc_local *bs[MOJO_MAX_MESSAGE_HANDLES];
 	uint32_t hs[MOJO_MAX_MESSAGE_HANDLES];
 	uint32_t i, j;
 	MojoResult r;
@@ -668,7 +692,7 @@ static MojoResult mc_AppendMessageData(MojoMessageHandle message,
 		if (r != MOJO_RESULT_OK)
 			return r;
 		for (j = 0; j < i; j++)
-			if (hs[j] == hs[i])
+			if (handles[j] == handles[i])
 				return MOJO_RESULT_INVALID_ARGUMENT;
 	}
 	ret = mc_message_reserve(msg, (uint64_t)msg->size + additional_payload_size);
@@ -676,10 +700,21 @@ static MojoResult mc_AppendMessageData(MojoMessageHandle message,
 		return mc_result(ret);
 	pthread_mutex_lock(&mc_lock);
 	for (i = 0; i < num_handles; i++) {
-		ret = mc_set_attached(hs[i], true);
+		bs[i] = NULL;
+		if (hs[i]) {
+			ret = mc_set_attached(hs[i], true);
+		} else {
+			/* A buffer leaves the list: the message holds it. */
+			bs[i] = mc_buffer_detach_locked(handles[i]);
+			ret = bs[i] ? 0 : -EBADF;	/* closed meanwhile */
+		}
 		if (ret < 0) {
-			while (i--)
-				mc_set_attached(hs[i], false);
+			while (i--) {
+				if (bs[i])
+					mc_buffer_reattach_locked(bs[i]);
+				else
+					mc_set_attached(hs[i], false);
+			}
 			pthread_mutex_unlock(&mc_lock);
 			return ret == -EBUSY ? MOJO_RESULT_INVALID_ARGUMENT : mc_result(ret);
 		}
@@ -689,9 +724,12 @@ static MojoResult mc_AppendMessageData(MojoMessageHandle message,
 	for (i = 0; i < num_handles; i++) {
 		struct mc_leaving l;
 
-		/* Owned by the message now: that mark outlives this one. */
-		mc_handle_leaving(hs[i], &l);
-		mc_handle_left(&l);
+		if (hs[i]) {
+			/* Owned by the message now: that mark outlives this one. */
+			mc_handle_leaving(hs[i], &l);
+			mc_handle_left(&l);
+		}
+		msg->bufs[msg->num_handles] = bs[i];
 		msg->handles[msg->num_handles++] = hs[i];
 	}
 	msg->size += additional_payload_size;
@@ -763,6 +801,11 @@ static MojoResult mc_GetMessageData(MojoMessageHandle message,
 		return MOJO_RESULT_OK;
 	pthread_mutex_lock(&mc_lock);
 	for (i = 0; i < msg->num_handles; i++) {
+		if (msg->bufs[i]) {
+			handles[i] = mc_buffer_reattach_locked(msg->bufs[i]);
+			msg->bufs[i] = NULL;
+			continue;
+		}
 		handles[i] = msg->handles[i];
 		mc_set_attached(msg->handles[i], false);
 	}
@@ -841,11 +884,50 @@ static MojoResult mc_SerializeMessage(MojoMessageHandle message,
 	return mc_serialize(msg);
 }
 
+/*
+ * Wrap the message's buffers as fds into @wh (its other handles copied),
+ * and append their descriptions to the payload past msg->size; *@extra
+ * is how many bytes that added. 0 or -errno, with nothing left wrapped.
+ */
+static int mc_message_wrap_buffers(int node, struct mc_message *msg, uint32_t nh,
+				   uint32_t *wh, uint32_t *extra)
+{
+	struct mc_buffer_desc descs[MOJO_MAX_MESSAGE_HANDLES];
+	struct mc_buffer_trailer t = { .magic = MC_BUFFER_MAGIC };
+	uint32_t i, dlen;
+	int ret = 0;
+
+	*extra = 0;
+	for (i = 0; i < nh; i++) {
+		wh[i] = msg->handles[i];
+		if (!msg->bufs[i])
+			continue;
+		ret = mc_buffer_wrap(node, msg->bufs[i], &wh[i], &descs[t.count]);
+		if (ret < 0)
+			break;
+		descs[t.count++].index = i;
+	}
+	if (ret == 0 && t.count) {
+		dlen = t.count * (uint32_t)sizeof(descs[0]);
+		ret = mc_message_reserve(msg, (uint64_t)msg->size + dlen + sizeof(t));
+		if (ret == 0) {
+			t.check = mc_buffer_check(descs, t.count);
+			memcpy(msg->buf + msg->size, descs, dlen);
+			memcpy(msg->buf + msg->size + dlen, &t, sizeof(t));
+			*extra = dlen + (uint32_t)sizeof(t);
+		}
+	}
+	if (ret < 0)
+		mc_message_unwrap_drop(node, msg, wh, i < nh ? i : nh);
+	return ret;
+}
+
 static MojoResult mc_WriteMessage(MojoHandle pipe, MojoMessageHandle message,
 				  const struct MojoWriteMessageOptions *options)
 {
 	struct mc_message *msg = mc_msg(message);
-	uint32_t h, i, nh;
+	uint32_t wh[MOJO_MAX_MESSAGE_HANDLES];
+	uint32_t h, i, nh, extra;
 	MojoResult r;
 	int node, ret;
 
@@ -885,22 +967,74 @@ static MojoResult mc_WriteMessage(MojoHandle pipe, MojoMessageHandle message,
 		r = mc_result(node);
 		goto fail;
 	}
-	ret = mojo_write_message(node, h, msg->buf, msg->size, msg->handles, nh);
+	ret = mc_message_wrap_buffers(node, msg, nh, wh, &extra);
 	if (ret < 0) {
 		r = mc_result(ret);
 		goto fail;
 	}
-	/* The attached handles left with the message. */
+	ret = mojo_write_message(node, h, msg->buf, msg->size + extra, wh, nh);
+	if (ret < 0) {
+		mc_message_unwrap_drop(node, msg, wh, nh);
+		r = mc_result(ret);
+		goto fail;
+	}
+	/* The attached handles left with the message; its buffers go. */
 	pthread_mutex_lock(&mc_lock);
 	for (i = 0; i < nh; i++)
-		mc_set_attached(msg->handles[i], false);
+		if (msg->handles[i])
+			mc_set_attached(msg->handles[i], false);
 	pthread_mutex_unlock(&mc_lock);
+	for (i = 0; i < nh; i++)
+		if (msg->bufs[i])
+			mc_buffer_free(msg->bufs[i]);
 	msg->num_handles = 0;
 	mc_message_free(msg, true);
 	return MOJO_RESULT_OK;
 fail:
 	mc_message_free(msg, false);
 	return r;
+}
+
+/*
+ * A message just read: if its payload ends in a well-formed buffer
+ * trailer whose entries name distinct wrapped fds among its handles,
+ * strip the trailer and turn those handles into buffer objects. Anything
+ * else is payload. A buffer that cannot be taken in (a descriptor of the
+ * wrong kind or size, or no fd left) stays a platform handle.
+ */
+static void mc_message_take_buffers(int node, struct mc_message *msg)
+{
+	struct mc_buffer_desc descs[MOJO_MAX_MESSAGE_HANDLES];
+	uint64_t seen = 0;
+	struct mc_buffer_trailer t;
+	uint32_t i, dlen;
+
+	if (!msg->num_handles || msg->size < sizeof(t))
+		return;
+	memcpy(&t, msg->buf + msg->size - sizeof(t), sizeof(t));
+	if (t.magic != MC_BUFFER_MAGIC || !t.count || t.count > msg->num_handles)
+		return;
+	dlen = t.count * (uint32_t)sizeof(descs[0]);
+	if (msg->size - sizeof(t) < dlen)
+		return;
+	memcpy(descs, msg->buf + msg->size - sizeof(t) - dlen, dlen);
+	if (t.check != mc_buffer_check(descs, t.count))
+		return;
+	for (i = 0; i < t.count; i++) {
+		uint32_t k = descs[i].index;
+
+		/* Wrapped fds have no signals (EINVAL); traps never travel. */
+		if (k >= msg->num_handles || (seen & (1ULL << k)) ||
+		    mojo_query_signals(node, msg->handles[k], NULL, NULL) != -EINVAL)
+			return;
+		seen |= 1ULL << k;
+	}
+	msg->size -= dlen + (uint32_t)sizeof(t);
+	for (i = 0; i < t.count; i++) {
+		uint32_t k = descs[i].index;
+
+		mc_buffer_from_wrapped(node, &msg->handles[k], &descs[i], &msg->bufs[k]);
+	}
 }
 
 static MojoResult mc_ReadMessage(MojoHandle pipe,
@@ -946,10 +1080,12 @@ static MojoResult mc_ReadMessage(MojoHandle pipe,
 	msg->num_handles = nh;
 	msg->has_data = true;
 	msg->committed = true;
+	mc_message_take_buffers(node, msg);
 	/* Received handles belong to the message until GetMessageData. */
 	pthread_mutex_lock(&mc_lock);
 	for (nh = 0; nh < msg->num_handles; nh++)
-		mc_set_attached(msg->handles[nh], true);
+		if (msg->handles[nh] && !msg->bufs[nh])
+			mc_set_attached(msg->handles[nh], true);
 	pthread_mutex_unlock(&mc_lock);
 	*message = (MojoMessageHandle)msg;
 	return MOJO_RESULT_OK;
@@ -1071,62 +1207,67 @@ static MojoResult mc_QueryQuota(MojoHandle handle, MojoQuotaType type,
 	return MOJO_RESULT_OK;
 }
 
-/* ---- what needs the kernel's fd handles (part 1) --------------------------- */
+/* ---- platform handles: the kernel's wrapped fds ---------------------------- */
 
+/*
+ * A platform handle is a kernel handle of this node holding the file
+ * (MOJO_IOC_WRAP_FD): it travels in messages like an endpoint and comes
+ * back as a new fd wherever it is unwrapped. Only file descriptors exist
+ * on Linux; only the kinds of file the kernel takes can be wrapped (its
+ * EINVAL is INVALID_ARGUMENT, and the caller keeps the fd).
+ */
 static MojoResult mc_WrapPlatformHandle(const struct MojoPlatformHandle *platform_handle,
 					const struct MojoWrapPlatformHandleOptions *options,
 					MojoHandle *handle)
 {
-	(void)platform_handle;
-	(void)options;
-	(void)handle;
-	return mc_needs_kernel(MC_GAP_FD_HANDLES);
+	uint32_t h;
+	int node, ret;
+
+	if (!platform_handle || !handle || !mc_options_ok(options, 0) ||
+	    platform_handle->struct_size < sizeof(*platform_handle) ||
+	    platform_handle->type != MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR ||
+	    platform_handle->value > INT32_MAX)
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	node = mc_node();
+	if (node < 0)
+		return mc_result(node);
+	ret = mojo_wrap_fd(node, (int)platform_handle->value, &h);
+	if (ret < 0)
+		return mc_result(ret);	/* ETOOMANYREFS: RESOURCE_EXHAUSTED */
+	/* Mojo takes the fd: the kernel holds the file, the fd goes. */
+	close((int)platform_handle->value);
+	*handle = h;
+	return MOJO_RESULT_OK;
 }
 
 static MojoResult mc_UnwrapPlatformHandle(MojoHandle handle,
 					  const struct MojoUnwrapPlatformHandleOptions *options,
 					  struct MojoPlatformHandle *platform_handle)
 {
-	(void)handle;
-	(void)options;
-	(void)platform_handle;
-	return mc_needs_kernel(MC_GAP_FD_HANDLES);
-}
+	MojoResult r;
+	uint32_t h;
+	int node, fd;
 
-static MojoResult mc_WrapPlatformSharedMemoryRegion(
-	const struct MojoPlatformHandle *platform_handles,
-	uint32_t num_platform_handles, uint64_t num_bytes,
-	const struct MojoSharedBufferGuid *guid,
-	MojoPlatformSharedMemoryRegionAccessMode access_mode,
-	const struct MojoWrapPlatformSharedMemoryRegionOptions *options,
-	MojoHandle *handle)
-{
-	(void)platform_handles;
-	(void)num_platform_handles;
-	(void)num_bytes;
-	(void)guid;
-	(void)access_mode;
-	(void)options;
-	(void)handle;
-	return mc_needs_kernel(MC_GAP_FD_HANDLES);
-}
-
-static MojoResult mc_UnwrapPlatformSharedMemoryRegion(
-	MojoHandle handle,
-	const struct MojoUnwrapPlatformSharedMemoryRegionOptions *options,
-	struct MojoPlatformHandle *platform_handles,
-	uint32_t *num_platform_handles, uint64_t *num_bytes,
-	struct MojoSharedBufferGuid *guid,
-	MojoPlatformSharedMemoryRegionAccessMode *access_mode)
-{
-	(void)handle;
-	(void)options;
-	(void)platform_handles;
-	(void)num_platform_handles;
-	(void)num_bytes;
-	(void)guid;
-	(void)access_mode;
-	return mc_needs_kernel(MC_GAP_FD_HANDLES);
+	if (!platform_handle || !mc_options_ok(options, 0) ||
+	    platform_handle->struct_size < sizeof(*platform_handle))
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	/* Not a buffer nor an invitation: the library's own objects. */
+	r = mc_kernel_handle(handle, &h);
+	if (r != MOJO_RESULT_OK)
+		return r;
+	node = mc_node();
+	if (node < 0)
+		return mc_result(node);
+	/*
+	 * A wrapped fd has no triggers and no mapping, so no leaving mark:
+	 * any other kind fails (EINVAL) and stays as it was.
+	 */
+	fd = mojo_unwrap_fd(node, h, 0);
+	if (fd < 0)
+		return mc_result(fd);
+	platform_handle->type = MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR;
+	platform_handle->value = (uint64_t)fd;
+	return MOJO_RESULT_OK;
 }
 
 static MojoResult mc_SetDefaultProcessErrorHandler(

@@ -25,19 +25,6 @@
 #define MC_LOCAL_TAG		((MojoHandle)1 << 32)
 #define MC_IS_LOCAL(h)		(((h) & MC_LOCAL_TAG) != 0)
 
-/*
- * The one seam for what today's kernel module cannot do yet (issue 12,
- * parts 1-3). Every API entry that needs one of these returns
- * MOJO_RESULT_UNIMPLEMENTED through mc_needs_kernel(), so the places to
- * revisit when the module grows are found by this name.
- */
-enum mc_kernel_gap {
-	/* Part 1: file descriptors as handles (WRAP_FD/UNWRAP_FD). */
-	MC_GAP_FD_HANDLES,
-};
-
-MojoResult mc_needs_kernel(enum mc_kernel_gap gap);
-
 /* The library's lock: handle states, traps, local objects. */
 extern pthread_mutex_t mc_lock;
 
@@ -89,6 +76,8 @@ bool mc_trap_close(uint32_t h, MojoResult *result);
 void mc_trap_shutdown(void);
 bool mc_trap_in_handler(void);
 void mc_trap_fork_child(void);
+/* Is kernel handle @h one of our traps (open)? */
+bool mc_trap_exists(uint32_t h);
 MojoResult mc_CreateTrap(MojoTrapEventHandler handler,
 			 const struct MojoCreateTrapOptions *options,
 			 MojoHandle *trap);
@@ -100,6 +89,55 @@ MojoResult mc_RemoveTrigger(MojoHandle trap, uintptr_t context,
 MojoResult mc_ArmTrap(MojoHandle trap, const struct MojoArmTrapOptions *options,
 		      uint32_t *num_blocking_events,
 		      struct MojoTrapEvent *blocking_events);
+
+/*
+ * Shared buffers in messages. A buffer attached to a message leaves the
+ * process's list of local objects and belongs to the message (struct
+ * mc_local, opaque here) until the message is written, destroyed, or
+ * gives its handles back (MojoGetMessageData).
+ *
+ * On the wire a buffer is a wrapped file descriptor (MOJO_IOC_WRAP_FD) of
+ * its memfd among the message's handles, and the library describes it
+ * in a trailer at the end of the payload, which the reading library
+ * strips again: one struct mc_buffer_desc per buffer, then one struct
+ * mc_buffer_trailer, the payload's last 16 bytes. A message without
+ * buffers carries no trailer. See README ("libmojo_core.so").
+ */
+#define MC_BUFFER_MAGIC	0x3146554243594d4dULL	/* "MMYCBUF1", little-endian */
+
+struct mc_buffer_desc {
+	uint32_t index;		/* the handle's place in the message */
+	uint32_t access_mode;	/* MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_* */
+	uint64_t size;		/* the buffer's size in bytes */
+	uint64_t guid_high;
+	uint64_t guid_low;
+};
+
+struct mc_buffer_trailer {
+	uint32_t count;		/* descs before this trailer: 1 .. handles */
+	uint32_t check;		/* mc_buffer_check() of count and the descs */
+	uint64_t magic;		/* MC_BUFFER_MAGIC */
+};
+
+struct mc_local;
+
+uint32_t mc_buffer_check(const struct mc_buffer_desc *d, uint32_t count);
+/* Take buffer @h out of the list for a message; NULL if not a buffer. */
+struct mc_local *mc_buffer_detach_locked(MojoHandle h);
+/* Put it back, under the number it had; returns that number. */
+MojoHandle mc_buffer_reattach_locked(struct mc_local *o);
+/* Close a detached buffer (mc_lock not held). */
+void mc_buffer_free(struct mc_local *o);
+/* Wrap a detached buffer's memfd for sending: 0 or -errno. */
+int mc_buffer_wrap(int node, struct mc_local *o, uint32_t *handle,
+		   struct mc_buffer_desc *desc);
+/*
+ * A received wrapped handle described by @desc as a detached buffer.
+ * On failure *@handle is what the message holds then: the same handle
+ * (not unwrapped), a new wrapped handle of the same file, or 0 (gone).
+ */
+int mc_buffer_from_wrapped(int node, uint32_t *handle, const struct mc_buffer_desc *desc,
+			   struct mc_local **out);
 
 /* Local objects: shared buffers and invitations (mojo_local.c). */
 bool mc_local_is_buffer(MojoHandle h);
@@ -118,6 +156,20 @@ MojoResult mc_UnmapBuffer(void *address);
 MojoResult mc_GetBufferInfo(MojoHandle buffer,
 			    const struct MojoGetBufferInfoOptions *options,
 			    struct MojoSharedBufferInfo *info);
+MojoResult mc_WrapPlatformSharedMemoryRegion(
+	const struct MojoPlatformHandle *platform_handles,
+	uint32_t num_platform_handles, uint64_t num_bytes,
+	const struct MojoSharedBufferGuid *guid,
+	MojoPlatformSharedMemoryRegionAccessMode access_mode,
+	const struct MojoWrapPlatformSharedMemoryRegionOptions *options,
+	MojoHandle *handle);
+MojoResult mc_UnwrapPlatformSharedMemoryRegion(
+	MojoHandle handle,
+	const struct MojoUnwrapPlatformSharedMemoryRegionOptions *options,
+	struct MojoPlatformHandle *platform_handles,
+	uint32_t *num_platform_handles, uint64_t *num_bytes,
+	struct MojoSharedBufferGuid *guid,
+	MojoPlatformSharedMemoryRegionAccessMode *access_mode);
 MojoResult mc_CreateInvitation(const struct MojoCreateInvitationOptions *options,
 			       MojoHandle *invitation);
 MojoResult mc_AttachMessagePipeToInvitation(

@@ -3,12 +3,10 @@
  * libmojo_core.so: the objects the library keeps itself, numbered above
  * 2^32 (MC_LOCAL_TAG): shared buffers and invitations.
  *
- * Shared buffers are memfds. Within the process everything works:
- * create, map, unmap, duplicate (read-only too), info. Sending one to
- * another process needs the kernel to carry an fd in a message (issue
- * 12, part 1): attaching a buffer to a message, and wrapping or
- * unwrapping a platform handle, return MOJO_RESULT_UNIMPLEMENTED through
- * mc_needs_kernel().
+ * Shared buffers are memfds: create, map, unmap, duplicate (read-only
+ * too), info, and they travel in messages (see "buffers in messages"
+ * below and mojo_core_internal.h) and convert to and from a platform
+ * shared memory region (an fd, a size, an access mode and a GUID).
  *
  * Access modes keep Mojo's rule that a buffer duplicated read-only is
  * never duplicated writable again, and the reverse. A buffer starts
@@ -27,10 +25,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mojo_core_internal.h"
@@ -47,6 +49,7 @@ struct mc_region {
 	int fd;
 	uint64_t size;
 	enum mc_buffer_mode mode;
+	struct MojoSharedBufferGuid guid;
 };
 
 struct mc_attachment {
@@ -89,16 +92,40 @@ static struct mc_local *mc_local_find(MojoHandle h, enum mc_local_kind kind)
 	return NULL;
 }
 
-static MojoHandle mc_local_add(struct mc_local *o)
+/* Number @o (unless it has a number already) and list it; mc_lock held. */
+static MojoHandle mc_local_link_locked(struct mc_local *o)
 {
-	pthread_mutex_lock(&mc_lock);
-	o->handle = MC_LOCAL_TAG | mc_next_local++;
-	if (!mc_next_local)
-		mc_next_local = 1;
+	if (!o->handle) {
+		o->handle = MC_LOCAL_TAG | mc_next_local++;
+		if (!mc_next_local)
+			mc_next_local = 1;
+	}
 	o->next = mc_locals;
 	mc_locals = o;
-	pthread_mutex_unlock(&mc_lock);
 	return o->handle;
+}
+
+static MojoHandle mc_local_add(struct mc_local *o)
+{
+	MojoHandle h;
+
+	pthread_mutex_lock(&mc_lock);
+	h = mc_local_link_locked(o);
+	pthread_mutex_unlock(&mc_lock);
+	return h;
+}
+
+/* Where the list holds object @h of @kind, or NULL; mc_lock held. */
+static struct mc_local **mc_local_slot(MojoHandle h, enum mc_local_kind kind)
+{
+	struct mc_local **p;
+
+	if (!MC_IS_LOCAL(h))
+		return NULL;
+	for (p = &mc_locals; *p; p = &(*p)->next)
+		if ((*p)->handle == h && (*p)->kind == kind)
+			return p;
+	return NULL;
 }
 
 bool mc_local_is_buffer(MojoHandle h)
@@ -204,11 +231,49 @@ void mc_local_reset(bool close_fds)
 
 /* ---- shared buffers ------------------------------------------------------ */
 
+/*
+ * A buffer object (not yet numbered or listed) holding @fd, which it
+ * owns from then on; NULL (and @fd left open) when memory runs out.
+ */
+static struct mc_local *mc_buffer_new(int fd, uint64_t size, enum mc_buffer_mode mode,
+				      const struct MojoSharedBufferGuid *guid)
+{
+	struct mc_region *r = calloc(1, sizeof(*r));
+	struct mc_local *o = calloc(1, sizeof(*o));
+
+	if (!r || !o) {
+		free(r);
+		free(o);
+		return NULL;
+	}
+	r->refs = 1;
+	r->fd = fd;
+	r->size = size;
+	r->mode = mode;
+	r->guid = *guid;
+	o->kind = MC_BUFFER;
+	o->region = r;
+	return o;
+}
+
+/* A new region's GUID: random, never all zero. */
+static void mc_new_guid(struct MojoSharedBufferGuid *g)
+{
+	static uint64_t counter;
+
+	if (getrandom(g, sizeof(*g), 0) != (ssize_t)sizeof(*g)) {
+		g->high = (uint64_t)getpid() << 32 | (uint64_t)time(NULL);
+		g->low = (uint64_t)(uintptr_t)g;
+	}
+	if (!g->high && !g->low)
+		g->low = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+}
+
 MojoResult mc_CreateSharedBuffer(uint64_t num_bytes,
 				 const struct MojoCreateSharedBufferOptions *options,
 				 MojoHandle *buffer)
 {
-	struct mc_region *r;
+	struct MojoSharedBufferGuid guid;
 	struct mc_local *o;
 	int fd;
 
@@ -224,20 +289,12 @@ MojoResult mc_CreateSharedBuffer(uint64_t num_bytes,
 		close(fd);
 		return MOJO_RESULT_RESOURCE_EXHAUSTED;
 	}
-	r = calloc(1, sizeof(*r));
-	o = calloc(1, sizeof(*o));
-	if (!r || !o) {
-		free(r);
-		free(o);
+	mc_new_guid(&guid);
+	o = mc_buffer_new(fd, num_bytes, MC_WRITABLE, &guid);
+	if (!o) {
 		close(fd);
 		return MOJO_RESULT_RESOURCE_EXHAUSTED;
 	}
-	r->refs = 1;
-	r->fd = fd;
-	r->size = num_bytes;
-	r->mode = MC_WRITABLE;
-	o->kind = MC_BUFFER;
-	o->region = r;
 	*buffer = mc_local_add(o);
 	return MOJO_RESULT_OK;
 }
@@ -376,6 +433,336 @@ MojoResult mc_GetBufferInfo(MojoHandle buffer,
 		info->size = o->region->size;
 	pthread_mutex_unlock(&mc_lock);
 	return o ? MOJO_RESULT_OK : MOJO_RESULT_INVALID_ARGUMENT;
+}
+
+/* ---- buffers as descriptors: regions, messages ---------------------------- */
+
+/*
+ * How a read-only buffer stays read-only wherever it goes (Mojo's rule: a
+ * read-only handle can never be made writable again):
+ *
+ * 1. When a buffer turns read-only (DuplicateBufferHandle), its memfd is
+ *    sealed with F_SEAL_FUTURE_WRITE. The inode then refuses write(2),
+ *    hole punching and every new shared writable mapping, and a mapping
+ *    made since cannot gain PROT_WRITE by mprotect() (the kernel clears
+ *    VM_MAYWRITE), for whoever holds a descriptor of it and however that
+ *    was opened, a reopen through /proc/<pid>/fd included; a seal is
+ *    never removed. F_SEAL_WRITE would stop the writable mappings made
+ *    before too, but it fails while one exists, and Mojo lets those keep
+ *    writing.
+ * 2. What leaves the process for a read-only buffer (in a message, or
+ *    from MojoUnwrapPlatformSharedMemoryRegion) is a descriptor opened
+ *    O_RDONLY, reopened through /proc/self/fd: its own file description
+ *    cannot write either, and it is what Mojo hands out for READ_ONLY.
+ *
+ * A receiving library takes a buffer described as read-only when its
+ * descriptor is O_RDONLY (Mojo's own test) or is sealed against writes;
+ * a read-write one without a seal it seals itself, or refuses. Only the
+ * library's own read-only mappings are made either way.
+ */
+
+static uint32_t mc_mode_to_mojo(enum mc_buffer_mode m)
+{
+	switch (m) {
+	case MC_READ_ONLY:
+		return MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_READ_ONLY;
+	case MC_UNSAFE:
+		return MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_UNSAFE;
+	default:
+		return MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_WRITABLE;
+	}
+}
+
+static bool mc_mode_from_mojo(uint32_t m, enum mc_buffer_mode *out)
+{
+	switch (m) {
+	case MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_READ_ONLY:
+		*out = MC_READ_ONLY;
+		return true;
+	case MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_WRITABLE:
+		*out = MC_WRITABLE;
+		return true;
+	case MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_UNSAFE:
+		*out = MC_UNSAFE;
+		return true;
+	}
+	return false;
+}
+
+/* O_RDONLY, O_WRONLY or O_RDWR of @fd's open file, or -errno. */
+static int mc_fd_accmode(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -errno : (fl & O_ACCMODE);
+}
+
+static bool mc_write_sealed(int fd)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	return seals >= 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
+}
+
+/* A new descriptor of @r's file that is read-only (point 2 above), or -errno. */
+static int mc_region_ro_fd(const struct mc_region *r)
+{
+	char path[40];
+	int fd;
+
+	if (mc_fd_accmode(r->fd) == O_RDONLY)
+		fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
+	else {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", r->fd);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Can @fd back a buffer of @size bytes in @mode? A regular file (a memfd)
+ * at least that large, opened read-write for the writable modes. For
+ * READ_ONLY, opened O_RDONLY, or (when @may_seal, for what arrives in a
+ * message) sealed against writes, by us if need be.
+ */
+static int mc_check_region_fd(int fd, uint64_t size, enum mc_buffer_mode mode, bool may_seal)
+{
+	struct stat st;
+	int acc;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_size < 0 || (uint64_t)st.st_size < size)
+		return -EINVAL;
+	acc = mc_fd_accmode(fd);
+	if (acc < 0)
+		return acc;
+	if (mode != MC_READ_ONLY)
+		return acc == O_RDWR ? 0 : -EINVAL;
+	if (acc == O_RDONLY)
+		return 0;
+	if (!may_seal)
+		return -EINVAL;
+	if (mc_write_sealed(fd) || fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) == 0)
+		return 0;
+	return -EINVAL;
+}
+
+uint32_t mc_buffer_check(const struct mc_buffer_desc *d, uint32_t count)
+{
+	const uint8_t *p = (const uint8_t *)d;
+	uint32_t h = 2166136261u ^ count;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < (size_t)count * sizeof(*d); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+struct mc_local *mc_buffer_detach_locked(MojoHandle h)
+{
+	struct mc_local **p = mc_local_slot(h, MC_BUFFER), *o;
+
+	if (!p)
+		return NULL;
+	o = *p;
+	*p = o->next;
+	o->next = NULL;
+	return o;
+}
+
+MojoHandle mc_buffer_reattach_locked(struct mc_local *o)
+{
+	return mc_local_link_locked(o);
+}
+
+void mc_buffer_free(struct mc_local *o)
+{
+	mc_local_free(o, true);
+}
+
+int mc_buffer_wrap(int node, struct mc_local *o, uint32_t *handle,
+		   struct mc_buffer_desc *desc)
+{
+	struct mc_region *r;
+	int fd, ret;
+
+	/* Detached: no one else reaches @o; other handles share only r. */
+	pthread_mutex_lock(&mc_lock);
+	r = o->region;
+	if (r->mode == MC_READ_ONLY) {
+		fd = mc_region_ro_fd(r);
+		/* No /proc: the sealed memfd itself is read-only enough. */
+		if (fd < 0 && mc_write_sealed(r->fd)) {
+			fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
+			if (fd < 0)
+				fd = -errno;
+		}
+	} else {
+		fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0)
+			fd = -errno;
+	}
+	desc->access_mode = mc_mode_to_mojo(r->mode);
+	desc->size = r->size;
+	desc->guid_high = r->guid.high;
+	desc->guid_low = r->guid.low;
+	pthread_mutex_unlock(&mc_lock);
+	if (fd < 0)
+		return fd;
+	ret = mojo_wrap_fd(node, fd, handle);
+	close(fd);
+	return ret;
+}
+
+int mc_buffer_from_wrapped(int node, uint32_t *handle, const struct mc_buffer_desc *desc,
+			   struct mc_local **out)
+{
+	struct MojoSharedBufferGuid guid = { desc->guid_high, desc->guid_low };
+	enum mc_buffer_mode mode;
+	struct mc_local *o = NULL;
+	int fd, ret;
+
+	if (!mc_mode_from_mojo(desc->access_mode, &mode) || !desc->size ||
+	    desc->size > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	fd = mojo_unwrap_fd(node, *handle, 0);
+	if (fd < 0)
+		return fd;	/* the handle is still the message's */
+	*handle = 0;
+	ret = mc_check_region_fd(fd, desc->size, mode, true);
+	if (ret == 0) {
+		o = mc_buffer_new(fd, desc->size, mode, &guid);
+		if (!o)
+			ret = -ENOMEM;
+	}
+	if (ret < 0) {
+		/* Not a buffer after all: hand it on as a platform handle. */
+		if (mojo_wrap_fd(node, fd, handle) < 0)
+			*handle = 0;
+		close(fd);
+		return ret;
+	}
+	*out = o;
+	return 0;
+}
+
+MojoResult mc_WrapPlatformSharedMemoryRegion(
+	const struct MojoPlatformHandle *platform_handles,
+	uint32_t num_platform_handles, uint64_t num_bytes,
+	const struct MojoSharedBufferGuid *guid,
+	MojoPlatformSharedMemoryRegionAccessMode access_mode,
+	const struct MojoWrapPlatformSharedMemoryRegionOptions *options,
+	MojoHandle *handle)
+{
+	struct stat st0, st1;
+	enum mc_buffer_mode mode;
+	struct mc_local *o;
+	uint32_t i, need;
+	int fds[2], ret;
+
+	if (!platform_handles || !guid || !handle || !num_bytes ||
+	    num_bytes > (uint64_t)INT64_MAX || !mc_options_ok(options, 0) ||
+	    !mc_mode_from_mojo(access_mode, &mode))
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	/* Mojo on Linux: WRITABLE comes as two fds, the second read-only. */
+	need = mode == MC_WRITABLE ? 2 : 1;
+	if (num_platform_handles != need)
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	for (i = 0; i < need; i++) {
+		const struct MojoPlatformHandle *ph = &platform_handles[i];
+
+		if (ph->struct_size < sizeof(*ph) ||
+		    ph->type != MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR ||
+		    ph->value > INT32_MAX)
+			return MOJO_RESULT_INVALID_ARGUMENT;
+		fds[i] = (int)ph->value;
+	}
+	/* Mojo's GUIDs (unguessable tokens) are never zero. */
+	if (!guid->high && !guid->low)
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	ret = mc_check_region_fd(fds[0], num_bytes, mode, false);
+	if (ret < 0)
+		return mc_result(ret);
+	if (need == 2) {
+		if (fstat(fds[0], &st0) < 0 || fstat(fds[1], &st1) < 0 ||
+		    st0.st_dev != st1.st_dev || st0.st_ino != st1.st_ino ||
+		    mc_fd_accmode(fds[1]) != O_RDONLY)
+			return MOJO_RESULT_INVALID_ARGUMENT;
+	}
+	o = mc_buffer_new(fds[0], num_bytes, mode, guid);
+	if (!o)
+		return MOJO_RESULT_RESOURCE_EXHAUSTED;
+	/* Ours from here. The read-only fd is made again when needed. */
+	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+	if (need == 2)
+		close(fds[1]);
+	*handle = mc_local_add(o);
+	return MOJO_RESULT_OK;
+}
+
+MojoResult mc_UnwrapPlatformSharedMemoryRegion(
+	MojoHandle handle,
+	const struct MojoUnwrapPlatformSharedMemoryRegionOptions *options,
+	struct MojoPlatformHandle *platform_handles,
+	uint32_t *num_platform_handles, uint64_t *num_bytes,
+	struct MojoSharedBufferGuid *guid,
+	MojoPlatformSharedMemoryRegionAccessMode *access_mode)
+{
+	struct mc_local **p, *o;
+	struct mc_region *r;
+	int fds[2] = { -1, -1 };
+	uint32_t i, need;
+	int ret = 0;
+
+	if (!platform_handles || !num_platform_handles || !num_bytes || !guid ||
+	    !access_mode || !mc_options_ok(options, 0))
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	pthread_mutex_lock(&mc_lock);
+	p = mc_local_slot(handle, MC_BUFFER);
+	if (!p) {
+		pthread_mutex_unlock(&mc_lock);
+		return MOJO_RESULT_INVALID_ARGUMENT;
+	}
+	o = *p;
+	r = o->region;
+	/* As Mojo on Linux: WRITABLE gives a writable and a read-only fd. */
+	need = r->mode == MC_WRITABLE ? 2 : 1;
+	if (*num_platform_handles < need)
+		ret = -EINVAL;
+	for (i = 0; ret == 0 && i < need; i++)
+		if (platform_handles[i].struct_size < sizeof(platform_handles[i]))
+			ret = -EINVAL;
+	if (ret == 0 && r->mode == MC_READ_ONLY) {
+		fds[0] = mc_region_ro_fd(r);
+	} else if (ret == 0) {
+		fds[0] = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
+		if (fds[0] < 0)
+			fds[0] = -errno;
+		else if (need == 2)
+			fds[1] = mc_region_ro_fd(r);
+	}
+	if (ret == 0 && (fds[0] < 0 || (need == 2 && fds[1] < 0)))
+		ret = fds[0] < 0 ? fds[0] : fds[1];
+	if (ret < 0) {
+		pthread_mutex_unlock(&mc_lock);
+		for (i = 0; i < 2; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		return mc_result(ret);
+	}
+	*p = o->next;	/* the handle is consumed */
+	*num_bytes = r->size;
+	*guid = r->guid;
+	*access_mode = mc_mode_to_mojo(r->mode);
+	pthread_mutex_unlock(&mc_lock);
+	for (i = 0; i < need; i++) {
+		platform_handles[i].type = MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR;
+		platform_handles[i].value = (uint64_t)fds[i];
+	}
+	*num_platform_handles = need;
+	mc_local_free(o, true);
+	return MOJO_RESULT_OK;
 }
 
 /* ---- invitations --------------------------------------------------------- */

@@ -213,6 +213,16 @@ void mc_trap_handle_leaving(uint32_t h)
 	mc_cancel_list(list);
 }
 
+bool mc_trap_exists(uint32_t h)
+{
+	bool ret;
+
+	pthread_mutex_lock(&mc_lock);
+	ret = mc_trap_find(h) != NULL;
+	pthread_mutex_unlock(&mc_lock);
+	return ret;
+}
+
 bool mc_trap_close(uint32_t h, MojoResult *result)
 {
 	struct mc_trigger *list = NULL, *g;
