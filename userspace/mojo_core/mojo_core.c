@@ -47,6 +47,7 @@
 pthread_mutex_t mc_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int mc_node_fd = -1;
+static uint64_t mc_node_features;	/* MOJO_FEATURE_*, of the module */
 /* Handles between mc_handle_leaving() and mc_handle_left(): few at once. */
 static struct mc_leaving *mc_leaving_list;
 static bool mc_atfork_done;
@@ -153,8 +154,15 @@ static int mc_open_node_locked(void)
 		close(fd);
 		return ret;
 	}
+	__atomic_store_n(&mc_node_features, features, __ATOMIC_RELAXED);
 	__atomic_store_n(&mc_node_fd, fd, __ATOMIC_RELEASE);
 	return fd;
+}
+
+bool mc_node_wraps_fds(void)
+{
+	return __atomic_load_n(&mc_node_fd, __ATOMIC_ACQUIRE) >= 0 &&
+	       (__atomic_load_n(&mc_node_features, __ATOMIC_RELAXED) & MOJO_FEATURE_WRAP_FD);
 }
 
 int mc_node(void)
@@ -602,8 +610,8 @@ static MojoResult mc_DestroyMessage(MojoMessageHandle message)
 }
 
 /* Close the wrapped fds mc_message_wrap_buffers() made among @wh[0..@n). */
-static void mc_message_unwrap_drop(int node, struct mc_message *msg, const uint32_t *wh,
-				   uint32_t n)
+static void mc_message_close_wrapped(int node, struct mc_message *msg, const uint32_t *wh,
+				     uint32_t n)
 {
 	uint32_t i;
 
@@ -647,8 +655,8 @@ static MojoResult mc_check_attachable(int node, MojoHandle handle, uint32_t *out
 	int ret;
 
 	*out = 0;
-	if (mc_local_is_buffer(handle))
-		return MOJO_RESULT_OK;
+	if (mc_local_is_buffer(handle))	/* travels as a wrapped memfd */
+		return mc_node_wraps_fds() ? MOJO_RESULT_OK : MOJO_RESULT_UNIMPLEMENTED;
 	r = mc_kernel_handle(handle, out);
 	if (r != MOJO_RESULT_OK)
 		return r;
@@ -886,8 +894,9 @@ static MojoResult mc_SerializeMessage(MojoMessageHandle message,
 
 /*
  * Wrap the message's buffers as fds into @wh (its other handles copied),
- * and append their descriptions to the payload past msg->size; *@extra
- * is how many bytes that added. 0 or -errno, with nothing left wrapped.
+ * and append the trailer past msg->size: every message with handles gets
+ * one, with a desc per buffer (perhaps none); *@extra is how many bytes
+ * that added. 0 or -errno, with nothing left wrapped.
  */
 static int mc_message_wrap_buffers(int node, struct mc_message *msg, uint32_t nh,
 				   uint32_t *wh, uint32_t *extra)
@@ -907,18 +916,19 @@ static int mc_message_wrap_buffers(int node, struct mc_message *msg, uint32_t nh
 			break;
 		descs[t.count++].index = i;
 	}
-	if (ret == 0 && t.count) {
+	if (ret == 0 && nh) {
 		dlen = t.count * (uint32_t)sizeof(descs[0]);
 		ret = mc_message_reserve(msg, (uint64_t)msg->size + dlen + sizeof(t));
 		if (ret == 0) {
 			t.check = mc_buffer_check(descs, t.count);
-			memcpy(msg->buf + msg->size, descs, dlen);
+			if (dlen)
+				memcpy(msg->buf + msg->size, descs, dlen);
 			memcpy(msg->buf + msg->size + dlen, &t, sizeof(t));
 			*extra = dlen + (uint32_t)sizeof(t);
 		}
 	}
 	if (ret < 0)
-		mc_message_unwrap_drop(node, msg, wh, i < nh ? i : nh);
+		mc_message_close_wrapped(node, msg, wh, i < nh ? i : nh);
 	return ret;
 }
 
@@ -974,7 +984,7 @@ static MojoResult mc_WriteMessage(MojoHandle pipe, MojoMessageHandle message,
 	}
 	ret = mojo_write_message(node, h, msg->buf, msg->size + extra, wh, nh);
 	if (ret < 0) {
-		mc_message_unwrap_drop(node, msg, wh, nh);
+		mc_message_close_wrapped(node, msg, wh, nh);
 		r = mc_result(ret);
 		goto fail;
 	}
@@ -996,45 +1006,100 @@ fail:
 }
 
 /*
- * A message just read: if its payload ends in a well-formed buffer
- * trailer whose entries name distinct wrapped fds among its handles,
- * strip the trailer and turn those handles into buffer objects. Anything
- * else is payload. A buffer that cannot be taken in (a descriptor of the
- * wrong kind or size, or no fd left) stays a platform handle.
+ * Is the end of @msg's payload a trailer the library wrote (the
+ * convention in mojo_core_internal.h)? Checks what can be checked without
+ * touching the handles: the magic, the count, the checksum, and that the
+ * descs name distinct wrapped fds among the handles (they have no
+ * signals: EINVAL; traps never travel). Copies the descs to @descs.
+ */
+static bool mc_trailer_ok(int node, const struct mc_message *msg,
+			  struct mc_buffer_desc *descs, struct mc_buffer_trailer *t)
+{
+	uint64_t seen = 0;
+	uint32_t i, dlen;
+
+	if (msg->size < sizeof(*t))
+		return false;
+	memcpy(t, msg->buf + msg->size - sizeof(*t), sizeof(*t));
+	if (t->magic != MC_BUFFER_MAGIC || t->count > msg->num_handles)
+		return false;
+	dlen = t->count * (uint32_t)sizeof(descs[0]);
+	if (msg->size - sizeof(*t) < dlen)
+		return false;
+	if (dlen)
+		memcpy(descs, msg->buf + msg->size - sizeof(*t) - dlen, dlen);
+	if (t->check != mc_buffer_check(descs, t->count))
+		return false;
+	for (i = 0; i < t->count; i++) {
+		uint32_t k = descs[i].index;
+
+		if (k >= msg->num_handles || (seen & (1ULL << k)) ||
+		    mojo_query_signals(node, msg->handles[k], NULL, NULL) != -EINVAL)
+			return false;
+		seen |= 1ULL << k;
+	}
+	return true;
+}
+
+/*
+ * A message just read, with handles: strip its trailer and turn the
+ * wrapped fds it describes into buffer objects, all or nothing. Each
+ * described fd is unwrapped and its file checked against its desc
+ * (mc_buffer_check_received) before anything is converted. If the
+ * trailer or any file fails, the message is a bad one, from a peer that
+ * is not this library: it stays as the kernel delivered it, payload
+ * whole (no bytes stripped) and every handle a handle; the fds taken
+ * out for the check are wrapped again (the same files, perhaps under new
+ * numbers; one that cannot be, for want of memory, is closed and reads
+ * as MOJO_HANDLE_INVALID).
  */
 static void mc_message_take_buffers(int node, struct mc_message *msg)
 {
 	struct mc_buffer_desc descs[MOJO_MAX_MESSAGE_HANDLES];
-	uint64_t seen = 0;
+	struct mc_local *objs[MOJO_MAX_MESSAGE_HANDLES];
+	int fds[MOJO_MAX_MESSAGE_HANDLES];
 	struct mc_buffer_trailer t;
-	uint32_t i, dlen;
+	uint32_t i;
+	int ret = 0;
 
-	if (!msg->num_handles || msg->size < sizeof(t))
-		return;
-	memcpy(&t, msg->buf + msg->size - sizeof(t), sizeof(t));
-	if (t.magic != MC_BUFFER_MAGIC || !t.count || t.count > msg->num_handles)
-		return;
-	dlen = t.count * (uint32_t)sizeof(descs[0]);
-	if (msg->size - sizeof(t) < dlen)
-		return;
-	memcpy(descs, msg->buf + msg->size - sizeof(t) - dlen, dlen);
-	if (t.check != mc_buffer_check(descs, t.count))
+	if (!mc_trailer_ok(node, msg, descs, &t))
 		return;
 	for (i = 0; i < t.count; i++) {
+		objs[i] = NULL;
+		fds[i] = -1;
+	}
+	for (i = 0; ret == 0 && i < t.count; i++) {
 		uint32_t k = descs[i].index;
 
-		/* Wrapped fds have no signals (EINVAL); traps never travel. */
-		if (k >= msg->num_handles || (seen & (1ULL << k)) ||
-		    mojo_query_signals(node, msg->handles[k], NULL, NULL) != -EINVAL)
-			return;
-		seen |= 1ULL << k;
+		ret = mojo_unwrap_fd(node, msg->handles[k], 0);
+		if (ret < 0)
+			break;		/* EMFILE: the handle is as it was */
+		fds[i] = ret;
+		msg->handles[k] = 0;
+		ret = mc_buffer_check_received(fds[i], &descs[i]);
 	}
-	msg->size -= dlen + (uint32_t)sizeof(t);
-	for (i = 0; i < t.count; i++) {
-		uint32_t k = descs[i].index;
+	for (i = 0; ret == 0 && i < t.count; i++) {
+		objs[i] = mc_buffer_received(fds[i], &descs[i]);
+		if (!objs[i])
+			ret = -ENOMEM;
+	}
+	if (ret < 0) {
+		for (i = 0; i < t.count; i++) {
+			uint32_t k = descs[i].index;
 
-		mc_buffer_from_wrapped(node, &msg->handles[k], &descs[i], &msg->bufs[k]);
+			if (objs[i])	/* its fd goes back below */
+				mc_buffer_forget(objs[i]);
+			if (fds[i] < 0)
+				continue;
+			if (mojo_wrap_fd(node, fds[i], &msg->handles[k]) < 0)
+				msg->handles[k] = 0;
+			close(fds[i]);
+		}
+		return;
 	}
+	for (i = 0; i < t.count; i++)
+		msg->bufs[descs[i].index] = objs[i];
+	msg->size -= t.count * (uint32_t)sizeof(descs[0]) + (uint32_t)sizeof(t);
 }
 
 static MojoResult mc_ReadMessage(MojoHandle pipe,
@@ -1080,7 +1145,8 @@ static MojoResult mc_ReadMessage(MojoHandle pipe,
 	msg->num_handles = nh;
 	msg->has_data = true;
 	msg->committed = true;
-	mc_message_take_buffers(node, msg);
+	if (msg->num_handles)
+		mc_message_take_buffers(node, msg);
 	/* Received handles belong to the message until GetMessageData. */
 	pthread_mutex_lock(&mc_lock);
 	for (nh = 0; nh < msg->num_handles; nh++)
@@ -1213,29 +1279,36 @@ static MojoResult mc_QueryQuota(MojoHandle handle, MojoQuotaType type,
  * A platform handle is a kernel handle of this node holding the file
  * (MOJO_IOC_WRAP_FD): it travels in messages like an endpoint and comes
  * back as a new fd wherever it is unwrapped. Only file descriptors exist
- * on Linux; only the kinds of file the kernel takes can be wrapped (its
- * EINVAL is INVALID_ARGUMENT, and the caller keeps the fd).
+ * on Linux. Ownership is Mojo's (platform_handle.h): Wrap takes the fd
+ * once it is known to be one, and closes it on failure too (a kind of
+ * file the kernel refuses is INVALID_ARGUMENT); Unwrap consumes the
+ * handle once it is known to be a wrapped fd, on failure too (EMFILE).
+ * Without the module's MOJO_FEATURE_WRAP_FD both are UNIMPLEMENTED.
  */
 static MojoResult mc_WrapPlatformHandle(const struct MojoPlatformHandle *platform_handle,
 					const struct MojoWrapPlatformHandleOptions *options,
 					MojoHandle *handle)
 {
 	uint32_t h;
-	int node, ret;
+	int node, fd, ret;
 
 	if (!platform_handle || !handle || !mc_options_ok(options, 0) ||
 	    platform_handle->struct_size < sizeof(*platform_handle) ||
 	    platform_handle->type != MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR ||
 	    platform_handle->value > INT32_MAX)
 		return MOJO_RESULT_INVALID_ARGUMENT;
+	fd = (int)platform_handle->value;	/* ours from here */
 	node = mc_node();
 	if (node < 0)
-		return mc_result(node);
-	ret = mojo_wrap_fd(node, (int)platform_handle->value, &h);
+		ret = node;
+	else if (!mc_node_wraps_fds())
+		ret = -ENOTTY;		/* UNIMPLEMENTED */
+	else
+		ret = mojo_wrap_fd(node, fd, &h);
+	/* The kernel holds the file now, or it is refused: the fd goes. */
+	close(fd);
 	if (ret < 0)
 		return mc_result(ret);	/* ETOOMANYREFS: RESOURCE_EXHAUSTED */
-	/* Mojo takes the fd: the kernel holds the file, the fd goes. */
-	close((int)platform_handle->value);
 	*handle = h;
 	return MOJO_RESULT_OK;
 }
@@ -1258,11 +1331,27 @@ static MojoResult mc_UnwrapPlatformHandle(MojoHandle handle,
 	node = mc_node();
 	if (node < 0)
 		return mc_result(node);
+	if (!mc_node_wraps_fds())
+		return MOJO_RESULT_UNIMPLEMENTED;
 	/*
-	 * A wrapped fd has no triggers and no mapping, so no leaving mark:
-	 * any other kind fails (EINVAL) and stays as it was.
+	 * Under mc_lock, which MojoAppendMessageData holds to attach a
+	 * handle and MojoClose, MojoWriteMessage and the rest to mark one
+	 * leaving: the handle is either still the caller's and ours to
+	 * take, or already a message's (or going) and refused. A wrapped fd
+	 * has no triggers and no mapping, so it needs no leaving mark. The
+	 * kernel's EBADF and EINVAL (not a wrapped fd) leave it as it was;
+	 * any other failure came after the kernel found a wrapped fd, which
+	 * Mojo then closes.
 	 */
-	fd = mojo_unwrap_fd(node, h, 0);
+	pthread_mutex_lock(&mc_lock);
+	if (mc_handle_going_locked(h) || mc_trap_exists_locked(h)) {
+		fd = -EINVAL;
+	} else {
+		fd = mojo_unwrap_fd(node, h, 0);
+		if (fd < 0 && fd != -EINVAL && fd != -EBADF)
+			mojo_close(node, h);
+	}
+	pthread_mutex_unlock(&mc_lock);
 	if (fd < 0)
 		return mc_result(fd);
 	platform_handle->type = MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR;

@@ -30,6 +30,11 @@ extern pthread_mutex_t mc_lock;
 
 /* The node of this process, opened on first use: an fd or -errno. */
 int mc_node(void);
+/*
+ * Does the module wrap file descriptors (MOJO_FEATURE_WRAP_FD)? Asked
+ * once, when the node opens; false while none is open.
+ */
+bool mc_node_wraps_fds(void);
 
 /* A negative errno as a MojoResult, by the rules of mojo_core.c. */
 MojoResult mc_result(int err);
@@ -78,6 +83,7 @@ bool mc_trap_in_handler(void);
 void mc_trap_fork_child(void);
 /* Is kernel handle @h one of our traps (open)? */
 bool mc_trap_exists(uint32_t h);
+bool mc_trap_exists_locked(uint32_t h);
 MojoResult mc_CreateTrap(MojoTrapEventHandler handler,
 			 const struct MojoCreateTrapOptions *options,
 			 MojoHandle *trap);
@@ -97,11 +103,16 @@ MojoResult mc_ArmTrap(MojoHandle trap, const struct MojoArmTrapOptions *options,
  * gives its handles back (MojoGetMessageData).
  *
  * On the wire a buffer is a wrapped file descriptor (MOJO_IOC_WRAP_FD) of
- * its memfd among the message's handles, and the library describes it
- * in a trailer at the end of the payload, which the reading library
- * strips again: one struct mc_buffer_desc per buffer, then one struct
- * mc_buffer_trailer, the payload's last 16 bytes. A message without
- * buffers carries no trailer. See README ("libmojo_core.so").
+ * its memfd among the message's handles. Every message the library
+ * writes with at least one handle ends in a trailer, whether or not it
+ * carries buffers: one struct mc_buffer_desc per buffer (none is fine),
+ * then one struct mc_buffer_trailer, the payload's last 16 bytes. The
+ * reading library strips exactly one trailer from every message with
+ * handles, and only when every part of it checks out, the files
+ * included; otherwise the message is delivered as the kernel gave it
+ * (payload whole, handles as they are) and nothing is converted. A
+ * message without handles never has a trailer. See README
+ * ("libmojo_core.so").
  */
 #define MC_BUFFER_MAGIC	0x3146554243594d4dULL	/* "MMYCBUF1", little-endian */
 
@@ -109,12 +120,12 @@ struct mc_buffer_desc {
 	uint32_t index;		/* the handle's place in the message */
 	uint32_t access_mode;	/* MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_* */
 	uint64_t size;		/* the buffer's size in bytes */
-	uint64_t guid_high;
+	uint64_t guid_high;	/* the GUID, never all zero */
 	uint64_t guid_low;
 };
 
 struct mc_buffer_trailer {
-	uint32_t count;		/* descs before this trailer: 1 .. handles */
+	uint32_t count;		/* descs before this trailer: 0 .. handles */
 	uint32_t check;		/* mc_buffer_check() of count and the descs */
 	uint64_t magic;		/* MC_BUFFER_MAGIC */
 };
@@ -128,16 +139,18 @@ struct mc_local *mc_buffer_detach_locked(MojoHandle h);
 MojoHandle mc_buffer_reattach_locked(struct mc_local *o);
 /* Close a detached buffer (mc_lock not held). */
 void mc_buffer_free(struct mc_local *o);
+/* Free a detached buffer object but leave its fd open. */
+void mc_buffer_forget(struct mc_local *o);
 /* Wrap a detached buffer's memfd for sending: 0 or -errno. */
 int mc_buffer_wrap(int node, struct mc_local *o, uint32_t *handle,
 		   struct mc_buffer_desc *desc);
+/* Can received @fd be the buffer @desc describes? 0 or -EINVAL. */
+int mc_buffer_check_received(int fd, const struct mc_buffer_desc *desc);
 /*
- * A received wrapped handle described by @desc as a detached buffer.
- * On failure *@handle is what the message holds then: the same handle
- * (not unwrapped), a new wrapped handle of the same file, or 0 (gone).
+ * A detached buffer of checked @fd, which it owns from then on; NULL
+ * (@fd still the caller's) when memory runs out.
  */
-int mc_buffer_from_wrapped(int node, uint32_t *handle, const struct mc_buffer_desc *desc,
-			   struct mc_local **out);
+struct mc_local *mc_buffer_received(int fd, const struct mc_buffer_desc *desc);
 
 /* Local objects: shared buffers and invitations (mojo_local.c). */
 bool mc_local_is_buffer(MojoHandle h);

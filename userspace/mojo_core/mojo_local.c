@@ -12,8 +12,8 @@
  * never duplicated writable again, and the reverse. A buffer starts
  * writable. Duplicating it read-only makes the whole buffer read-only
  * from then on, here through all its handles (they map read-only, and
- * the memfd is sealed against new writable mappings; mappings made
- * before stay writable); duplicating it plainly makes it shared-writable
+ * the memfd is sealed against writes, new writable mappings and size
+ * changes; mappings made before stay writable); duplicating it plainly makes it shared-writable
  * ("unsafe") for good. Either refuses the other afterwards with
  * FAILED_PRECONDITION.
  *
@@ -41,12 +41,16 @@
 #define F_SEAL_FUTURE_WRITE 0x0010
 #endif
 
+/* What makes a memfd read-only for every holder: no writes, no size change. */
+#define MC_SEALS_READ_ONLY (F_SEAL_FUTURE_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)
+
 enum mc_local_kind { MC_BUFFER = 1, MC_INVITATION };
 enum mc_buffer_mode { MC_WRITABLE, MC_READ_ONLY, MC_UNSAFE };
 
 struct mc_region {
 	unsigned int refs;
 	int fd;
+	int ro_fd;	/* an O_RDONLY descriptor of the same file, or -1 */
 	uint64_t size;
 	enum mc_buffer_mode mode;
 	struct MojoSharedBufferGuid guid;
@@ -157,8 +161,11 @@ static void mc_region_put(struct mc_region *r, bool close_fd)
 {
 	if (--r->refs)
 		return;
-	if (close_fd)
+	if (close_fd) {
 		close(r->fd);
+		if (r->ro_fd >= 0)
+			close(r->ro_fd);
+	}
 	free(r);
 }
 
@@ -166,7 +173,8 @@ static void mc_region_put(struct mc_region *r, bool close_fd)
 static void mc_local_free(struct mc_local *o, bool close_fds)
 {
 	struct mc_attachment *a;
-	int node = close_fds ? mc_node() : -1;
+	/* Only invitations hold kernel handles: a buffer opens no node. */
+	int node = close_fds && o->attachments ? mc_node() : -1;
 
 	if (o->region) {
 		pthread_mutex_lock(&mc_lock);
@@ -216,11 +224,8 @@ void mc_local_reset(bool close_fds)
 
 	while ((o = mc_locals)) {
 		mc_locals = o->next;
-		if (o->region && !--o->region->refs) {
-			if (close_fds)
-				close(o->region->fd);
-			free(o->region);
-		}
+		if (o->region)
+			mc_region_put(o->region, close_fds);
 		while ((a = o->attachments)) {
 			o->attachments = a->next;
 			free(a);
@@ -231,9 +236,18 @@ void mc_local_reset(bool close_fds)
 
 /* ---- shared buffers ------------------------------------------------------ */
 
+/* A new close-on-exec descriptor of @fd's open file, or -errno. */
+static int mc_dup_fd(int fd)
+{
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	return d < 0 ? -errno : d;
+}
+
 /*
  * A buffer object (not yet numbered or listed) holding @fd, which it
  * owns from then on; NULL (and @fd left open) when memory runs out.
+ * The region's read-only descriptor is set by the caller if it has one.
  */
 static struct mc_local *mc_buffer_new(int fd, uint64_t size, enum mc_buffer_mode mode,
 				      const struct MojoSharedBufferGuid *guid)
@@ -248,6 +262,7 @@ static struct mc_local *mc_buffer_new(int fd, uint64_t size, enum mc_buffer_mode
 	}
 	r->refs = 1;
 	r->fd = fd;
+	r->ro_fd = -1;
 	r->size = size;
 	r->mode = mode;
 	r->guid = *guid;
@@ -330,9 +345,12 @@ MojoResult mc_DuplicateBufferHandle(MojoHandle buffer,
 			ret = MOJO_RESULT_FAILED_PRECONDITION;
 			goto out;
 		}
-		/* No new writable mapping, by anyone holding the memfd. */
+		/*
+		 * No write, no new writable mapping and no size change, by
+		 * anyone holding the memfd (a reopen through /proc too).
+		 */
 		if (r->mode == MC_WRITABLE &&
-		    fcntl(r->fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) < 0) {
+		    fcntl(r->fd, F_ADD_SEALS, MC_SEALS_READ_ONLY) < 0) {
 			ret = mc_result(-errno);
 			goto out;
 		}
@@ -373,7 +391,7 @@ MojoResult mc_MapBuffer(MojoHandle buffer, uint64_t offset, uint64_t num_bytes,
 	o = mc_local_find(buffer, MC_BUFFER);
 	if (o && offset <= o->region->size && num_bytes <= o->region->size - offset) {
 		/* Our own descriptor, valid while we map. */
-		fd = fcntl(o->region->fd, F_DUPFD_CLOEXEC, 0);
+		fd = mc_dup_fd(o->region->fd);
 		prot = o->region->mode == MC_READ_ONLY ? PROT_READ : PROT_READ | PROT_WRITE;
 	}
 	pthread_mutex_unlock(&mc_lock);
@@ -381,8 +399,13 @@ MojoResult mc_MapBuffer(MojoHandle buffer, uint64_t offset, uint64_t num_bytes,
 		return MOJO_RESULT_INVALID_ARGUMENT;
 	if (fd < 0)
 		return MOJO_RESULT_RESOURCE_EXHAUSTED;
-	m = malloc(sizeof(*m));
 	start = offset & ~(page - 1);
+	/* A 32-bit size_t cannot hold every uint64_t length. */
+	if (offset - start + num_bytes > (uint64_t)SIZE_MAX) {
+		close(fd);
+		return MOJO_RESULT_RESOURCE_EXHAUSTED;
+	}
+	m = malloc(sizeof(*m));
 	len = (size_t)(offset - start + num_bytes);
 	base = m ? mmap(NULL, len, prot, MAP_SHARED, fd, (off_t)start) : MAP_FAILED;
 	close(fd);
@@ -441,24 +464,36 @@ MojoResult mc_GetBufferInfo(MojoHandle buffer,
  * How a read-only buffer stays read-only wherever it goes (Mojo's rule: a
  * read-only handle can never be made writable again):
  *
- * 1. When a buffer turns read-only (DuplicateBufferHandle), its memfd is
- *    sealed with F_SEAL_FUTURE_WRITE. The inode then refuses write(2),
- *    hole punching and every new shared writable mapping, and a mapping
- *    made since cannot gain PROT_WRITE by mprotect() (the kernel clears
- *    VM_MAYWRITE), for whoever holds a descriptor of it and however that
- *    was opened, a reopen through /proc/<pid>/fd included; a seal is
- *    never removed. F_SEAL_WRITE would stop the writable mappings made
- *    before too, but it fails while one exists, and Mojo lets those keep
- *    writing.
+ * 1. A read-only memfd is sealed MC_SEALS_READ_ONLY: F_SEAL_FUTURE_WRITE
+ *    (no write(2), no hole punching, no new shared writable mapping, and
+ *    a mapping made since cannot gain PROT_WRITE by mprotect()) and
+ *    F_SEAL_SHRINK | F_SEAL_GROW (no ftruncate(), which would otherwise
+ *    zero the contents: shrink to 0, grow back). The seals bind whoever
+ *    holds the file, however it was opened: a memfd's inode is 0777, so
+ *    a holder of an O_RDONLY descriptor can reopen /proc/<pid>/fd/<n>
+ *    O_RDWR, and only the seals stop that reopen from writing. A seal is
+ *    never removed. F_SEAL_WRITE would also stop the writable mappings
+ *    made before, but it fails while one exists, and Mojo lets those
+ *    keep writing.
+ *    MojoDuplicateBufferHandle(READ_ONLY) seals the memfd itself.
+ *    MojoWrapPlatformSharedMemoryRegion(READ_ONLY) gets only an O_RDONLY
+ *    descriptor, which cannot add seals, so it takes only a memfd that
+ *    is sealed so already and refuses any other file: an unsealed one
+ *    would not be read-only for whoever receives it.
  * 2. What leaves the process for a read-only buffer (in a message, or
- *    from MojoUnwrapPlatformSharedMemoryRegion) is a descriptor opened
- *    O_RDONLY, reopened through /proc/self/fd: its own file description
- *    cannot write either, and it is what Mojo hands out for READ_ONLY.
- *
- * A receiving library takes a buffer described as read-only when its
- * descriptor is O_RDONLY (Mojo's own test) or is sealed against writes;
- * a read-write one without a seal it seals itself, or refuses. Only the
- * library's own read-only mappings are made either way.
+ *    from MojoUnwrapPlatformSharedMemoryRegion) is an O_RDONLY
+ *    descriptor, what Mojo hands out for READ_ONLY: the one the region
+ *    was wrapped with, or a reopen through /proc/self/fd made once and
+ *    kept (mc_region_ro_fd). Only in a message, when /proc cannot be
+ *    opened, the sealed memfd itself goes, which the seals keep
+ *    read-only all the same.
+ * 3. A receiving library takes a buffer only from a memfd (F_GET_SEALS
+ *    works: not a file of a FUSE mount or the like, whose page faults
+ *    its server could stall) sealed against shrinking (so the sender
+ *    cannot cut it under the receiver's mappings: SIGBUS), at least as
+ *    large as described; a read-only one also sealed against writes,
+ *    writable ones opened O_RDWR and not write-sealed. It never seals
+ *    what it receives.
  */
 
 static uint32_t mc_mode_to_mojo(enum mc_buffer_mode m)
@@ -497,55 +532,98 @@ static int mc_fd_accmode(int fd)
 	return fl < 0 ? -errno : (fl & O_ACCMODE);
 }
 
-static bool mc_write_sealed(int fd)
+/* @fd's seals; -errno (EINVAL) for a file that is not a memfd. */
+static int mc_fd_seals(int fd)
 {
 	int seals = fcntl(fd, F_GET_SEALS);
 
-	return seals >= 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
+	return seals < 0 ? -errno : seals;
 }
 
-/* A new descriptor of @r's file that is read-only (point 2 above), or -errno. */
-static int mc_region_ro_fd(const struct mc_region *r)
+/* Do @seals (mc_fd_seals()) keep the contents as they are, for everyone? */
+static bool mc_seals_read_only(int seals)
 {
-	char path[40];
-	int fd;
-
-	if (mc_fd_accmode(r->fd) == O_RDONLY)
-		fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
-	else {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", r->fd);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	return fd < 0 ? -errno : fd;
+	return seals >= 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) &&
+	       (seals & F_SEAL_SHRINK);
 }
 
 /*
- * Can @fd back a buffer of @size bytes in @mode? A regular file (a memfd)
- * at least that large, opened read-write for the writable modes. For
- * READ_ONLY, opened O_RDONLY, or (when @may_seal, for what arrives in a
- * message) sealed against writes, by us if need be.
+ * The one way to make an O_RDONLY descriptor of a memfd: @fd itself if
+ * it is O_RDONLY, else a reopen through /proc/self/fd. Consumes @fd
+ * (ours alone). Opens a file: not under mc_lock.
  */
-static int mc_check_region_fd(int fd, uint64_t size, enum mc_buffer_mode mode, bool may_seal)
+static int mc_make_ro_fd(int fd)
 {
-	struct stat st;
-	int acc;
+	char path[40];
+	int ro;
 
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size < 0 || (uint64_t)st.st_size < size)
+	if (mc_fd_accmode(fd) == O_RDONLY)
+		return fd;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	if (ro < 0)
+		ro = -errno;
+	close(fd);
+	return ro;
+}
+
+/*
+ * A new O_RDONLY descriptor of @r's file, from the one the region keeps,
+ * else made (mc_make_ro_fd) and then kept for the next time. With
+ * @sealed_ok, when none can be made, a descriptor of the memfd itself if
+ * it is sealed read-only (point 2 above). The caller holds a reference
+ * to @r and not mc_lock. -errno.
+ */
+static int mc_region_ro_fd(struct mc_region *r, bool sealed_ok)
+{
+	bool kept;
+	int fd, keep;
+
+	pthread_mutex_lock(&mc_lock);
+	kept = r->ro_fd >= 0;
+	fd = mc_dup_fd(kept ? r->ro_fd : r->fd);
+	pthread_mutex_unlock(&mc_lock);
+	if (fd < 0 || kept)
+		return fd;
+	fd = mc_make_ro_fd(fd);
+	if (fd < 0) {
+		if (!sealed_ok || !mc_seals_read_only(mc_fd_seals(r->fd)))
+			return fd;
+		return mc_dup_fd(r->fd);
+	}
+	keep = mc_dup_fd(fd);
+	pthread_mutex_lock(&mc_lock);
+	if (keep >= 0 && r->ro_fd < 0) {
+		r->ro_fd = keep;
+		keep = -1;
+	}
+	pthread_mutex_unlock(&mc_lock);
+	if (keep >= 0)
+		close(keep);
+	return fd;
+}
+
+/*
+ * Can @fd back a buffer of @size bytes in @mode (point 3 above)? A memfd
+ * sealed against shrinking, at least that large (checked after the
+ * seals, so it stays so); write-sealed for READ_ONLY, opened O_RDWR and
+ * not write-sealed for the writable modes. 0 or -EINVAL.
+ */
+static int mc_check_region_fd(int fd, uint64_t size, enum mc_buffer_mode mode)
+{
+	int seals = mc_fd_seals(fd);
+	struct stat st;
+
+	if (seals < 0 || !(seals & F_SEAL_SHRINK))
 		return -EINVAL;
-	acc = mc_fd_accmode(fd);
-	if (acc < 0)
-		return acc;
-	if (mode != MC_READ_ONLY)
-		return acc == O_RDWR ? 0 : -EINVAL;
-	if (acc == O_RDONLY)
-		return 0;
-	if (!may_seal)
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
+	    (uint64_t)st.st_size < size)
 		return -EINVAL;
-	if (mc_write_sealed(fd) || fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) == 0)
-		return 0;
-	return -EINVAL;
+	if (mode == MC_READ_ONLY)
+		return mc_seals_read_only(seals) ? 0 : -EINVAL;
+	if (mc_fd_accmode(fd) != O_RDWR || (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+		return -EINVAL;
+	return 0;
 }
 
 uint32_t mc_buffer_check(const struct mc_buffer_desc *d, uint32_t count)
@@ -581,33 +659,26 @@ void mc_buffer_free(struct mc_local *o)
 	mc_local_free(o, true);
 }
 
+void mc_buffer_forget(struct mc_local *o)
+{
+	mc_local_free(o, false);
+}
+
 int mc_buffer_wrap(int node, struct mc_local *o, uint32_t *handle,
 		   struct mc_buffer_desc *desc)
 {
-	struct mc_region *r;
+	struct mc_region *r = o->region;	/* detached: @o is the message's */
+	enum mc_buffer_mode mode;
 	int fd, ret;
 
-	/* Detached: no one else reaches @o; other handles share only r. */
 	pthread_mutex_lock(&mc_lock);
-	r = o->region;
-	if (r->mode == MC_READ_ONLY) {
-		fd = mc_region_ro_fd(r);
-		/* No /proc: the sealed memfd itself is read-only enough. */
-		if (fd < 0 && mc_write_sealed(r->fd)) {
-			fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
-			if (fd < 0)
-				fd = -errno;
-		}
-	} else {
-		fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
-		if (fd < 0)
-			fd = -errno;
-	}
-	desc->access_mode = mc_mode_to_mojo(r->mode);
+	mode = r->mode;
+	desc->access_mode = mc_mode_to_mojo(mode);
 	desc->size = r->size;
 	desc->guid_high = r->guid.high;
 	desc->guid_low = r->guid.low;
 	pthread_mutex_unlock(&mc_lock);
+	fd = mode == MC_READ_ONLY ? mc_region_ro_fd(r, true) : mc_dup_fd(r->fd);
 	if (fd < 0)
 		return fd;
 	ret = mojo_wrap_fd(node, fd, handle);
@@ -615,36 +686,23 @@ int mc_buffer_wrap(int node, struct mc_local *o, uint32_t *handle,
 	return ret;
 }
 
-int mc_buffer_from_wrapped(int node, uint32_t *handle, const struct mc_buffer_desc *desc,
-			   struct mc_local **out)
+int mc_buffer_check_received(int fd, const struct mc_buffer_desc *desc)
 {
-	struct MojoSharedBufferGuid guid = { desc->guid_high, desc->guid_low };
 	enum mc_buffer_mode mode;
-	struct mc_local *o = NULL;
-	int fd, ret;
 
 	if (!mc_mode_from_mojo(desc->access_mode, &mode) || !desc->size ||
-	    desc->size > (uint64_t)INT64_MAX)
+	    desc->size > (uint64_t)INT64_MAX || (!desc->guid_high && !desc->guid_low))
 		return -EINVAL;
-	fd = mojo_unwrap_fd(node, *handle, 0);
-	if (fd < 0)
-		return fd;	/* the handle is still the message's */
-	*handle = 0;
-	ret = mc_check_region_fd(fd, desc->size, mode, true);
-	if (ret == 0) {
-		o = mc_buffer_new(fd, desc->size, mode, &guid);
-		if (!o)
-			ret = -ENOMEM;
-	}
-	if (ret < 0) {
-		/* Not a buffer after all: hand it on as a platform handle. */
-		if (mojo_wrap_fd(node, fd, handle) < 0)
-			*handle = 0;
-		close(fd);
-		return ret;
-	}
-	*out = o;
-	return 0;
+	return mc_check_region_fd(fd, desc->size, mode);
+}
+
+struct mc_local *mc_buffer_received(int fd, const struct mc_buffer_desc *desc)
+{
+	struct MojoSharedBufferGuid guid = { desc->guid_high, desc->guid_low };
+	enum mc_buffer_mode mode = MC_WRITABLE;
+
+	mc_mode_from_mojo(desc->access_mode, &mode);	/* checked before */
+	return mc_buffer_new(fd, desc->size, mode, &guid);
 }
 
 MojoResult mc_WrapPlatformSharedMemoryRegion(
@@ -657,12 +715,11 @@ MojoResult mc_WrapPlatformSharedMemoryRegion(
 {
 	struct stat st0, st1;
 	enum mc_buffer_mode mode;
-	struct mc_local *o;
+	struct mc_local *o = NULL;
 	uint32_t i, need;
-	int fds[2], ret;
+	int fds[2] = { -1, -1 }, ret = 0;
 
-	if (!platform_handles || !guid || !handle || !num_bytes ||
-	    num_bytes > (uint64_t)INT64_MAX || !mc_options_ok(options, 0) ||
+	if (!platform_handles || !guid || !handle || !mc_options_ok(options, 0) ||
 	    !mc_mode_from_mojo(access_mode, &mode))
 		return MOJO_RESULT_INVALID_ARGUMENT;
 	/* Mojo on Linux: WRITABLE comes as two fds, the second read-only. */
@@ -678,25 +735,48 @@ MojoResult mc_WrapPlatformSharedMemoryRegion(
 			return MOJO_RESULT_INVALID_ARGUMENT;
 		fds[i] = (int)ph->value;
 	}
-	/* Mojo's GUIDs (unguessable tokens) are never zero. */
-	if (!guid->high && !guid->low)
+	if (need == 2 && fds[0] == fds[1])
 		return MOJO_RESULT_INVALID_ARGUMENT;
-	ret = mc_check_region_fd(fds[0], num_bytes, mode, false);
-	if (ret < 0)
-		return mc_result(ret);
-	if (need == 2) {
-		if (fstat(fds[0], &st0) < 0 || fstat(fds[1], &st1) < 0 ||
-		    st0.st_dev != st1.st_dev || st0.st_ino != st1.st_ino ||
-		    mc_fd_accmode(fds[1]) != O_RDONLY)
-			return MOJO_RESULT_INVALID_ARGUMENT;
+	/*
+	 * The fds are ours from here, as in Mojo, which takes them before it
+	 * looks at them: any failure below closes them.
+	 */
+	/* Mojo's GUIDs (unguessable tokens) are never zero. */
+	if ((!guid->high && !guid->low) || !num_bytes ||
+	    num_bytes > (uint64_t)INT64_MAX)
+		ret = -EINVAL;
+	/*
+	 * A writable region's memfd gets the size seals here (we hold it
+	 * read-write), so it can travel and no one can cut it under a
+	 * mapping; a read-only one must come sealed (point 1 above).
+	 */
+	if (ret == 0 && mode != MC_READ_ONLY &&
+	    (mc_fd_seals(fds[0]) & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW))
+		fcntl(fds[0], F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW);
+	if (ret == 0)
+		ret = mc_check_region_fd(fds[0], num_bytes, mode);
+	/* READ_ONLY is an O_RDONLY fd, as Mojo hands it out. */
+	if (ret == 0 && mode == MC_READ_ONLY && mc_fd_accmode(fds[0]) != O_RDONLY)
+		ret = -EINVAL;
+	if (ret == 0 && need == 2 &&
+	    (fstat(fds[0], &st0) < 0 || fstat(fds[1], &st1) < 0 ||
+	     st0.st_dev != st1.st_dev || st0.st_ino != st1.st_ino ||
+	     mc_fd_accmode(fds[1]) != O_RDONLY))
+		ret = -EINVAL;
+	if (ret == 0) {
+		o = mc_buffer_new(fds[0], num_bytes, mode, guid);
+		if (!o)
+			ret = -ENOMEM;
 	}
-	o = mc_buffer_new(fds[0], num_bytes, mode, guid);
-	if (!o)
-		return MOJO_RESULT_RESOURCE_EXHAUSTED;
-	/* Ours from here. The read-only fd is made again when needed. */
-	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-	if (need == 2)
-		close(fds[1]);
+	if (ret < 0) {
+		for (i = 0; i < need; i++)
+			close(fds[i]);
+		return mc_result(ret);
+	}
+	for (i = 0; i < need; i++)
+		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+	/* The read-only fd is kept: what Unwrap and a message give out. */
+	o->region->ro_fd = fds[1];
 	*handle = mc_local_add(o);
 	return MOJO_RESULT_OK;
 }
@@ -709,10 +789,13 @@ MojoResult mc_UnwrapPlatformSharedMemoryRegion(
 	struct MojoSharedBufferGuid *guid,
 	MojoPlatformSharedMemoryRegionAccessMode *access_mode)
 {
+	struct MojoSharedBufferGuid g;
+	enum mc_buffer_mode mode;
 	struct mc_local **p, *o;
 	struct mc_region *r;
 	int fds[2] = { -1, -1 };
 	uint32_t i, need;
+	uint64_t size;
 	int ret = 0;
 
 	if (!platform_handles || !num_platform_handles || !num_bytes || !guid ||
@@ -724,38 +807,38 @@ MojoResult mc_UnwrapPlatformSharedMemoryRegion(
 		pthread_mutex_unlock(&mc_lock);
 		return MOJO_RESULT_INVALID_ARGUMENT;
 	}
+	/* A buffer: consumed from here, whatever follows (Mojo's rule). */
 	o = *p;
+	*p = o->next;
 	r = o->region;
+	mode = r->mode;
+	size = r->size;
+	g = r->guid;
+	pthread_mutex_unlock(&mc_lock);
 	/* As Mojo on Linux: WRITABLE gives a writable and a read-only fd. */
-	need = r->mode == MC_WRITABLE ? 2 : 1;
+	need = mode == MC_WRITABLE ? 2 : 1;
 	if (*num_platform_handles < need)
 		ret = -EINVAL;
 	for (i = 0; ret == 0 && i < need; i++)
 		if (platform_handles[i].struct_size < sizeof(platform_handles[i]))
 			ret = -EINVAL;
-	if (ret == 0 && r->mode == MC_READ_ONLY) {
-		fds[0] = mc_region_ro_fd(r);
-	} else if (ret == 0) {
-		fds[0] = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
-		if (fds[0] < 0)
-			fds[0] = -errno;
-		else if (need == 2)
-			fds[1] = mc_region_ro_fd(r);
+	if (ret == 0) {
+		fds[0] = mode == MC_READ_ONLY ? mc_region_ro_fd(r, false) : mc_dup_fd(r->fd);
+		if (fds[0] >= 0 && need == 2)
+			fds[1] = mc_region_ro_fd(r, false);
+		if (fds[0] < 0 || (need == 2 && fds[1] < 0))
+			ret = fds[0] < 0 ? fds[0] : fds[1];
 	}
-	if (ret == 0 && (fds[0] < 0 || (need == 2 && fds[1] < 0)))
-		ret = fds[0] < 0 ? fds[0] : fds[1];
 	if (ret < 0) {
-		pthread_mutex_unlock(&mc_lock);
 		for (i = 0; i < 2; i++)
 			if (fds[i] >= 0)
 				close(fds[i]);
+		mc_local_free(o, true);
 		return mc_result(ret);
 	}
-	*p = o->next;	/* the handle is consumed */
-	*num_bytes = r->size;
-	*guid = r->guid;
-	*access_mode = mc_mode_to_mojo(r->mode);
-	pthread_mutex_unlock(&mc_lock);
+	*num_bytes = size;
+	*guid = g;
+	*access_mode = mc_mode_to_mojo(mode);
 	for (i = 0; i < need; i++) {
 		platform_handles[i].type = MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR;
 		platform_handles[i].value = (uint64_t)fds[i];

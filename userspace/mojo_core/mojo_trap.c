@@ -213,6 +213,11 @@ void mc_trap_handle_leaving(uint32_t h)
 	mc_cancel_list(list);
 }
 
+bool mc_trap_exists_locked(uint32_t h)
+{
+	return mc_trap_find(h) != NULL;
+}
+
 bool mc_trap_exists(uint32_t h)
 {
 	bool ret;
