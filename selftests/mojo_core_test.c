@@ -7,6 +7,7 @@
  * behaviour, except where README's "libmojo_core.so" section says that
  * this core differs (those cases are not tested here).
  */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1858,6 +1861,52 @@ static int accmode(int fd)
 	return fcntl(fd, F_GETFL) & O_ACCMODE;
 }
 
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+#define SEALS_RO (F_SEAL_FUTURE_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)
+
+/* A memfd of @size bytes starting with @text, sealed with @seals. */
+static int new_memfd(off_t size, const char *text, int seals)
+{
+	int fd = memfd_create("test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, size) < 0 ||
+	    (text && pwrite(fd, text, strlen(text) + 1, 0) < 0) ||
+	    (seals && fcntl(fd, F_ADD_SEALS, seals) < 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A new descriptor of @fd's file, opened through /proc with @flags. */
+static int reopen(int fd, int flags)
+{
+	char path[40];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, flags | O_CLOEXEC);
+}
+
+/* How many descriptors this process has open. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own */
+}
+
 TEST(platform_handle_round_trip)
 {
 	struct MojoPlatformHandle ph = {
@@ -1910,19 +1959,20 @@ TEST(platform_handle_round_trip)
 	ph.value = (uint64_t)fds[0];	/* closed now */
 	EXPECT_EQ(INVALID, MojoWrapPlatformHandle(&ph, NULL, &h));
 
-	/* Kinds the kernel refuses: INVALID_ARGUMENT, and the fd stays ours. */
+	/*
+	 * Kinds the kernel refuses: INVALID_ARGUMENT, and the fd is closed,
+	 * as Mojo takes it whatever happens once it is an fd.
+	 */
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	ph.value = (uint64_t)sv[0];
 	EXPECT_EQ(INVALID, MojoWrapPlatformHandle(&ph, NULL, &h));
-	EXPECT_TRUE(fd_open(sv[0]));
-	close(sv[0]);
+	EXPECT_FALSE(fd_open(sv[0]));
 	close(sv[1]);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	ASSERT_GE(null, 0);
 	ph.value = (uint64_t)null;
 	EXPECT_EQ(INVALID, MojoWrapPlatformHandle(&ph, NULL, &h));
-	EXPECT_TRUE(fd_open(null));
-	close(null);
+	EXPECT_FALSE(fd_open(null));
 
 	/* Only a wrapped fd unwraps; anything else stays as it was. */
 	EXPECT_EQ(INVALID, MojoUnwrapPlatformHandle(a, NULL, &ph));
@@ -2019,32 +2069,60 @@ TEST(shared_memory_region_round_trip)
 	};
 	MojoPlatformSharedMemoryRegionAccessMode mode;
 	MojoHandle h, hro, a, b;
-	char path[40], rd[4];
+	int fd, rofd, fds[2], before;
+	char rd[4];
 	uint64_t size;
 	uint32_t n;
 	char *p;
-	int fd, rofd;
 
 	ASSERT_EQ(OK, init());
-	fd = memfd_create("region", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a, &b));	/* the node opens */
+	before = count_fds();
+	fd = new_memfd(8192, "abc", 0);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, ftruncate(fd, 8192));
-	ASSERT_EQ(4, pwrite(fd, "abc", 4, 0));
 	ph[0].value = (uint64_t)fd;
 
-	/* Refused: too large for the file, a zero GUID, an unknown mode... */
-	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8193, &g, u_mode, NULL, &h));
-	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &zero, u_mode, NULL,
-							      &h));
+	/* Refused before the fds are taken (not fds, or how many): kept. */
 	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &g, 3, NULL, &h));
 	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 2, 8192, &g, u_mode, NULL, &h));
-	/* ...WRITABLE with one fd (Linux wants a read-only second)... */
+	/* WRITABLE with one fd (Linux wants a read-only second). */
 	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &g, w_mode, NULL, &h));
-	/* ...and READ_ONLY with an fd that can write. */
-	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &g, ro_mode, NULL, &h));
+	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, NULL, u_mode, NULL, &h));
 	EXPECT_TRUE(fd_open(fd));
+	/* Refused once taken (Mojo's rule): the fd is closed. Too large... */
+	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8193, &g, u_mode, NULL, &h));
+	EXPECT_FALSE(fd_open(fd));
+	/* ...a zero GUID... */
+	ph[0].value = (uint64_t)(fd = new_memfd(8192, "abc", 0));
+	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &zero, u_mode, NULL,
+							      &h));
+	EXPECT_FALSE(fd_open(fd));
+	/* ...READ_ONLY with an fd that can write... */
+	ph[0].value = (uint64_t)(fd = new_memfd(8192, "abc", SEALS_RO));
+	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &g, ro_mode, NULL, &h));
+	EXPECT_FALSE(fd_open(fd));
+	/*
+	 * ...READ_ONLY from an O_RDONLY fd of an unsealed memfd (its holder
+	 * could reopen it read-write: not read-only for anyone)...
+	 */
+	fd = new_memfd(8192, "abc", 0);
+	ph[0].value = (uint64_t)(rofd = reopen(fd, O_RDONLY));
+	ASSERT_GE(rofd, 0);
+	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &g, ro_mode, NULL, &h));
+	EXPECT_FALSE(fd_open(rofd));
+	EXPECT_EQ(0, fcntl(fd, F_GET_SEALS));	/* and not sealed */
+	close(fd);
+	/* ...and a file that is not a memfd. */
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	ph[0].value = (uint64_t)fds[0];
+	EXPECT_EQ(INVALID, MojoWrapPlatformSharedMemoryRegion(ph, 1, 1, &g, u_mode, NULL, &h));
+	EXPECT_FALSE(fd_open(fds[0]));
+	close(fds[1]);
 
+	/* UNSAFE: the memfd gets the size seals, so it can travel. */
+	ph[0].value = (uint64_t)(fd = new_memfd(8192, "abc", 0));
 	ASSERT_EQ(OK, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &g, u_mode, NULL, &h));
+	EXPECT_EQ(F_SEAL_SHRINK | F_SEAL_GROW, fcntl(fd, F_GET_SEALS));
 	ASSERT_EQ(OK, MojoMapBuffer(h, 0, 8192, NULL, (void **)&p));
 	EXPECT_STREQ("abc", p);
 	EXPECT_EQ(OK, MojoUnmapBuffer(p));
@@ -2059,17 +2137,15 @@ TEST(shared_memory_region_round_trip)
 	fd = (int)ph[0].value;
 	ASSERT_EQ(4, pread(fd, rd, 4, 0));
 	EXPECT_STREQ("abc", rd);
+	close(fd);
 
 	/* WRITABLE: two fds in, two out, the second read-only. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	rofd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = new_memfd(8192, "abc", 0);
+	rofd = reopen(fd, O_RDONLY);
 	ASSERT_GE(rofd, 0);
+	ph[0].value = (uint64_t)fd;
 	ph[1].value = (uint64_t)rofd;
 	ASSERT_EQ(OK, MojoWrapPlatformSharedMemoryRegion(ph, 2, 8192, &g, w_mode, NULL, &h));
-	EXPECT_FALSE(fd_open(rofd));
-	n = 1;
-	EXPECT_EQ(INVALID, MojoUnwrapPlatformSharedMemoryRegion(h, NULL, ph, &n, &size, &g2,
-								&mode));
 	n = 2;
 	ASSERT_EQ(OK, MojoUnwrapPlatformSharedMemoryRegion(h, NULL, ph, &n, &size, &g2, &mode));
 	ASSERT_EQ(2, n);
@@ -2077,21 +2153,29 @@ TEST(shared_memory_region_round_trip)
 	EXPECT_EQ(O_RDWR, accmode((int)ph[0].value));
 	EXPECT_EQ(O_RDONLY, accmode((int)ph[1].value));
 
-	/* Wrapped again, duplicated read-only: both unwrap READ_ONLY, one fd. */
+	/* Too small an array: the buffer is consumed all the same (Mojo). */
 	ASSERT_EQ(OK, MojoWrapPlatformSharedMemoryRegion(ph, 2, 8192, &g, w_mode, NULL, &h));
+	n = 1;
+	EXPECT_EQ(INVALID, MojoUnwrapPlatformSharedMemoryRegion(h, NULL, ph, &n, &size, &g2,
+								&mode));
+	EXPECT_EQ(INVALID, MojoClose(h));
+
+	/* Duplicated read-only: both unwrap READ_ONLY, one sealed fd. */
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(8192, NULL, &h));
 	ASSERT_EQ(OK, MojoDuplicateBufferHandle(h, &ro, &hro));
 	n = 2;
 	ASSERT_EQ(OK, MojoUnwrapPlatformSharedMemoryRegion(hro, NULL, ph, &n, &size, &g2, &mode));
 	EXPECT_EQ(1, n);
 	EXPECT_EQ(ro_mode, mode);
 	EXPECT_EQ(O_RDONLY, accmode((int)ph[0].value));
-	EXPECT_EQ(g.low, g2.low);
-	/* A read-only fd wraps READ_ONLY and maps read-only. */
-	ASSERT_EQ(OK, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &g, ro_mode, NULL, &hro));
+	EXPECT_EQ(SEALS_RO, fcntl((int)ph[0].value, F_GET_SEALS) & SEALS_RO);
+	/* A sealed read-only fd wraps READ_ONLY and stays read-only. */
+	ASSERT_EQ(OK, MojoWrapPlatformSharedMemoryRegion(ph, 1, 8192, &g2, ro_mode, NULL, &hro));
 	EXPECT_EQ(PRECOND, MojoDuplicateBufferHandle(hro, NULL, &a));
 	EXPECT_EQ(OK, MojoClose(hro));
 	n = 2;
 	ASSERT_EQ(OK, MojoUnwrapPlatformSharedMemoryRegion(h, NULL, ph, &n, &size, &g2, &mode));
+	EXPECT_EQ(1, n);
 	EXPECT_EQ(ro_mode, mode);
 	close((int)ph[0].value);
 
@@ -2106,11 +2190,12 @@ TEST(shared_memory_region_round_trip)
 	close((int)ph[0].value);
 	close((int)ph[1].value);
 
-	/* Not a buffer. */
-	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a, &b));
+	/* Not a buffer: refused, and it stays. */
 	n = 2;
 	EXPECT_EQ(INVALID, MojoUnwrapPlatformSharedMemoryRegion(a, NULL, ph, &n, &size, &g2,
 								&mode));
+	/* Nothing leaked, refused or not. */
+	EXPECT_EQ(before, count_fds());
 	EXPECT_EQ(OK, MojoClose(a));
 	EXPECT_EQ(OK, MojoClose(b));
 }
@@ -2394,10 +2479,7 @@ static int child_cannot_write(MojoHandle pipe)
 	perms_of(p, perm);
 	if (strcmp(perm, "r--s") || strcmp(p, "read me"))
 		return 3;
-	/* The mapping cannot be made writable... */
-	if (mprotect(p, (size_t)page, PROT_READ | PROT_WRITE) == 0)
-		return 4;
-	/* ...nor the buffer duplicated writable... */
+	/* The buffer cannot be duplicated writable... */
 	if (MojoDuplicateBufferHandle(h, NULL, &h2) != PRECOND ||
 	    MojoDuplicateBufferHandle(h, &ro, &h2) != OK)
 		return 5;
@@ -2409,17 +2491,25 @@ static int child_cannot_write(MojoHandle pipe)
 	fd = (int)ph[0].value;
 	if (accmode(fd) != O_RDONLY)
 		return 7;
-	/* ...and not even a read-write reopen of the file can write to it. */
+	/*
+	 * ...and a read-write reopen of the file, which a memfd allows
+	 * (its inode is 0777), can neither write, map writable, nor change
+	 * the size (shrinking to 0 and growing back would zero it).
+	 */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	rw = open(path, O_RDWR | O_CLOEXEC);
-	if (rw >= 0) {
-		q = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
-		if (q != MAP_FAILED)
-			return 8;
-		if (write(rw, "x", 1) >= 0)
-			return 9;
-		close(rw);
-	}
+	if (rw < 0)
+		return 12;
+	q = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+	if (q != MAP_FAILED)
+		return 8;
+	if (write(rw, "x", 1) >= 0 || pwrite(rw, "x", 1, 0) >= 0)
+		return 9;
+	if (ftruncate(rw, 0) == 0 || ftruncate(rw, 4095) == 0 || ftruncate(rw, 8192) == 0)
+		return 13;
+	if (strcmp(p, "read me"))
+		return 14;
+	close(rw);
 	close(fd);
 	MojoUnmapBuffer(p);
 	if (write_msg(pipe, "done", 4, NULL, 0) != OK)
@@ -2451,6 +2541,438 @@ TEST(read_only_buffer_in_a_forked_child)
 	EXPECT_EQ(0, exit_code(pid));
 	EXPECT_EQ(OK, MojoUnmapBuffer(w));
 	EXPECT_EQ(OK, MojoClose(h));
+}
+
+/* ---- the buffer trailer, and peers that use the kernel API directly ------- */
+
+/* README's convention, written out here as a raw peer would. */
+struct raw_desc {
+	uint32_t index, access_mode;
+	uint64_t size, guid_high, guid_low;
+};
+
+struct raw_trailer {
+	uint32_t count, check;
+	uint64_t magic;
+};
+
+#define RAW_MAGIC 0x3146554243594d4dULL
+
+static uint32_t raw_check(const struct raw_desc *d, uint32_t count)
+{
+	const uint8_t *p = (const uint8_t *)d;
+	uint32_t h = 2166136261u ^ count;
+	size_t i;
+
+	for (i = 0; i < count * sizeof(*d); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+/* @text, then @count descs and a trailer over them; returns the length. */
+static uint32_t raw_payload(uint8_t *out, const char *text, const struct raw_desc *d,
+			    uint32_t count)
+{
+	struct raw_trailer t = { count, raw_check(d, count), RAW_MAGIC };
+	uint32_t len = (uint32_t)strlen(text);
+
+	memcpy(out, text, len);
+	memcpy(out + len, d, count * sizeof(*d));
+	len += count * (uint32_t)sizeof(*d);
+	memcpy(out + len, &t, sizeof(t));
+	return len + (uint32_t)sizeof(t);
+}
+
+/*
+ * Write a message from @from with the kernel's ioctl, past the library,
+ * on the library's own node (the /dev/mojoports fd that knows @from).
+ */
+static int raw_write(MojoHandle from, const void *bytes, uint32_t len,
+		     const uint32_t *handles, uint32_t nh)
+{
+	struct mojo_write_message_args w = {
+		.handle = (uint32_t)from, .bytes = (uintptr_t)bytes, .num_bytes = len,
+		.num_handles = nh, .handles = (uintptr_t)handles,
+	};
+	char path[300], link[64];
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+	int ret = -ENODEV;
+	ssize_t n;
+
+	if (!dir)
+		return -errno;
+	while ((e = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, "/dev/mojoports"))
+			continue;
+		if (ioctl(atoi(e->d_name), MOJO_IOC_WRITE_MESSAGE, &w) == 0) {
+			ret = 0;
+			break;
+		}
+		ret = -errno;
+	}
+	closedir(dir);
+	return ret;
+}
+
+static bool same_file(int fd1, int fd2)
+{
+	struct stat s1, s2;
+
+	return fstat(fd1, &s1) == 0 && fstat(fd2, &s2) == 0 &&
+	       s1.st_dev == s2.st_dev && s1.st_ino == s2.st_ino;
+}
+
+enum raw_case {
+	RAW_VALID, RAW_NO_TRAILER, RAW_BAD_MAGIC, RAW_BAD_CHECK, RAW_BAD_INDEX,
+	RAW_REPEATED_INDEX, RAW_INDEX_AT_ENDPOINT, RAW_COUNT_OVER_HANDLES,
+	RAW_SIZE_OVER_FILE, RAW_BAD_MODE, RAW_ZERO_GUID, RAW_READ_ONLY_UNSEALED,
+	RAW_NOT_SHRINK_SEALED, RAW_SHORT, RAW_CASES
+};
+
+TEST(malformed_trailers_convert_nothing)
+{
+	struct MojoPlatformHandle ph = {
+		sizeof(ph), MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR, 0,
+	};
+	struct MojoSharedBufferInfo info = { .struct_size = sizeof(info) };
+	struct raw_desc d[3];
+	uint8_t out[512];
+	MojoMessageHandle m;
+	MojoHandle a, b, p0, p1, wh, got[3];
+	uint32_t hs[2], len, nb, n, count;
+	int c, fd, mine, before, seals;
+	void *buf;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a, &b));
+	before = count_fds();
+	for (c = 0; c < RAW_CASES; c++) {
+		TH_LOG("case %d", c);
+		seals = c == RAW_NOT_SHRINK_SEALED ? 0 : F_SEAL_SHRINK | F_SEAL_GROW;
+		fd = new_memfd(4096, "raw", seals);
+		ASSERT_GE(fd, 0);
+		mine = fcntl(fd, F_DUPFD_CLOEXEC, 0);	/* to see the file after */
+		ph.value = (uint64_t)fd;
+		ASSERT_EQ(OK, MojoWrapPlatformHandle(&ph, NULL, &wh));
+		ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &p0, &p1));
+		hs[0] = (uint32_t)wh;
+		hs[1] = (uint32_t)p0;
+		memset(d, 0, sizeof(d));
+		d[0].index = 0;
+		d[0].access_mode = MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_WRITABLE;
+		d[0].size = 4096;
+		d[0].guid_high = 1;
+		d[0].guid_low = 2;
+		d[1] = d[2] = d[0];
+		count = 1;
+		switch (c) {
+		case RAW_BAD_INDEX: d[0].index = 2; break;
+		case RAW_REPEATED_INDEX: count = 2; break;
+		case RAW_INDEX_AT_ENDPOINT: d[0].index = 1; break;
+		case RAW_COUNT_OVER_HANDLES: count = 3; d[1].index = 1; d[2].index = 2; break;
+		case RAW_SIZE_OVER_FILE: d[0].size = 8192; break;
+		case RAW_BAD_MODE: d[0].access_mode = 7; break;
+		case RAW_ZERO_GUID: d[0].guid_high = d[0].guid_low = 0; break;
+		case RAW_READ_ONLY_UNSEALED:
+			d[0].access_mode = MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_READ_ONLY;
+			break;
+		}
+		len = raw_payload(out, "raw payload", d, count);
+		if (c == RAW_NO_TRAILER)
+			len = 11;
+		if (c == RAW_BAD_MAGIC)
+			out[len - 1] ^= 1;
+		if (c == RAW_BAD_CHECK)
+			out[len - 12] ^= 1;
+		if (c == RAW_SHORT) {
+			/* The trailer claims more descs than the payload holds. */
+			struct raw_trailer t = { 1, raw_check(d, 1), RAW_MAGIC };
+
+			memcpy(out, &t, sizeof(t));
+			len = sizeof(t);
+		}
+		ASSERT_EQ(0, raw_write(a, out, len, hs, 2));
+		ASSERT_EQ(OK, MojoReadMessage(b, NULL, &m));
+		n = 3;
+		ASSERT_EQ(OK, MojoGetMessageData(m, NULL, &buf, &nb, got, &n));
+		ASSERT_EQ(2, n);
+		if (c == RAW_VALID) {
+			/* The control: the trailer is stripped, the fd a buffer. */
+			EXPECT_EQ(11, nb);
+			ASSERT_EQ(OK, MojoGetBufferInfo(got[0], NULL, &info));
+			EXPECT_EQ(4096, info.size);
+			EXPECT_EQ(OK, MojoClose(got[0]));
+		} else {
+			/* Bad: the payload whole, the fd still a platform handle. */
+			EXPECT_EQ(len, nb);
+			EXPECT_EQ(0, memcmp(buf, out, len));
+			EXPECT_EQ(INVALID, MojoGetBufferInfo(got[0], NULL, &info));
+			ph.struct_size = sizeof(ph);
+			ASSERT_EQ(OK, MojoUnwrapPlatformHandle(got[0], NULL, &ph));
+			EXPECT_TRUE(same_file((int)ph.value, mine));
+			close((int)ph.value);
+		}
+		/* Never sealed by the reader. */
+		EXPECT_EQ(seals, fcntl(mine, F_GET_SEALS) & ~F_SEAL_SEAL);
+		/* The endpoint is an endpoint. */
+		EXPECT_EQ(OK, write_msg(got[1], "e", 1, NULL, 0));
+		EXPECT_EQ(OK, read_msg(p1, NULL, 0, NULL, NULL));
+		EXPECT_EQ(OK, MojoClose(got[1]));
+		EXPECT_EQ(OK, MojoClose(p1));
+		EXPECT_EQ(OK, MojoDestroyMessage(m));
+		close(mine);
+		EXPECT_EQ(before, count_fds());
+	}
+	EXPECT_EQ(OK, MojoClose(a));
+	EXPECT_EQ(OK, MojoClose(b));
+}
+
+TEST(look_alike_trailer_in_a_library_message_stays_payload)
+{
+	struct MojoPlatformHandle ph = {
+		sizeof(ph), MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR, 0,
+	};
+	struct MojoSharedBufferInfo info = { .struct_size = sizeof(info) };
+	struct raw_desc d = {
+		0, MOJO_PLATFORM_SHARED_MEMORY_REGION_ACCESS_MODE_WRITABLE, 4096, 1, 2,
+	};
+	MojoHandle a, b, wh, got;
+	MojoMessageHandle m;
+	uint8_t out[256];
+	uint32_t len, nb, n = 1;
+	int fd, mine;
+	void *buf;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a, &b));
+	fd = new_memfd(4096, "x", F_SEAL_SHRINK | F_SEAL_GROW);
+	ASSERT_GE(fd, 0);
+	mine = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	ph.value = (uint64_t)fd;
+	ASSERT_EQ(OK, MojoWrapPlatformHandle(&ph, NULL, &wh));
+	/* A payload ending like a trailer that names the wrapped memfd. */
+	len = raw_payload(out, "user bytes", &d, 1);
+	ASSERT_EQ(OK, write_msg(a, out, len, &wh, 1));
+	ASSERT_EQ(OK, MojoReadMessage(b, NULL, &m));
+	ASSERT_EQ(OK, MojoGetMessageData(m, NULL, &buf, &nb, &got, &n));
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(len, nb);
+	EXPECT_EQ(0, memcmp(buf, out, len));
+	EXPECT_EQ(INVALID, MojoGetBufferInfo(got, NULL, &info));
+	ASSERT_EQ(OK, MojoUnwrapPlatformHandle(got, NULL, &ph));
+	EXPECT_TRUE(same_file((int)ph.value, mine));
+	close((int)ph.value);
+	close(mine);
+	EXPECT_EQ(OK, MojoDestroyMessage(m));
+	EXPECT_EQ(OK, MojoClose(a));
+	EXPECT_EQ(OK, MojoClose(b));
+}
+
+TEST(buffers_mixed_with_pipes_and_platform_handles)
+{
+	struct MojoDuplicateBufferHandleOptions ro = {
+		sizeof(ro), MOJO_DUPLICATE_BUFFER_HANDLE_FLAG_READ_ONLY,
+	};
+	struct MojoPlatformHandle ph = {
+		sizeof(ph), MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR, 0,
+	};
+	struct MojoSharedBufferInfo info = { .struct_size = sizeof(info) };
+	MojoHandle a, b, p0, p1, b1, b2, b2ro, b3, wh, hs[5], got[5];
+	char *w1, *w2, *w3, *q, perm[5], text[16];
+	uint32_t n = 5;
+	int fds[2];
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a, &b));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &p0, &p1));
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(4096, NULL, &b1));
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(8192, NULL, &b2));
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(100, NULL, &b3));
+	ASSERT_EQ(OK, MojoMapBuffer(b1, 0, 4096, NULL, (void **)&w1));
+	ASSERT_EQ(OK, MojoMapBuffer(b2, 0, 8192, NULL, (void **)&w2));
+	ASSERT_EQ(OK, MojoMapBuffer(b3, 0, 100, NULL, (void **)&w3));
+	strcpy(w1, "one");
+	strcpy(w2, "two");
+	strcpy(w3, "three");
+	ASSERT_EQ(OK, MojoDuplicateBufferHandle(b2, &ro, &b2ro));
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	ph.value = (uint64_t)fds[1];
+	ASSERT_EQ(OK, MojoWrapPlatformHandle(&ph, NULL, &wh));
+	/* Buffers at 1, 3 and 4, among an endpoint and a platform handle. */
+	hs[0] = p0;
+	hs[1] = b1;
+	hs[2] = wh;
+	hs[3] = b2ro;
+	hs[4] = b3;
+	ASSERT_EQ(OK, write_msg(a, "mixed", 5, hs, 5));
+	ASSERT_EQ(OK, read_msg(b, text, sizeof(text), got, &n));
+	ASSERT_EQ(5, n);
+	EXPECT_STREQ("mixed", text);
+
+	EXPECT_EQ(OK, write_msg(p1, "to p0", 5, NULL, 0));
+	EXPECT_EQ(OK, read_msg(got[0], text, sizeof(text), NULL, NULL));
+	EXPECT_STREQ("to p0", text);
+
+	ASSERT_EQ(OK, MojoGetBufferInfo(got[1], NULL, &info));
+	EXPECT_EQ(4096, info.size);
+	ASSERT_EQ(OK, MojoMapBuffer(got[1], 0, 4096, NULL, (void **)&q));
+	EXPECT_STREQ("one", q);
+	EXPECT_EQ(OK, MojoUnmapBuffer(q));
+
+	EXPECT_EQ(INVALID, MojoGetBufferInfo(got[2], NULL, &info));
+	ASSERT_EQ(OK, MojoUnwrapPlatformHandle(got[2], NULL, &ph));
+	EXPECT_EQ(3, write((int)ph.value, "end", 3));
+	close((int)ph.value);
+	EXPECT_EQ(3, read(fds[0], text, sizeof(text)));
+	close(fds[0]);
+
+	ASSERT_EQ(OK, MojoGetBufferInfo(got[3], NULL, &info));
+	EXPECT_EQ(8192, info.size);
+	ASSERT_EQ(OK, MojoMapBuffer(got[3], 0, 8192, NULL, (void **)&q));
+	perms_of(q, perm);
+	EXPECT_STREQ("r--s", perm);
+	EXPECT_STREQ("two", q);
+	EXPECT_EQ(OK, MojoUnmapBuffer(q));
+	EXPECT_EQ(PRECOND, MojoDuplicateBufferHandle(got[3], NULL, &b2ro));
+
+	ASSERT_EQ(OK, MojoGetBufferInfo(got[4], NULL, &info));
+	EXPECT_EQ(100, info.size);
+	ASSERT_EQ(OK, MojoMapBuffer(got[4], 0, 100, NULL, (void **)&q));
+	EXPECT_STREQ("three", q);
+	strcpy(q, "3");
+	EXPECT_STREQ("3", w3);
+	EXPECT_EQ(OK, MojoUnmapBuffer(q));
+
+	for (n = 0; n < 5; n++)
+		EXPECT_EQ(n == 2 ? INVALID : OK, MojoClose(got[n]));	/* 2: unwrapped */
+	EXPECT_EQ(OK, MojoUnmapBuffer(w1));
+	EXPECT_EQ(OK, MojoUnmapBuffer(w2));
+	EXPECT_EQ(OK, MojoUnmapBuffer(w3));
+	EXPECT_EQ(OK, MojoClose(b2));
+	EXPECT_EQ(OK, MojoClose(p1));
+	EXPECT_EQ(OK, MojoClose(a));
+	EXPECT_EQ(OK, MojoClose(b));
+}
+
+TEST(read_only_buffer_cannot_be_wiped)
+{
+	struct MojoDuplicateBufferHandleOptions ro = {
+		sizeof(ro), MOJO_DUPLICATE_BUFFER_HANDLE_FLAG_READ_ONLY,
+	};
+	struct MojoPlatformHandle ph[2] = {
+		{ .struct_size = sizeof(ph[0]) }, { .struct_size = sizeof(ph[0]) },
+	};
+	MojoPlatformSharedMemoryRegionAccessMode mode;
+	struct MojoSharedBufferGuid guid;
+	MojoHandle h, hro;
+	uint64_t size;
+	uint32_t n = 2;
+	char *w, rd[8];
+	int fd, rw;
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(4096, NULL, &h));
+	ASSERT_EQ(OK, MojoMapBuffer(h, 0, 4096, NULL, (void **)&w));
+	strcpy(w, "keep");
+	ASSERT_EQ(OK, MojoDuplicateBufferHandle(h, &ro, &hro));
+	ASSERT_EQ(OK, MojoUnwrapPlatformSharedMemoryRegion(hro, NULL, ph, &n, &size, &guid,
+							    &mode));
+	fd = (int)ph[0].value;
+	ASSERT_EQ(O_RDONLY, accmode(fd));
+	/* A memfd's inode is 0777: the reopen works, and the seals hold. */
+	rw = reopen(fd, O_RDWR);
+	ASSERT_GE(rw, 0);
+	EXPECT_NE(0, ftruncate(rw, 0));
+	EXPECT_NE(0, ftruncate(rw, 4095));
+	EXPECT_NE(0, ftruncate(rw, 8192));
+	EXPECT_GT(0, pwrite(rw, "x", 1, 0));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0));
+	ASSERT_EQ(5, pread(fd, rd, 5, 0));
+	EXPECT_STREQ("keep", rd);
+	/* The mapping made before stays writable, as in Mojo. */
+	strcpy(w, "mine");
+	ASSERT_EQ(5, pread(fd, rd, 5, 0));
+	EXPECT_STREQ("mine", rd);
+	close(rw);
+	close(fd);
+	EXPECT_EQ(OK, MojoUnmapBuffer(w));
+	EXPECT_EQ(OK, MojoClose(h));
+}
+
+TEST(buffers_in_messages_leak_no_fds)
+{
+	struct MojoDuplicateBufferHandleOptions ro = {
+		sizeof(ro), MOJO_DUPLICATE_BUFFER_HANDLE_FLAG_READ_ONLY,
+	};
+	struct MojoPlatformHandle ph = {
+		sizeof(ph), MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR, 0,
+	};
+	MojoHandle a, b, c, d, hs[3];
+	MojoMessageHandle m;
+	struct rlimit old, none;
+	int before, sv[2], fds[2];
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a, &b));
+	before = count_fds();
+
+	/* A wrap the kernel refuses takes the fd and closes it. */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	ph.value = (uint64_t)sv[0];
+	EXPECT_EQ(INVALID, MojoWrapPlatformHandle(&ph, NULL, &hs[0]));
+	close(sv[1]);
+	EXPECT_EQ(before, count_fds());
+
+	/* A write that fails (peer closed) with buffers and a platform handle. */
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &c, &d));
+	EXPECT_EQ(OK, MojoClose(d));
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(4096, NULL, &hs[0]));
+	ASSERT_EQ(OK, MojoDuplicateBufferHandle(hs[0], &ro, &hs[1]));
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	ph.value = (uint64_t)fds[1];
+	ASSERT_EQ(OK, MojoWrapPlatformHandle(&ph, NULL, &hs[2]));
+	EXPECT_EQ(PRECOND, write_msg(c, "x", 1, hs, 3));
+	EXPECT_EQ(OK, MojoClose(c));
+	close(fds[0]);
+	EXPECT_EQ(before, count_fds());
+
+	/* A message destroyed unread, and one closed with its pipe. */
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(4096, NULL, &hs[0]));
+	ASSERT_EQ(OK, MojoDuplicateBufferHandle(hs[0], &ro, &hs[1]));
+	ASSERT_EQ(OK, write_msg(a, "x", 1, hs, 2));
+	ASSERT_EQ(OK, MojoReadMessage(b, NULL, &m));
+	EXPECT_EQ(OK, MojoDestroyMessage(m));
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(4096, NULL, &hs[0]));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &c, &d));
+	ASSERT_EQ(OK, write_msg(c, "x", 1, hs, 1));
+	EXPECT_EQ(OK, MojoClose(d));
+	EXPECT_EQ(OK, MojoClose(c));
+	EXPECT_EQ(before, count_fds());
+
+	/* An unwrap without a free fd (EMFILE) consumes the handle (Mojo). */
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC | O_NONBLOCK));
+	ph.value = (uint64_t)fds[1];
+	ASSERT_EQ(OK, MojoWrapPlatformHandle(&ph, NULL, &hs[0]));
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
+	none = old;
+	none.rlim_cur = 0;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &none));
+	ph.struct_size = sizeof(ph);
+	EXPECT_EQ(MOJO_RESULT_RESOURCE_EXHAUSTED, MojoUnwrapPlatformHandle(hs[0], NULL, &ph));
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
+	EXPECT_EQ(INVALID, MojoClose(hs[0]));
+	/* The write end is gone with it: EOF. */
+	EXPECT_EQ(0, read(fds[0], &ph, 1));
+	close(fds[0]);
+	EXPECT_EQ(before, count_fds());
+	EXPECT_EQ(OK, MojoClose(a));
+	EXPECT_EQ(OK, MojoClose(b));
 }
 
 TEST_HARNESS_MAIN
