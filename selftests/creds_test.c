@@ -99,7 +99,7 @@ static int recv_result(int fd, struct reader_result *r)
 
 /*
  * unshare(@flags), or skip the test on a kernel built without that
- * namespace (the debug kernel of the matrix, a tinyconfig, has none).
+ * namespace (a tinyconfig has none; the matrix's debug kernel adds them).
  */
 #define UNSHARE_OR_SKIP(flags, what) do {				\
 	if (unshare(flags)) {						\
