@@ -312,42 +312,42 @@ static MojoResult mc_close_kernel(uint32_t h)
 	return r;
 }
 
+/*
+ * Mojo's signal bits and the kernel's, pair by pair: the one table both
+ * directions read. PEER_REMOTE's "another node" is Mojo's "another
+ * process", with one node per process.
+ */
+static const struct {
+	MojoHandleSignals mojo;
+	uint64_t kernel;
+} mc_signal_map[] = {
+	{ MOJO_HANDLE_SIGNAL_READABLE, MOJO_SIGNAL_READABLE },
+	{ MOJO_HANDLE_SIGNAL_WRITABLE, MOJO_SIGNAL_WRITABLE },
+	{ MOJO_HANDLE_SIGNAL_PEER_CLOSED, MOJO_SIGNAL_PEER_CLOSED },
+	{ MOJO_HANDLE_SIGNAL_QUOTA_EXCEEDED, MOJO_SIGNAL_QUOTA_EXCEEDED },
+	{ MOJO_HANDLE_SIGNAL_NEW_DATA_READABLE, MOJO_SIGNAL_NEW_DATA_READABLE },
+	{ MOJO_HANDLE_SIGNAL_PEER_REMOTE, MOJO_SIGNAL_PEER_REMOTE },
+};
+
 MojoHandleSignals mc_signals_from_kernel(uint64_t s)
 {
 	MojoHandleSignals m = 0;
+	size_t i;
 
-	if (s & MOJO_SIGNAL_READABLE)
-		m |= MOJO_HANDLE_SIGNAL_READABLE;
-	if (s & MOJO_SIGNAL_WRITABLE)
-		m |= MOJO_HANDLE_SIGNAL_WRITABLE;
-	if (s & MOJO_SIGNAL_PEER_CLOSED)
-		m |= MOJO_HANDLE_SIGNAL_PEER_CLOSED;
-	if (s & MOJO_SIGNAL_QUOTA_EXCEEDED)
-		m |= MOJO_HANDLE_SIGNAL_QUOTA_EXCEEDED;
-	if (s & MOJO_SIGNAL_NEW_DATA_READABLE)
-		m |= MOJO_HANDLE_SIGNAL_NEW_DATA_READABLE;
-	/* "Another node": another process, with one node per process. */
-	if (s & MOJO_SIGNAL_PEER_REMOTE)
-		m |= MOJO_HANDLE_SIGNAL_PEER_REMOTE;
+	for (i = 0; i < sizeof(mc_signal_map) / sizeof(mc_signal_map[0]); i++)
+		if (s & mc_signal_map[i].kernel)
+			m |= mc_signal_map[i].mojo;
 	return m;
 }
 
 uint64_t mc_signals_to_kernel(MojoHandleSignals m)
 {
 	uint64_t s = 0;
+	size_t i;
 
-	if (m & MOJO_HANDLE_SIGNAL_READABLE)
-		s |= MOJO_SIGNAL_READABLE;
-	if (m & MOJO_HANDLE_SIGNAL_WRITABLE)
-		s |= MOJO_SIGNAL_WRITABLE;
-	if (m & MOJO_HANDLE_SIGNAL_PEER_CLOSED)
-		s |= MOJO_SIGNAL_PEER_CLOSED;
-	if (m & MOJO_HANDLE_SIGNAL_QUOTA_EXCEEDED)
-		s |= MOJO_SIGNAL_QUOTA_EXCEEDED;
-	if (m & MOJO_HANDLE_SIGNAL_NEW_DATA_READABLE)
-		s |= MOJO_SIGNAL_NEW_DATA_READABLE;
-	if (m & MOJO_HANDLE_SIGNAL_PEER_REMOTE)
-		s |= MOJO_SIGNAL_PEER_REMOTE;
+	for (i = 0; i < sizeof(mc_signal_map) / sizeof(mc_signal_map[0]); i++)
+		if (m & mc_signal_map[i].mojo)
+			s |= mc_signal_map[i].kernel;
 	return s;
 }
 
