@@ -35,8 +35,12 @@ struct mojo_port;
  * @MOJO_EVENT_PORT_CLOSED:  the sender closed; @last_seq says how many
  *                           user messages it sent in all
  * @MOJO_EVENT_PEER_CHANGED: the sender was fused away (MOJO_IOC_FUSE); the
- *                           receiver's peer becomes @new_peer and the next
- *                           user message it expects is @seq
+ *                           receiver's peer becomes @new_peer, the messages
+ *                           @new_peer sent that were still queued on their
+ *                           way arrive with it (@messages), and the next
+ *                           user message the receiver expects is @seq. A
+ *                           proxy in Mojo forwards such messages one by one;
+ *                           here they change queues in one step
  */
 enum mojo_event_type {
 	MOJO_EVENT_USER_MESSAGE = 1,
@@ -53,7 +57,14 @@ enum mojo_event_type {
  * @last_seq: PORT_CLOSED: the last sequence number the sender used
  * @message:  USER_MESSAGE: the message; the receiver owns it on success
  * @new_peer: PEER_CHANGED: the receiver's new peer (a reference is passed
- *            to the receiver on success)
+ *            to the receiver on success); may be closed already, in which
+ *            case its PORT_CLOSED follows
+ * @messages: PEER_CHANGED: NULL, or a list of messages @new_peer sent, in
+ *            order, numbered up to @seq - 1; on success they are moved to
+ *            the end of the receiver's queue, whatever its quota (they
+ *            were accepted once; the quota refuses new ones)
+ * @num_msgs: PEER_CHANGED: how many messages @messages holds
+ * @num_bytes: PEER_CHANGED: their payload bytes
  */
 struct mojo_event {
 	enum mojo_event_type type;
@@ -62,6 +73,9 @@ struct mojo_event {
 	u64 last_seq;
 	struct mojo_message *message;
 	struct mojo_port *new_peer;
+	struct list_head *messages;
+	u32 num_msgs;
+	u64 num_bytes;
 };
 
 #endif /* __MOJO_EVENT_H */

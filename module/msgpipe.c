@@ -907,16 +907,121 @@ long mojo_msgpipe_op_wait_try(struct mojo_node *node, void *arg)
 	return ret;
 }
 
+/*
+ * A fuse of b (peer a) and c (peer d) in progress: whether b's queue goes
+ * on to d, and c's to a, with ports travelling in it (then b, or c,
+ * becomes a link in those ports' chains: port.h, Fusing).
+ */
+struct mojo_fuse {
+	struct mojo_port *a, *b, *c, *d;
+	bool b_links, c_links;
+};
+
+/* The next port up @x's chain once the fuse is done. */
+static struct mojo_port *mojo_fuse_next(const struct mojo_fuse *f,
+					struct mojo_port *x)
+{
+	if (x == f->b && f->b_links)
+		return f->d;
+	if (x == f->c && f->c_links)
+		return f->a;
+	return x->container;
+}
+
+/*
+ * The levels of @start's chain once the fuse is done (@start counted), or
+ * -ELOOP: the chain meets @link, whose new container leads back to
+ * @start (@start sits inside the queue that moves to it), or passes
+ * MOJO_MAX_NESTING, which is as deep as any chain may be (and also how a
+ * cycle through the other link ends). Transit lock held: at most
+ * MOJO_MAX_NESTING + 1 steps.
+ */
+static int mojo_fuse_levels(const struct mojo_fuse *f, struct mojo_port *start,
+			    struct mojo_port *link)
+{
+	struct mojo_port *x;
+	int levels = 0;
+
+	lockdep_assert_held(&mojo_transit_lock);
+	for (x = start; x; x = mojo_fuse_next(f, x))
+		if (x == link || ++levels > MOJO_MAX_NESTING)
+			return -ELOOP;
+	return levels;
+}
+
+/*
+ * Would the fuse close a cycle or nest deeper than MOJO_MAX_NESTING? b's
+ * queue, as deep as b's nest height, hangs below d with b as a level of
+ * its own: the check a send of b to d would make (and c's below a).
+ */
+static int mojo_fuse_check_nesting(const struct mojo_fuse *f)
+{
+	int levels;
+
+	if (f->b_links) {
+		levels = mojo_fuse_levels(f, f->d, f->b);
+		if (levels < 0 || levels + f->b->nest_height > MOJO_MAX_NESTING)
+			return -ELOOP;
+	}
+	if (f->c_links) {
+		levels = mojo_fuse_levels(f, f->a, f->c);
+		if (levels < 0 || levels + f->c->nest_height > MOJO_MAX_NESTING)
+			return -ELOOP;
+	}
+	return 0;
+}
+
+/*
+ * Tell @to (a or d, open) that its peer @old (b or c) is fused away: its
+ * new peer is @new_peer (d or a), which sent what @via (the other of b
+ * and c) still holds: that comes along, numbered on from there, and then
+ * @new_peer's closure if @via had learnt of it. Both events are checked by
+ * the delivery function; neither can fail here.
+ */
+static void mojo_fuse_hand_over(struct mojo_port *to, struct mojo_port *old,
+				struct mojo_port *via, struct mojo_port *new_peer)
+{
+	struct mojo_event ev = {
+		.type = MOJO_EVENT_PEER_CHANGED,
+		.from = old,
+		.new_peer = new_peer,
+		.seq = via->next_recv_seq,
+		.messages = &via->queue,
+		.num_msgs = via->queued_msgs,
+		.num_bytes = via->queued_bytes,
+	};
+
+	/* The event passes a reference to the new peer. */
+	mojo_port_get(new_peer);
+	if (WARN_ON_ONCE(mojo_port_deliver(to, &ev))) {
+		mojo_port_put(new_peer);
+		return;
+	}
+	WRITE_ONCE(via->queued_msgs, 0);
+	WRITE_ONCE(via->queued_bytes, 0);
+	if (!via->peer_closed)
+		return;
+	ev = (struct mojo_event) {
+		.type = MOJO_EVENT_PORT_CLOSED,
+		.from = new_peer,
+		.last_seq = via->peer_last_seq,
+	};
+	WARN_ON_ONCE(mojo_port_deliver(to, &ev));
+}
+
 /**
  * mojo_msgpipe_op_fuse() - MOJO_IOC_FUSE: join pipes a-b and c-d into a-d
  * @node: the calling node
  * @arg:  kernel copy of a struct mojo_fuse_args (handle0 = b, handle1 = c)
  *
- * Under the four ports' locks, a and d learn their new peers through
- * PEER_CHANGED events, or closure when the other side is already closed,
- * and b and c close without telling anyone.
+ * Under the four ports' locks a and d learn their new peers through
+ * PEER_CHANGED events, which carry on to each what the other had sent
+ * and b or c still held (then its closure, if it closed); b and c close
+ * without telling anyone. What would go to a closed port is freed. The
+ * transit lock is held for the nesting check and the links it leaves
+ * (port.h, Fusing).
  *
- * Return: 0, -EINVAL, -EBADF or -EBUSY; on error nothing changed.
+ * Return: 0, -EINVAL, -EBADF, -EBUSY or -ELOOP; on error nothing changed.
  */
 long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 {
@@ -924,8 +1029,9 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 	struct mojo_port *pa, *pb, *pc, *pd;
 	struct mojo_port *locked[4];
 	struct mojo_object *ob, *oc;
-	struct mojo_event ev;
+	struct mojo_fuse f;
 	bool a_open, d_open;
+	LIST_HEAD(reap);
 	int ret = 0;
 
 	if (a->flags || !mojo_is_zero(a->reserved, sizeof(a->reserved)))
@@ -948,6 +1054,7 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 	}
 	pb = mojo_port_from(ob);
 	pc = mojo_port_from(oc);
+	mutex_lock(&mojo_transit_lock);
 
 	for (;;) {
 		spin_lock(&pb->lock);
@@ -959,8 +1066,8 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 		if (pa == pc) {
 			mojo_port_put(pa);
 			mojo_port_put(pd);
-			mutex_unlock(&node->lock);
-			return -EINVAL;
+			ret = -EINVAL;
+			goto out_transit;
 		}
 		locked[0] = pa;
 		locked[1] = pb;
@@ -974,60 +1081,54 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 		mojo_port_put(pd);
 	}
 
+	/* Mojo's rule: an endpoint that has written cannot be fused. */
 	if (pb->next_send_seq != MOJO_SEQ_FIRST ||
-	    pc->next_send_seq != MOJO_SEQ_FIRST ||
-	    pb->queued_msgs || pc->queued_msgs) {
+	    pc->next_send_seq != MOJO_SEQ_FIRST) {
 		ret = -EBUSY;
 		goto out_unlock;
 	}
-
 	a_open = !pb->peer_closed;
 	d_open = !pc->peer_closed;
-	if (a_open && d_open) {
-		ev = (struct mojo_event) {
-			.type = MOJO_EVENT_PEER_CHANGED,
-			.from = pb,
-			.new_peer = pd,
-			.seq = pc->next_recv_seq,
-		};
-		ret = mojo_port_deliver(pa, &ev);
-		if (!WARN_ON_ONCE(ret)) {
-			ev = (struct mojo_event) {
-				.type = MOJO_EVENT_PEER_CHANGED,
-				.from = pc,
-				.new_peer = pa,
-				.seq = pb->next_recv_seq,
-			};
-			ret = mojo_port_deliver(pd, &ev);
-			WARN_ON_ONCE(ret);
-		}
-		if (ret)
-			goto out_unlock;
-		/* Each took a reference to its new peer. */
-		mojo_port_get(pd);
-		mojo_port_get(pa);
-	} else if (a_open) {
-		ev = (struct mojo_event) {
-			.type = MOJO_EVENT_PORT_CLOSED,
-			.from = pb,
-			.last_seq = pb->next_send_seq - 1,
-		};
-		WARN_ON_ONCE(mojo_port_deliver(pa, &ev));
-	} else if (d_open) {
-		ev = (struct mojo_event) {
-			.type = MOJO_EVENT_PORT_CLOSED,
-			.from = pc,
-			.last_seq = pc->next_send_seq - 1,
-		};
-		WARN_ON_ONCE(mojo_port_deliver(pd, &ev));
-	}
+	f = (struct mojo_fuse) {
+		.a = pa, .b = pb, .c = pc, .d = pd,
+		/* A nest height of 0: no port travels in the queue. */
+		.b_links = d_open && pb->nest_height,
+		.c_links = a_open && pc->nest_height,
+	};
+	ret = mojo_fuse_check_nesting(&f);
+	if (ret)
+		goto out_unlock;
+
+	/* Committed: from here on nothing fails. */
+	if (d_open)
+		mojo_fuse_hand_over(pd, pc, pb, pa);
+	if (a_open)
+		mojo_fuse_hand_over(pa, pb, pc, pd);
+	/* What would have gone to a closed port. */
+	list_splice_tail_init(&pb->queue, &reap);
+	list_splice_tail_init(&pc->queue, &reap);
+	WRITE_ONCE(pb->queued_msgs, 0);
+	WRITE_ONCE(pb->queued_bytes, 0);
+	WRITE_ONCE(pc->queued_msgs, 0);
+	WRITE_ONCE(pc->queued_bytes, 0);
 	pb->state = MOJO_PORT_CLOSED;
 	pc->state = MOJO_PORT_CLOSED;
-	pb->node = NULL;
-	pc->node = NULL;
+	WRITE_ONCE(pb->node, NULL);
+	WRITE_ONCE(pc->node, NULL);
 	pb->peer = NULL;
 	pc->peer = NULL;
 	mojo_port_unlock_four(locked);
+
+	/* The links, then the heights along the chains they join. */
+	if (f.b_links)
+		pb->container = mojo_port_get(pd);
+	if (f.c_links)
+		pc->container = mojo_port_get(pa);
+	if (f.b_links)
+		mojo_nest_raise(pd, pb->nest_height + 1);
+	if (f.c_links)
+		mojo_nest_raise(pa, pc->nest_height + 1);
+	mutex_unlock(&mojo_transit_lock);
 
 	mojo_handle_take(node, a->handle0);
 	mojo_handle_take(node, a->handle1);
@@ -1037,11 +1138,11 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 	mojo_port_wake(pb);
 	mojo_port_wake(pc);
 	mojo_port_wake(pd);
-	if (a_open && d_open) {
-		/* a's old reference to b, d's old reference to c. */
-		mojo_port_put(pb);
+	/* d's old reference to c, a's old reference to b. */
+	if (d_open)
 		mojo_port_put(pc);
-	}
+	if (a_open)
+		mojo_port_put(pb);
 	/* b's and c's references to their old peers. */
 	mojo_port_put(pa);
 	mojo_port_put(pd);
@@ -1053,13 +1154,17 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 	/* The references taken in the loop above. */
 	mojo_port_put(pa);
 	mojo_port_put(pd);
+	/* Closes the ports those messages carried: no lock held. */
+	mojo_message_free_list(&reap);
 	return 0;
 
 out_unlock:
 	mojo_port_unlock_four(locked);
-	mutex_unlock(&node->lock);
 	mojo_port_put(pa);
 	mojo_port_put(pd);
+out_transit:
+	mutex_unlock(&mojo_transit_lock);
+	mutex_unlock(&node->lock);
 	return ret;
 }
 

@@ -518,6 +518,6 @@ static long mojo_op_version(struct mojo_node *node, void *arg)
 	a->features = mojo_op_features() | MOJO_FEATURE_URING |
 		      MOJO_FEATURE_SENDER_CREDS |
 		      MOJO_FEATURE_PEER_CLOSED_ON_ARRIVAL |
-		      MOJO_FEATURE_PEER_REMOTE;
+		      MOJO_FEATURE_PEER_REMOTE | MOJO_FEATURE_FUSE_FLOW_ON;
 	return 0;
 }

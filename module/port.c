@@ -107,18 +107,35 @@ struct mojo_port *mojo_port_lookup(struct mojo_node *node, u32 handle,
 /**
  * mojo_port_release() - free a port whose last reference is gone
  * @port: the port; closed or never installed, with an empty queue
+ *
+ * A port fused away while messages carrying ports were queued on it keeps
+ * a reference to the port its queue went to, in @container (port.h);
+ * those links can chain, each fuse adding one and the nesting limit
+ * bounding them, and a chain whose last user goes is freed here in a loop
+ * rather than by recursion.
  */
 void mojo_port_release(struct mojo_port *port)
 {
-	WARN_ON_ONCE(!list_empty(&port->queue));
-	WARN_ON_ONCE(port->node);
-	WARN_ON_ONCE(!list_empty(&port->triggers));
-	WARN_ON_ONCE(!list_empty(&port->uring_pending));
-	mojo_port_put(port->peer);
-	if (port->dp)
-		mojo_dpipe_port_release(port);
-	mutex_destroy(&port->read_mutex);
-	kfree(port);
+	struct mojo_port *next;
+
+	while (port) {
+		WARN_ON_ONCE(!list_empty(&port->queue));
+		WARN_ON_ONCE(port->node);
+		WARN_ON_ONCE(!list_empty(&port->triggers));
+		WARN_ON_ONCE(!list_empty(&port->uring_pending));
+		/* Nobody else can reach us: no transit lock needed. */
+		next = port->container;
+		mojo_port_put(port->peer);
+		if (port->dp)
+			mojo_dpipe_port_release(port);
+		mutex_destroy(&port->read_mutex);
+		kfree(port);
+		/* Our reference to @next; the last one frees it here. */
+		if (next && refcount_dec_and_test(&next->obj.ref.refcount))
+			port = next;
+		else
+			port = NULL;
+	}
 }
 
 /* The one global order: by name, then (never in practice) by address. */
@@ -245,7 +262,8 @@ bool mojo_port_peer_remote(const struct mojo_port *port)
  * @port: the port, locked
  *
  * What sits in the peer's queue: everything there came from @port (a
- * fuse hands a port a new peer only when neither side has written).
+ * fuse hands a port a new peer, with the messages that peer sent still
+ * queued on the way, only when the two endpoints fused never wrote).
  * Read without the peer's lock, a snapshot; the peer's reads wake @port.
  *
  * Return: the count, 0 once the peer closed.
@@ -270,6 +288,27 @@ static bool mojo_port_peer_done(const struct mojo_port *port)
 {
 	return port->peer_closed &&
 	       port->next_recv_seq == port->peer_last_seq + 1;
+}
+
+/*
+ * PEER_CHANGED's forwarded messages: none, or a list numbered without a
+ * gap up to the sequence number the receiver expects next. The ends and
+ * the count are checked, not every message: the list is a queue the
+ * sender's side kept in order, and walking it would cost its length.
+ */
+static bool mojo_port_forwarded_ok(const struct mojo_event *ev)
+{
+	const struct mojo_message *first, *last;
+
+	if (!ev->num_msgs)
+		return !ev->num_bytes &&
+		       (!ev->messages || list_empty(ev->messages));
+	if (!ev->messages || list_empty(ev->messages) ||
+	    ev->num_msgs > MOJO_QUOTA_MAX_MSGS || ev->seq < ev->num_msgs)
+		return false;
+	first = list_first_entry(ev->messages, struct mojo_message, link);
+	last = list_last_entry(ev->messages, struct mojo_message, link);
+	return first->seq == ev->seq - ev->num_msgs && last->seq == ev->seq - 1;
 }
 
 /**
@@ -327,11 +366,19 @@ int mojo_port_deliver(struct mojo_port *to, struct mojo_event *ev)
 		return 0;
 
 	case MOJO_EVENT_PEER_CHANGED:
-		if (!ev->new_peer || ev->new_peer == to)
+		if (!ev->new_peer || ev->new_peer == to ||
+		    !mojo_port_forwarded_ok(ev))
 			return -EPROTO;
 		/* The caller drops the reference to the old peer. */
 		to->peer = ev->new_peer;
 		to->next_recv_seq = ev->seq;
+		if (ev->num_msgs) {
+			list_splice_tail_init(ev->messages, &to->queue);
+			WRITE_ONCE(to->queued_msgs,
+				   to->queued_msgs + ev->num_msgs);
+			WRITE_ONCE(to->queued_bytes,
+				   to->queued_bytes + ev->num_bytes);
+		}
 		return 0;
 	}
 	return -EPROTO;

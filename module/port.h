@@ -30,6 +30,17 @@
  * changes a peer pointer, and it does so with PEER_CHANGED events, the
  * counterpart of Mojo's MergePort.
  *
+ * Fusing: pipes a-b and c-d become a-d when b and c never wrote. What a
+ * sent to b and had not been read moves on to d (and c's queue to a) in
+ * the PEER_CHANGED event, sequence numbers and all; a's and d's own
+ * queues are empty then (everything in a queue came from the current
+ * peer, and b and c sent nothing). Ports travelling in the moved messages
+ * still name b (or c) as their @container; rather than walk the queue
+ * under the transit lock to re-point them, b keeps @container = d and
+ * stays as a link in their chain until the last of them leaves. The link
+ * counts as a level of nesting, so chains stay within MOJO_MAX_NESTING,
+ * and the fuse refuses (-ELOOP) what would close a cycle or nest deeper.
+ *
  * Ownership: while a port is RECEIVING in a node, its @state and @node
  * change only under that node's lock (node.h): every way out of a node
  * (close, send, export, fuse, the node's death) takes the handle out of
@@ -131,7 +142,11 @@ enum mojo_port_state {
  *                  this port is closed
  * @container:      IN_TRANSIT: the port whose queue holds the message that
  *                  carries this port, NULL when an export file holds it;
- *                  protected by mojo_transit_lock
+ *                  or a port fused away (CLOSED) whose queued messages
+ *                  carried ports: the port its queue went to, which the
+ *                  ports in those messages reach through it (a reference
+ *                  is held; see Fusing below); protected by
+ *                  mojo_transit_lock
  * @nest_height:    at least how deeply ports nest inside this port's queue
  *                  (0: no port in it); raised when a message carrying ports
  *                  is queued here, back to 0 when the queue empties, never

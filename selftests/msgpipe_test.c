@@ -542,19 +542,294 @@ TEST_F(pipe, fuse_preconditions_fail_cleanly)
 	EXPECT_EQ(-EINVAL, mojo_fuse_message_pipes(self->node, self->h0, self->h1));
 	EXPECT_EQ(-EINVAL, mojo_fuse_message_pipes(self->node, self->h0, self->h0));
 	EXPECT_EQ(-EBADF, mojo_fuse_message_pipes(self->node, self->h0, 0x4242));
-	/* Written to. */
+	/* Written to, by either: even with the message read since. */
 	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h1, "w"));
 	EXPECT_EQ(-EBUSY, mojo_fuse_message_pipes(self->node, self->h1, b0));
-	/* A message queued. */
 	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
-	ASSERT_EQ(0, mojo_test_write_str(self->node, b1, "q"));
-	EXPECT_EQ(-EBUSY, mojo_fuse_message_pipes(self->node, c1, b0));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, c1, "c"));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, c0, buf, sizeof(buf)));
+	EXPECT_EQ(-EBUSY, mojo_fuse_message_pipes(self->node, b0, c1));
 	/* Nothing changed. */
 	EXPECT_EQ(R | W, mojo_test_signals(self->node, self->h0));
-	EXPECT_EQ(R | W, mojo_test_signals(self->node, b0));
+	EXPECT_EQ(W, mojo_test_signals(self->node, b0));
 	EXPECT_EQ(W, mojo_test_signals(self->node, c1));
-	ASSERT_EQ(0, mojo_test_read_str(self->node, b0, buf, sizeof(buf)));
-	EXPECT_STREQ("q", buf);
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h0, buf, sizeof(buf)));
+	EXPECT_STREQ("w", buf);
+}
+
+/*
+ * Mojo's rule: queued messages flow on. a-b and c-d, b and c never wrote,
+ * both hold messages: after the fuse d reads what a sent to b, ahead of
+ * what a sends next, and a what d sent to c.
+ */
+TEST_F(pipe, fuse_lets_queued_messages_flow_on)
+{
+	uint32_t c0, c1;
+	char buf[8];
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "a1"));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "a2"));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, c1, "d1"));
+	/* b (h1) has read one already: that one stays read. */
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h1, buf, sizeof(buf)));
+	EXPECT_STREQ("a1", buf);
+	ASSERT_EQ(0, mojo_fuse_message_pipes(self->node, self->h1, c0));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "a3"));
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, c1));
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, self->h0));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, c1, buf, sizeof(buf)));
+	EXPECT_STREQ("a2", buf);
+	ASSERT_EQ(0, mojo_test_read_str(self->node, c1, buf, sizeof(buf)));
+	EXPECT_STREQ("a3", buf);
+	EXPECT_EQ(-EAGAIN, mojo_test_read_str(self->node, c1, buf, sizeof(buf)));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h0, buf, sizeof(buf)));
+	EXPECT_STREQ("d1", buf);
+	/* And the fused pipe works both ways on from there. */
+	ASSERT_EQ(0, mojo_test_write_str(self->node, c1, "d2"));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, self->h0, buf, sizeof(buf)));
+	EXPECT_STREQ("d2", buf);
+}
+
+/* The queue moves with its counts: the unread count of the writer too. */
+TEST_F(pipe, fuse_carries_queue_counts_and_unread_over)
+{
+	struct mojo_signal_quota_args q;
+	uint32_t c0, c1;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "123"));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "4567"));
+	ASSERT_EQ(0, mojo_fuse_message_pipes(self->node, self->h1, c0));
+	memset(&q, 0, sizeof(q));
+	q.handle = c1;
+	ASSERT_EQ(0, mojo_test_ioctl(self->node, MOJO_IOC_QUERY_QUOTA, &q));
+	EXPECT_EQ(2, q.queued_msgs);
+	EXPECT_EQ(7, q.queued_bytes);
+	memset(&q, 0, sizeof(q));
+	q.handle = self->h0;
+	ASSERT_EQ(0, mojo_test_ioctl(self->node, MOJO_IOC_QUERY_QUOTA, &q));
+	EXPECT_EQ(2, q.unread);
+	EXPECT_EQ(0, q.queued_msgs);
+}
+
+/*
+ * The messages were accepted once: the new queue takes them over its
+ * quota, which then refuses new writes until they are read.
+ */
+TEST_F(pipe, fuse_moves_messages_past_the_receiving_quota)
+{
+	uint32_t c0, c1, i;
+	char buf[8];
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
+	ASSERT_EQ(0, mojo_set_quota(self->node, c1, 1, 1 << 20));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "m"));
+	ASSERT_EQ(0, mojo_fuse_message_pipes(self->node, self->h1, c0));
+	EXPECT_EQ(R | W | QE, mojo_test_signals(self->node, c1));
+	EXPECT_EQ(-ENOSPC, mojo_test_write_str(self->node, self->h0, "x"));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, mojo_test_read_str(self->node, c1, buf, sizeof(buf)));
+	EXPECT_EQ(0, mojo_test_write_str(self->node, self->h0, "x"));
+}
+
+/*
+ * a wrote and closed before the fuse: d gets what a sent, then
+ * PEER_CLOSED (raised at once, READABLE kept), then EPIPE once drained.
+ */
+TEST_F(pipe, fuse_passes_queued_messages_and_closure_on)
+{
+	uint32_t c0, c1;
+	char buf[8];
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "last"));
+	ASSERT_EQ(0, mojo_close(self->node, self->h0));
+	ASSERT_EQ(0, mojo_fuse_message_pipes(self->node, self->h1, c0));
+	EXPECT_EQ(R | PC, mojo_test_signals(self->node, c1));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, c1, buf, sizeof(buf)));
+	EXPECT_STREQ("last", buf);
+	EXPECT_EQ(PC, mojo_test_signals(self->node, c1));
+	EXPECT_EQ(-EPIPE, mojo_test_read_str(self->node, c1, buf, sizeof(buf)));
+}
+
+/*
+ * What d sent to c goes to a, which is closed: it is freed, and the port
+ * it carried closes, which its peer sees.
+ */
+TEST_F(pipe, fuse_frees_what_would_go_to_a_closed_end)
+{
+	uint32_t c0, c1, e0, e1;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &e0, &e1));
+	ASSERT_EQ(0, mojo_write_message(self->node, c1, "x", 1, &e1, 1));
+	ASSERT_EQ(0, mojo_close(self->node, self->h0));
+	EXPECT_EQ(W, mojo_test_signals(self->node, e0) & (W | PC));
+	ASSERT_EQ(0, mojo_fuse_message_pipes(self->node, self->h1, c0));
+	EXPECT_EQ(PC, mojo_test_signals(self->node, c1));
+	EXPECT_EQ(PC, mojo_test_signals(self->node, e0));
+}
+
+/*
+ * A port travelling in a queue that flows on is received at the far end
+ * and still reaches its peer.
+ */
+TEST_F(pipe, fuse_carries_ports_in_queued_messages)
+{
+	uint32_t c0, c1, e0, e1, got, n, nh;
+	char buf[8];
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &e0, &e1));
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &e1, 1));
+	ASSERT_EQ(0, mojo_fuse_message_pipes(self->node, self->h1, c0));
+	n = 0;
+	nh = 1;
+	ASSERT_EQ(0, mojo_read_message(self->node, c1, NULL, &n, &got, &nh));
+	EXPECT_EQ(1, nh);
+	ASSERT_EQ(0, mojo_test_write_str(self->node, e0, "via"));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, got, buf, sizeof(buf)));
+	EXPECT_STREQ("via", buf);
+}
+
+/*
+ * A port in a queue that flowed on sits inside the far end now: that end
+ * may not be sent into it (it would be unreachable inside its own queue).
+ */
+TEST_F(pipe, fuse_keeps_moved_ports_inside_the_far_end)
+{
+	uint32_t c0, c1, e0, e1;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &e0, &e1));
+	/* e1 waits in b's (h1's) queue, then in d's (c1's). */
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &e1, 1));
+	ASSERT_EQ(0, mojo_fuse_message_pipes(self->node, self->h1, c0));
+	EXPECT_EQ(-ELOOP, mojo_write_message(self->node, e0, NULL, 0, &c1, 1));
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, c1));
+}
+
+/*
+ * d itself waits in b's queue: moving that queue to d would put d inside
+ * its own queue. Refused, and nothing changed.
+ */
+TEST_F(pipe, fuse_refuses_to_move_a_port_into_itself)
+{
+	uint32_t c0, c1, got, n, nh;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &c1, 1));
+	EXPECT_EQ(-ELOOP, mojo_fuse_message_pipes(self->node, self->h1, c0));
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, self->h1));
+	EXPECT_EQ(W | PR, mojo_test_signals(self->node, c0));
+	n = 0;
+	nh = 1;
+	ASSERT_EQ(0, mojo_read_message(self->node, self->h1, NULL, &n, &got, &nh));
+	/* c1, back: c0's peer again, in this node. */
+	ASSERT_EQ(0, mojo_test_write_str(self->node, got, "back"));
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, c0));
+}
+
+/*
+ * The crossed cycle: a sits (one level down) in b's queue and d in c's.
+ * After the fuse b's queue would be inside d and c's inside a: each
+ * inside the other. Refused.
+ */
+TEST_F(pipe, fuse_refuses_a_crossed_cycle)
+{
+	uint32_t c0, c1, w0, w1, y0, y1;
+
+	/* a = h0, b = h1; c = c0, d = c1. */
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &w0, &w1));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &y0, &y1));
+	/* w1 into b's queue, then a into w1's queue. */
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &w1, 1));
+	ASSERT_EQ(0, mojo_write_message(self->node, w0, NULL, 0, &self->h0, 1));
+	/* y1 into c's queue, then d into y1's queue. */
+	ASSERT_EQ(0, mojo_write_message(self->node, c1, NULL, 0, &y1, 1));
+	ASSERT_EQ(0, mojo_write_message(self->node, y0, NULL, 0, &c1, 1));
+	EXPECT_EQ(-ELOOP, mojo_fuse_message_pipes(self->node, self->h1, c0));
+	EXPECT_EQ(R | W | PR, mojo_test_signals(self->node, self->h1));
+	EXPECT_EQ(R | W | PR, mojo_test_signals(self->node, c0));
+}
+
+/* Build @levels of nesting below a fresh pipe's @recv end (bottom-up). */
+static int nest_below(int node, int levels, uint32_t *send, uint32_t *recv)
+{
+	uint32_t a, b, prev;
+	int i, ret;
+
+	ret = mojo_create_message_pipe(node, &a, &prev);
+	for (i = 0; !ret && i < levels; i++) {
+		ret = mojo_create_message_pipe(node, &a, &b);
+		if (!ret)
+			ret = mojo_write_message(node, a, NULL, 0, &prev, 1);
+		prev = b;
+	}
+	*send = a;
+	*recv = prev;
+	return ret;
+}
+
+/*
+ * The fused-away end stays a level of the nesting of what it held: a
+ * queue as deep as a receiving end may hold (MOJO_MAX_NESTING) cannot
+ * move below another end; one level less can, and then the far end is
+ * as deep as any end may be.
+ */
+TEST_F(pipe, fuse_refuses_nesting_past_the_limit)
+{
+	uint32_t a, b, c0, c1, x0, x1;
+
+	ASSERT_EQ(0, nest_below(self->node, MOJO_MAX_NESTING, &a, &b));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
+	EXPECT_EQ(-ELOOP, mojo_fuse_message_pipes(self->node, b, c0));
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, b));
+
+	ASSERT_EQ(0, nest_below(self->node, MOJO_MAX_NESTING - 1, &a, &b));
+	ASSERT_EQ(0, mojo_fuse_message_pipes(self->node, b, c0));
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, c1));
+	/* c1 may not go one level down anywhere now. */
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &x0, &x1));
+	EXPECT_EQ(-ELOOP, mojo_write_message(self->node, x0, NULL, 0, &c1, 1));
+}
+
+/*
+ * Fuses chain: each end the queue moved to is fused away in turn, the
+ * port at the bottom keeping every end it passed as a level. The chain
+ * stops at the nesting limit, the port is still received at its end, and
+ * the chain is freed with it (kmemleak on the debug kernel).
+ */
+TEST_F(pipe, fuse_links_chain_up_to_the_limit)
+{
+	uint32_t e0, e1, c0, c1, at, got, n, nh;
+	int fuses = 0, ret;
+	char buf[8];
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &e0, &e1));
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &e1, 1));
+	at = self->h1;
+	for (;;) {
+		ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
+		ret = mojo_fuse_message_pipes(self->node, at, c0);
+		if (ret)
+			break;
+		fuses++;
+		at = c1;
+	}
+	EXPECT_EQ(-ELOOP, ret);
+	EXPECT_EQ(MOJO_MAX_NESTING - 1, fuses);
+	n = 0;
+	nh = 1;
+	ASSERT_EQ(0, mojo_read_message(self->node, at, NULL, &n, &got, &nh));
+	ASSERT_EQ(0, mojo_test_write_str(self->node, e0, "deep"));
+	ASSERT_EQ(0, mojo_test_read_str(self->node, got, buf, sizeof(buf)));
+	EXPECT_STREQ("deep", buf);
+	/* Read, the chain is gone: at can be fused again. */
+	ASSERT_EQ(0, mojo_fuse_message_pipes(self->node, at, c0));
 }
 
 TEST_F(pipe, fuse_with_closed_far_end_passes_closure_on)

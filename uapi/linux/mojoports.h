@@ -60,7 +60,7 @@
 #include <linux/types.h>
 
 /* The version of this header's ABI. Bumped when features are added. */
-#define MOJO_API_VERSION	3
+#define MOJO_API_VERSION	4
 
 /* The ioctl type byte ("magic") of every mojoports operation. */
 #define MOJO_IOC_MAGIC		0xB8
@@ -89,6 +89,8 @@
 #define MOJO_FEATURE_PEER_REMOTE _BITULL(13)	/* MOJO_SIGNAL_PEER_REMOTE */
 /* MOJO_IOC_SET_SIGNAL_QUOTA and MOJO_IOC_QUERY_QUOTA (Mojo's quotas). */
 #define MOJO_FEATURE_SIGNAL_QUOTA _BITULL(14)
+/* MOJO_IOC_FUSE lets queued messages flow on (struct mojo_fuse_args). */
+#define MOJO_FEATURE_FUSE_FLOW_ON _BITULL(15)
 
 /*
  * Handles: per-node numbers naming the kernel objects a node holds: message
@@ -418,11 +420,21 @@ struct mojo_signals_args {
  *
  * Joins the two pipes into one, a-d, and closes @handle0 and @handle1
  * (Mojo's MojoFuseMessagePipes). Both must be message pipe endpoints of this
- * node, not each other's peer, and neither may have written a message or
- * have one queued, else -EINVAL (not peers) or -EBUSY (written, queued)
- * and nothing changes. An endpoint that has read messages may be fused.
- * A peer already closed passes on: the fused pipe's other end sees
- * PEER_CLOSED.
+ * node, not each other's peer (-EINVAL), and neither may ever have written
+ * a message (-EBUSY). Messages queued on them, unread, flow on as Mojo's
+ * do: what a sent and @handle0 still holds is queued at d, in order and
+ * ahead of anything a writes next, and what d sent to @handle1 at a (the
+ * receiving queue takes them whatever its quota: they were accepted once;
+ * a full queue refuses new writes until it is read). A peer already
+ * closed passes on: the fused pipe's other end gets what that peer sent,
+ * then sees PEER_CLOSED; what would go to a closed end is freed, closing
+ * the handles it carries. Endpoints travelling in those messages count
+ * @handle0 (or @handle1) as one level of their nesting from then on
+ * (MOJO_MAX_NESTING): a fuse that would nest deeper, or put d inside a
+ * message that moves to d (a port that was sent into @handle0, say), fails
+ * with -ELOOP. On any error nothing changes.
+ * MOJO_FEATURE_FUSE_FLOW_ON announces this behaviour; without it a module
+ * fails the fuse of endpoints with queued messages with -EBUSY.
  */
 struct mojo_fuse_args {
 	__u32 handle0;
@@ -1085,7 +1097,8 @@ struct mojo_uring_cmd {
  * WRITE_MESSAGE: EBUSY, EPIPE, EINVAL (the peer attached), ELOOP, ENOSPC
  *   (the peer's queue at its quota).
  * FUSE: in step 5, EBADF when either handle is unknown comes before
- *   EINVAL for either's kind; then EINVAL (each other's peer), EBUSY.
+ *   EINVAL for either's kind; then EINVAL (each other's peer), EBUSY,
+ *   ELOOP.
  * ADD_TRIGGER: ENOSPC (MOJO_MAX_TRIGGERS), EEXIST, ENOSPC
  *   (MOJO_MAX_PORT_TRIGGERS).
  * ARM_TRAP: ENOENT, EALREADY.
@@ -1156,8 +1169,9 @@ struct mojo_uring_cmd {
  *   small; sizes reported), ENOSPC (handle limit for carried handles),
  *   ENOMEM.
  * FUSE: EBADF, EFAULT, EINVAL (one handle twice; not message pipe
- *   endpoints; each other's peer), EBUSY (one has written, or has a
- *   message queued).
+ *   endpoints; each other's peer), EBUSY (one has written), ELOOP (the
+ *   messages that flow on would nest endpoints deeper than
+ *   MOJO_MAX_NESTING, or put an endpoint inside its own queue).
  * SET_SIGNAL_QUOTA: EBADF, EFAULT, EINVAL (no flag or an unknown one; a
  *   field set that is not flagged; not a message pipe endpoint).
  * QUERY_QUOTA: EBADF, EFAULT, EINVAL (@flags or @reserved set; not a
