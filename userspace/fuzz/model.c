@@ -386,29 +386,62 @@ int m_any_node(void)
 
 /* ---- endpoints ---- */
 
-int m_port_alloc(int kind)
+/*
+ * Free the fuse links (PL_FWD) no endpoint names any more, as the kernel
+ * frees a link with its last user. Only slots depend on it: nothing a
+ * call returns does.
+ */
+static bool m_fwd_sweep(void)
+{
+	bool used[M_PORTS] = { false }, freed = false;
+	int i;
+
+	for (i = 0; i < M_PORTS; i++)
+		if ((M.ports[i].loc == PL_MSG || M.ports[i].loc == PL_FWD) &&
+		    M.ports[i].container >= 0)
+			used[M.ports[i].container] = true;
+	for (i = 0; i < M_PORTS; i++) {
+		if (M.ports[i].loc == PL_FWD && !used[i]) {
+			M.ports[i].loc = PL_FREE;
+			freed = true;
+		}
+	}
+	return freed;
+}
+
+static int m_port_free_slot(void)
 {
 	int i;
 
-	for (i = 0; i < M_PORTS; i++) {
-		struct m_port *p = &M.ports[i];
-
-		if (p->loc != PL_FREE)
-			continue;
-		memset(p, 0, sizeof(*p));
-		p->kind = kind;
-		p->peer = -1;
-		p->container = -1;
-		p->fdslot = -1;
-		p->dp = -1;
-		p->max_msgs = M.def_msgs;
-		p->max_bytes = M.def_bytes;
-		p->sig_msgs = MOJO_QUOTA_NONE;
-		p->sig_bytes = MOJO_QUOTA_NONE;
-		p->sig_unread = MOJO_QUOTA_NONE;
-		return i;
-	}
+	for (i = 0; i < M_PORTS; i++)
+		if (M.ports[i].loc == PL_FREE)
+			return i;
 	return -1;
+}
+
+int m_port_alloc(int kind)
+{
+	struct m_port *p;
+	int i = m_port_free_slot();
+
+	/* A link freed may free the one it named: sweep until none is. */
+	while (i < 0 && m_fwd_sweep())
+		i = m_port_free_slot();
+	if (i < 0)
+		return -1;
+	p = &M.ports[i];
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	p->peer = -1;
+	p->container = -1;
+	p->fdslot = -1;
+	p->dp = -1;
+	p->max_msgs = M.def_msgs;
+	p->max_bytes = M.def_bytes;
+	p->sig_msgs = MOJO_QUOTA_NONE;
+	p->sig_bytes = MOJO_QUOTA_NONE;
+	p->sig_unread = MOJO_QUOTA_NONE;
+	return i;
 }
 
 void m_port_free(int p)
@@ -496,11 +529,8 @@ void m_port_leave(int pi)
 	p->node = -1;
 }
 
-/*
- * Close an endpoint that is out of any node (the caller took it out):
- * what its queue holds closes in turn, and its peer learns.
- */
-void m_port_close(int pi)
+/* Free what an endpoint's queue holds, closing the endpoints in it. */
+void m_queue_close(int pi)
 {
 	struct m_port *p = &M.ports[pi];
 	struct m_msg *m, *next;
@@ -515,6 +545,17 @@ void m_port_close(int pi)
 	p->qh = p->qt = NULL;
 	p->qmsgs = 0;
 	p->qbytes = 0;
+}
+
+/*
+ * Close an endpoint that is out of any node (the caller took it out):
+ * what its queue holds closes in turn, and its peer learns.
+ */
+void m_port_close(int pi)
+{
+	struct m_port *p = &M.ports[pi];
+
+	m_queue_close(pi);
 	if (p->kind == HK_WRAP) {
 		/* Its file reference goes; nobody else learns. */
 	} else if (p->kind == HK_MSG) {
@@ -782,7 +823,7 @@ int m_settle(void)
 
 /* ---- node-wide operations ---- */
 
-#define M_FEATURES_KNOWN	((MOJO_FEATURE_SIGNAL_QUOTA << 1) - 1)
+#define M_FEATURES_KNOWN	((MOJO_FEATURE_FUSE_FLOW_ON << 1) - 1)
 
 static int op_version(void)
 {

@@ -30,7 +30,13 @@
 enum m_hkind { HK_MSG, HK_PROD, HK_CONS, HK_TRAP, HK_WRAP, HK_NR };
 
 /* Where an endpoint is. */
-enum m_ploc { PL_FREE, PL_NODE, PL_MSG, PL_FD };
+/*
+ * Where an endpoint is. PL_FWD: fused away while its queue, carrying
+ * endpoints, went on to @container; the endpoints in that queue still
+ * name it as theirs, so it stays a level of their nesting (the kernel's
+ * port.h, Fusing) until none does.
+ */
+enum m_ploc { PL_FREE, PL_NODE, PL_MSG, PL_FD, PL_FWD };
 
 /* A message queued at an endpoint: its payload is regenerated from @seed. */
 struct m_msg {
@@ -52,7 +58,8 @@ struct m_port {
 	int loc;		/* enum m_ploc */
 	int node;		/* PL_NODE: the node ... */
 	uint32_t handle;	/* ... and the handle there */
-	int container;		/* PL_MSG: the endpoint whose queue holds it */
+	int container;		/* PL_MSG: the endpoint whose queue holds it;
+				 * PL_FWD: the one its queue went to */
 	int fdslot;		/* PL_FD: the exported fd's slot */
 	int peer;		/* message pipe: the peer, -1 once it closed */
 	bool peer_closed;
@@ -229,6 +236,7 @@ uint64_t m_unread(int pi);
 uint64_t m_signals(int p, uint64_t *able);
 void m_port_leave(int p);
 void m_port_close(int p);
+void m_queue_close(int p);
 void m_port_to_node(int p, int node, uint32_t h);
 
 /* Pending io_uring reads. */

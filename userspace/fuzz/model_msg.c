@@ -79,19 +79,25 @@ int op_create_msgpipe(void)
 	return m_check_struct("CREATE_MESSAGE_PIPE", &a, &exp, sizeof(a));
 }
 
+/* The next endpoint up @c's chain: its container or the fuse's link, or -1. */
+static int m_up(int c)
+{
+	int loc = M.ports[c].loc;
+
+	return loc == PL_MSG || loc == PL_FWD ? M.ports[c].container : -1;
+}
+
 /* Is @x the endpoint @q sits in, or one that sits around it? */
 static bool m_in_chain(int q, const int *att, uint32_t n, uint32_t *levels)
 {
 	uint32_t i, lv = 0;
 	int c;
 
-	for (c = q; c >= 0; c = M.ports[c].loc == PL_MSG ? M.ports[c].container : -1) {
+	for (c = q; c >= 0; c = m_up(c)) {
 		lv++;
 		for (i = 0; i < n; i++)
 			if (att[i] == c)
 				return true;
-		if (M.ports[c].loc != PL_MSG)
-			break;
 	}
 	*levels = lv;
 	return false;
@@ -114,7 +120,7 @@ static void m_nest_raise(int q, uint32_t height)
 
 	for (c = q; c >= 0 && M.ports[c].nest < height; height++) {
 		M.ports[c].nest = height;
-		c = M.ports[c].loc == PL_MSG ? M.ports[c].container : -1;
+		c = m_up(c);
 	}
 }
 
@@ -604,11 +610,80 @@ int op_read_msg(void)
 	return m_read_msg_apply(node, port, &a, M.buf, M.hbuf, e, &in);
 }
 
+/*
+ * FUSE of @b and @c: the next endpoint up @x's chain once it is done, b
+ * and c being links to the ends their queues go to (when they carry
+ * endpoints and that end is open).
+ */
+static int m_fuse_up(int x, int b, int c, int pa, int pd)
+{
+	if (x == b && pd >= 0 && M.ports[b].nest)
+		return pd;
+	if (x == c && pa >= 0 && M.ports[c].nest)
+		return pa;
+	return m_up(x);
+}
+
+/* Levels of @start's chain after the fuse, or -1: it meets @link. */
+static int m_fuse_levels(int start, int link, int b, int c, int pa, int pd)
+{
+	int x, lv = 0;
+
+	for (x = start; x >= 0; x = m_fuse_up(x, b, c, pa, pd))
+		if (x == link || ++lv > MOJO_MAX_NESTING)
+			return -1;
+	return lv;
+}
+
+/* The header's ELOOP for FUSE: a cycle, or nesting past the limit. */
+static long m_fuse_nesting(int b, int c)
+{
+	int pa = M.ports[b].peer, pd = M.ports[c].peer, lv;
+
+	if (pd >= 0 && M.ports[b].nest) {
+		lv = m_fuse_levels(pd, b, b, c, pa, pd);
+		if (lv < 0 || lv + M.ports[b].nest > MOJO_MAX_NESTING)
+			return -ELOOP;
+	}
+	if (pa >= 0 && M.ports[c].nest) {
+		lv = m_fuse_levels(pa, c, b, c, pa, pd);
+		if (lv < 0 || lv + M.ports[c].nest > MOJO_MAX_NESTING)
+			return -ELOOP;
+	}
+	return 0;
+}
+
+/*
+ * @to (open) gets its new peer @np (-1: closed) and what @via holds,
+ * which @np sent: queued after anything @to holds, whatever its quota.
+ */
+static void m_fuse_hand_over(int to, int via, int np)
+{
+	struct m_port *t = &M.ports[to], *v = &M.ports[via];
+
+	if (v->qh) {
+		if (t->qt)
+			t->qt->next = v->qh;
+		else
+			t->qh = v->qh;
+		t->qt = v->qt;
+		t->qmsgs += v->qmsgs;
+		t->qbytes += v->qbytes;
+	}
+	v->qh = v->qt = NULL;
+	v->qmsgs = 0;
+	v->qbytes = 0;
+	t->peer = np;
+	if (np < 0)
+		t->peer_closed = true;
+}
+
 int op_fuse(void)
 {
 	struct mojo_fuse_args a, exp, *arg = &a;
 	enum fz_via via = m_via();
 	int node = m_any_node(), i0, i1, b, c, pa, pd;
+	bool b_links, c_links;
 	struct m_handle *h0, *h1;
 	long e = 0, ret;
 	bool spoiled = false;
@@ -640,9 +715,10 @@ int op_fuse(void)
 		e = -EINVAL;
 	else if (M.ports[h0->idx].peer == h1->idx)
 		e = -EINVAL;
-	else if (M.ports[h0->idx].written || M.ports[h1->idx].written ||
-		 M.ports[h0->idx].qmsgs || M.ports[h1->idx].qmsgs)
+	else if (M.ports[h0->idx].written || M.ports[h1->idx].written)
 		e = -EBUSY;
+	else
+		e = m_fuse_nesting(h0->idx, h1->idx);
 	if (!e && (m_events_touch_port(node, h0->idx) ||
 		   m_events_touch_port(node, h1->idx)))
 		if (m_drain_events(node))
@@ -670,21 +746,36 @@ int op_fuse(void)
 	c = h1->idx;
 	pa = M.ports[b].peer;
 	pd = M.ports[c].peer;
-	if (pa >= 0 && pd >= 0) {
-		M.ports[pa].peer = pd;
-		M.ports[pd].peer = pa;
-	} else if (pa >= 0) {
-		M.ports[pa].peer = -1;
-		M.ports[pa].peer_closed = true;
-	} else if (pd >= 0) {
-		M.ports[pd].peer = -1;
-		M.ports[pd].peer_closed = true;
-	}
-	/* b and c close without telling anyone: their peers moved on. */
+	/* Before b and c leave: what they held and where their links go. */
+	b_links = pd >= 0 && M.ports[b].nest;
+	c_links = pa >= 0 && M.ports[c].nest;
 	m_port_leave(b);
 	m_port_leave(c);
-	m_port_free(b);
-	m_port_free(c);
+	if (pd >= 0)
+		m_fuse_hand_over(pd, b, pa);
+	if (pa >= 0)
+		m_fuse_hand_over(pa, c, pd);
+	/* What would have gone to a closed end closes. */
+	m_queue_close(b);
+	m_queue_close(c);
+	M.ports[b].peer = -1;
+	M.ports[c].peer = -1;
+	if (b_links) {
+		M.ports[b].loc = PL_FWD;
+		M.ports[b].container = pd;
+	} else {
+		m_port_free(b);
+	}
+	if (c_links) {
+		M.ports[c].loc = PL_FWD;
+		M.ports[c].container = pa;
+	} else {
+		m_port_free(c);
+	}
+	if (b_links)
+		m_nest_raise(pd, M.ports[b].nest + 1);
+	if (c_links)
+		m_nest_raise(pa, M.ports[c].nest + 1);
 	return 0;
 }
 
