@@ -747,6 +747,55 @@ TEST(fuse_invalid_and_closed_peer)
 	EXPECT_EQ(OK, wait_signals(b1, PC, NULL));
 }
 
+/*
+ * Mojo lets queued messages flow on: what a0 sent to a1 reaches b1, what
+ * b1 sent to b0 reaches a0, ahead of what is written after the fuse.
+ */
+TEST(fuse_with_queued_messages)
+{
+	MojoHandle a0, a1, b0, b1;
+	char buf[8];
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &b0, &b1));
+	ASSERT_EQ(OK, write_msg(a0, "a-1", 3, NULL, 0));
+	ASSERT_EQ(OK, write_msg(b1, "b-1", 3, NULL, 0));
+	ASSERT_EQ(OK, MojoFuseMessagePipes(a1, b0, NULL));
+	ASSERT_EQ(OK, write_msg(a0, "a-2", 3, NULL, 0));
+	ASSERT_EQ(OK, wait_signals(b1, R, NULL));
+	ASSERT_EQ(OK, read_msg(b1, buf, sizeof(buf), NULL, NULL));
+	EXPECT_STREQ("a-1", buf);
+	ASSERT_EQ(OK, read_msg(b1, buf, sizeof(buf), NULL, NULL));
+	EXPECT_STREQ("a-2", buf);
+	ASSERT_EQ(OK, wait_signals(a0, R, NULL));
+	ASSERT_EQ(OK, read_msg(a0, buf, sizeof(buf), NULL, NULL));
+	EXPECT_STREQ("b-1", buf);
+	EXPECT_EQ(OK, MojoClose(a0));
+	EXPECT_EQ(OK, MojoClose(b1));
+}
+
+/* A closed writer's last messages flow on, and then its closure. */
+TEST(fuse_with_queued_messages_of_a_closed_peer)
+{
+	struct MojoHandleSignalsState s;
+	MojoHandle a0, a1, b0, b1;
+	char buf[8];
+
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a0, &a1));
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &b0, &b1));
+	ASSERT_EQ(OK, write_msg(a0, "bye", 3, NULL, 0));
+	ASSERT_EQ(OK, MojoClose(a0));
+	ASSERT_EQ(OK, MojoFuseMessagePipes(a1, b0, NULL));
+	ASSERT_EQ(OK, MojoQueryHandleSignalsState(b1, &s));
+	EXPECT_EQ(R | PC, s.satisfied_signals & (R | PC));
+	ASSERT_EQ(OK, read_msg(b1, buf, sizeof(buf), NULL, NULL));
+	EXPECT_STREQ("bye", buf);
+	EXPECT_EQ(PRECOND, read_msg(b1, buf, sizeof(buf), NULL, NULL));
+	EXPECT_EQ(OK, MojoClose(b1));
+}
+
 /* ---- data pipes ----------------------------------------------------------- */
 
 TEST(basic_data_pipe)

@@ -527,7 +527,11 @@ static MojoResult mc_FuseMessagePipes(MojoHandle handle0, MojoHandle handle1,
 	mc_Close(handle0);
 	if (handle1 != handle0)
 		mc_Close(handle1);
-	/* Written to (or, today, a message queued: see README); peers. */
+	/*
+	 * Written to, or peers (queued messages flow on since
+	 * MOJO_FEATURE_FUSE_FLOW_ON; an older module refuses them here too).
+	 * ELOOP, what flows on would nest too deep: FAILED_PRECONDITION.
+	 */
 	return ret == -EBUSY ? MOJO_RESULT_FAILED_PRECONDITION : mc_result(ret);
 }
 
