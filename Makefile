@@ -43,7 +43,7 @@ LINT_STAMP	:= $(B)/checkpatch/.extracted
 .PHONY: all module lib selftests examples benches fuzzer mojo_core userspace deps check demo bench \
 	fuzz lint \
 	coverage \
-	install install-module install-lib clean help
+	install install-module install-lib install-man clean help
 
 all: module userspace
 
@@ -63,7 +63,8 @@ help:
 	@echo "make coverage        selftests on the debug kernel with the module under gcov;"
 	@echo "                     lcov HTML in build/coverage/html, one summary line"
 	@echo "                     (MOJO_COVERAGE_MIN=90 fails below 90% of lines)"
-	@echo "make lint            checkpatch --strict over module/ and uapi/"
+	@echo "make lint            checkpatch --strict over module/ and uapi/, and the"
+	@echo "                     manual pages (scripts/man-lint.sh)"
 	@echo "make install         module (modules_install + depmod), library, headers,"
 	@echo "                     libmojo_core.so (Mojo's C API; README)"
 	@echo "make C=1 / W=1       sparse / extra warnings for the module build"
@@ -210,6 +211,7 @@ lint: $(LINT_STAMP)
 	$(B)/checkpatch/checkpatch.pl --strict --no-tree --terse --show-types \
 		--ignore FILE_PATH_CHANGES,MACRO_ARG_REUSE \
 		-f $(wildcard module/*.c module/*.h uapi/linux/*.h)
+	scripts/man-lint.sh
 
 # ---- install on a real host -------------------------------------------------
 
@@ -223,7 +225,7 @@ install-module: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) $(MOD_SIGN) modules_install
 	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $$(cat $(KDIR)/include/config/kernel.release)
 
-install-lib: lib $(MOJO_CORE_LIB)
+install-lib: lib $(MOJO_CORE_LIB) install-man
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/linux
 	install -m 0644 $(B)/lib/libmojoports.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(MOJO_CORE_LIB) $(DESTDIR)$(PREFIX)/lib/
@@ -234,6 +236,16 @@ install-lib: lib $(MOJO_CORE_LIB)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIBVER)|g' \
 		userspace/mojoports.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mojoports.pc
 	-[ -n "$(DESTDIR)" ] || ldconfig
+
+# The manual, uncompressed (a distribution's packaging compresses it);
+# links stay ".so" pages.
+MAN_DIRS	:= $(notdir $(wildcard userspace/man/man*))
+
+install-man:
+	for d in $(MAN_DIRS); do \
+		install -d $(DESTDIR)$(PREFIX)/share/man/$$d && \
+		install -m 0644 userspace/man/$$d/* $(DESTDIR)$(PREFIX)/share/man/$$d/ || exit 1; \
+	done
 
 clean:
 	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean

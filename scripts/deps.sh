@@ -14,6 +14,8 @@ PKGS_STABLE=(
 	liburing-dev sparse
 	flex bison bc libelf-dev libssl-dev dwarves kmod rsync perl python3
 	lcov	# make coverage: lcov and genhtml (gcov comes with gcc)
+	mandoc	# make lint: mandoc -T lint over the manual pages (scripts/man-lint.sh)
+	man-db	# make lint: man --warnings renders each page with groff (scripts/man-lint.sh)
 )
 PKGS_BPO=(linux-image-cloud-amd64 linux-headers-cloud-amd64)
 
