@@ -140,7 +140,7 @@ demo)
 	cp "$top"/build/examples/* "$root/examples/" 2>/dev/null ||
 		fail_early "no examples built: run make"
 	# The order the demo runs them in.
-	echo "${MOJO_DEMO:-nodes pingpong uring_pingpong relay streamfile sharedmem mojo_pingpong}" >"$root/etc/mojo-demo"
+	echo "${MOJO_DEMO:-nodes hello pingpong uring_pingpong relay streamfile sharedmem mojo_pingpong}" >"$root/etc/mojo-demo"
 	;;
 bench)
 	# MOJO_BENCHES narrows the benchmarks, e.g. "uring_bench".
