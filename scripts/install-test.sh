@@ -28,6 +28,9 @@ cc -Wall -Werror $cflags -o "$dest/nodes" "$top/userspace/examples/nodes.c" $lib
 # And the shared library links too.
 # shellcheck disable=SC2086
 cc -Wall -Werror $cflags -o "$dest/nodes-shared" "$top/userspace/examples/nodes.c" $libs
+# The README's first program, built as it says.
+# shellcheck disable=SC2086
+cc -Wall -Werror $cflags -o "$dest/hello" "$top/userspace/examples/hello.c" $libs
 # libmojo_core.so: installed, and loadable the way Mojo loads a core
 # (dlopen, then its one entry point). Host-side only: nothing is called.
 core=$dest/usr/lib/libmojo_core.so
@@ -49,4 +52,12 @@ int main(int argc, char **argv)
 EOF
 cc -Wall -Werror -o "$dest/load-core" "$dest/load-core.c" -ldl
 "$dest/load-core" "$core"
-echo "install-test: make install, a pkg-config build from it and libmojo_core.so work"
+# The manual: a few pages and a link, where man(1) finds them.
+for page in man7/mojoports.7 man2/ioctl_mojoports.2 \
+	man2const/MOJO_IOC_WRITE_MESSAGE.2const man3/mojo_wait.3 man7/libmojo_core.7; do
+	[ -f "$dest/usr/share/man/$page" ] ||
+		{ echo "install-test: $page not installed" >&2; exit 1; }
+done
+[ "$(man -M "$dest/usr/share/man" -w mojo_wait)" = "$dest/usr/share/man/man3/mojo_query_signals.3" ] ||
+	{ echo "install-test: man does not resolve mojo_wait(3) to its page" >&2; exit 1; }
+echo "install-test: make install, a pkg-config build from it, libmojo_core.so and the manual work"
