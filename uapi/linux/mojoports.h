@@ -1148,7 +1148,8 @@ struct mojo_uring_cmd {
  * READ_TRAP_EVENTS: EFAULT (also @events), EINVAL (@num_events 0 or above
  *   MOJO_MAX_READ_EVENTS), EAGAIN (no event), ENOMEM.
  * WRAP_FD: EBADF (@fd not open, or O_PATH), EFAULT, EINVAL (a kind of file
- *   that cannot be wrapped), ENOSPC (handle limit), ENOMEM.
+ *   that cannot be wrapped), ENOSPC (handle limit), ETOOMANYREFS (the
+ *   user's wrapped files at the caller's RLIMIT_NOFILE), ENOMEM.
  * UNWRAP_FD: EBADF, EFAULT (the struct cannot be read), EINVAL (an unknown
  *   flag; not a wrapped descriptor), EACCES, EPERM (a security module
  *   refuses the file), EMFILE (RLIMIT_NOFILE), ENOMEM.
