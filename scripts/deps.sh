@@ -16,6 +16,9 @@ PKGS_STABLE=(
 	lcov	# make coverage: lcov and genhtml (gcov comes with gcc)
 	mandoc	# make lint: mandoc -T lint over the manual pages (scripts/man-lint.sh)
 	man-db	# make lint: man --warnings renders each page with groff (scripts/man-lint.sh)
+	dkms	# make dkms-check (only in a scratch tree; nothing is registered)
+	debhelper dh-dkms	# make deb: debian/rules (dh, dh_dkms)
+	lintian	# make deb: the packages must be lintian clean
 )
 PKGS_BPO=(linux-image-cloud-amd64 linux-headers-cloud-amd64)
 
