@@ -15,6 +15,13 @@ KSRC_TARBALL	?= /usr/src/linux-source-6.1.tar.xz
 
 B		:= build
 LIBVER		:= 1
+LIBDIR		?= $(PREFIX)/lib
+# The release, 0.<MOJO_API_VERSION>.<n>: it moves with the uapi's API
+# version. dkms.conf and debian/changelog must say the same (make
+# dkms-check and make deb check it); bump <n> for a release without a new
+# API version.
+MOJO_API	:= $(shell sed -n 's/^\#define MOJO_API_VERSION[[:space:]]*//p' uapi/linux/mojoports.h)
+VERSION		:= 0.$(MOJO_API).0
 CFLAGS		?= -O2 -g
 MOJO_CFLAGS	:= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 		   -Iuapi -Iuserspace/include
@@ -32,6 +39,8 @@ EXAMPLES	:= $(patsubst userspace/examples/%.c,$(B)/examples/%,$(wildcard userspa
 BENCHES		:= $(patsubst userspace/bench/%.c,$(B)/bench/%,$(wildcard userspace/bench/*.c))
 FUZZ_SRCS	:= $(wildcard userspace/fuzz/*.c)
 FUZZER		:= $(B)/fuzz/mojofuzz
+# Programs make install puts in $(PREFIX)/bin (the mojoports-tools package).
+TOOLS		:=
 # libmojo_core.so (Mojo's C API on mojoports), its test and its example.
 MOJO_CORE_SRCS	:= $(addprefix userspace/mojo_core/,mojo_core.c mojo_datapipe.c mojo_trap.c mojo_local.c)
 MOJO_CORE_HDRS	:= $(wildcard userspace/mojo_core/*.h) $(LIB_HDRS)
@@ -42,8 +51,8 @@ LINT_STAMP	:= $(B)/checkpatch/.extracted
 
 .PHONY: all module lib selftests examples benches fuzzer mojo_core userspace deps check demo bench \
 	fuzz lint \
-	coverage \
-	install install-module install-lib install-man clean help
+	coverage dkms-check \
+	install install-module install-lib install-man install-tools install-dkms-src clean help
 
 all: module userspace
 
@@ -68,6 +77,8 @@ help:
 	@echo "make install         module (modules_install + depmod), library, headers,"
 	@echo "                     libmojo_core.so (Mojo's C API; README)"
 	@echo "make C=1 / W=1       sparse / extra warnings for the module build"
+	@echo "make dkms-check      dkms add/build/install in a scratch tree for each"
+	@echo "                     matrix kernel's headers (nothing touches the host)"
 	@echo "KDIR=$(KDIR)"
 
 # ---- kernel module --------------------------------------------------------
@@ -170,6 +181,7 @@ deps:
 check: deps
 	$(MAKE) userspace lint
 	scripts/install-test.sh
+	$(MAKE) dkms-check
 	scripts/check.sh $(KERNELS)
 
 demo: deps
@@ -215,26 +227,35 @@ lint: $(LINT_STAMP)
 
 # ---- install on a real host -------------------------------------------------
 
-install: install-module install-lib
+install: install-module install-lib install-tools
 
 # Distribution headers carry no signing key: install unsigned unless the
 # tree has its own key (the kernel loads it, tainted, without lockdown).
 MOD_SIGN	= $(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=)
 
+# INSTALL_MODULE=no: everything but the module (debian/rules; the
+# mojoports-dkms package builds the module on the target host).
+ifeq ($(INSTALL_MODULE),no)
+install-module: ;
+else
 install-module: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) $(MOD_SIGN) modules_install
 	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $$(cat $(KDIR)/include/config/kernel.release)
+endif
 
+# libmojo_core.so is a plugin Mojo programs dlopen() by path (README), so
+# it lives in a directory of its own, not on the linker's path.
 install-lib: lib $(MOJO_CORE_LIB) install-man
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/linux
-	install -m 0644 $(B)/lib/libmojoports.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 0755 $(MOJO_CORE_LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 0755 $(B)/lib/libmojoports.so.$(LIBVER) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libmojoports.so.$(LIBVER) $(DESTDIR)$(PREFIX)/lib/libmojoports.so
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(LIBDIR)/mojoports \
+		$(DESTDIR)$(PREFIX)/include/linux
+	install -m 0644 $(B)/lib/libmojoports.a $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(MOJO_CORE_LIB) $(DESTDIR)$(LIBDIR)/mojoports/
+	install -m 0755 $(B)/lib/libmojoports.so.$(LIBVER) $(DESTDIR)$(LIBDIR)/
+	ln -sf libmojoports.so.$(LIBVER) $(DESTDIR)$(LIBDIR)/libmojoports.so
 	install -m 0644 userspace/include/mojoports.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 uapi/linux/mojoports.h $(DESTDIR)$(PREFIX)/include/linux/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIBVER)|g' \
-		userspace/mojoports.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mojoports.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		userspace/mojoports.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/mojoports.pc
 	-[ -n "$(DESTDIR)" ] || ldconfig
 
 # The manual, uncompressed (a distribution's packaging compresses it);
@@ -247,6 +268,30 @@ install-man:
 		install -m 0644 userspace/man/$$d/* $(DESTDIR)$(PREFIX)/share/man/$$d/ || exit 1; \
 	done
 
+# mojofuzz doubles as a self-test of an installed module (README), off
+# the PATH.
+install-tools: $(TOOLS) $(FUZZER)
+	install -d $(DESTDIR)$(PREFIX)/libexec/mojoports
+	install -m 0755 $(FUZZER) $(DESTDIR)$(PREFIX)/libexec/mojoports/
+	$(if $(TOOLS),install -d $(DESTDIR)$(PREFIX)/bin)
+	$(if $(TOOLS),install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/)
+
+# ---- packaging --------------------------------------------------------------
+
+# The module's sources as DKMS builds them: /usr/src/mojoports-<version>/.
+DKMS_SRC	= $(DESTDIR)/usr/src/mojoports-$(VERSION)
+
+install-dkms-src:
+	install -d $(DKMS_SRC)/module $(DKMS_SRC)/uapi/linux
+	install -m 0644 Kbuild dkms.conf $(DKMS_SRC)/
+	install -m 0644 $(wildcard module/*.c module/*.h) $(DKMS_SRC)/module/
+	install -m 0644 uapi/linux/mojoports.h $(DKMS_SRC)/uapi/linux/
+
+# dkms add/build/install for every matrix kernel's headers, in a scratch
+# DKMS tree (scripts/dkms-check.sh).
+dkms-check:
+	scripts/dkms-check.sh $(VERSION)
+
 clean:
 	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(B)
@@ -254,3 +299,6 @@ clean:
 # For scripts: the kernel tree a plain `make` builds against.
 print-kdir:
 	@echo $(KDIR)
+
+print-version:
+	@echo $(VERSION)

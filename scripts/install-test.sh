@@ -33,7 +33,7 @@ cc -Wall -Werror $cflags -o "$dest/nodes-shared" "$top/userspace/examples/nodes.
 cc -Wall -Werror $cflags -o "$dest/hello" "$top/userspace/examples/hello.c" $libs
 # libmojo_core.so: installed, and loadable the way Mojo loads a core
 # (dlopen, then its one entry point). Host-side only: nothing is called.
-core=$dest/usr/lib/libmojo_core.so
+core=$dest/usr/lib/mojoports/libmojo_core.so
 [ -f "$core" ] || { echo "install-test: libmojo_core.so not installed" >&2; exit 1; }
 cat >"$dest/load-core.c" <<'EOF'
 #include <dlfcn.h>
