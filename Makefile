@@ -51,7 +51,7 @@ LINT_STAMP	:= $(B)/checkpatch/.extracted
 
 .PHONY: all module lib selftests examples benches fuzzer mojo_core userspace deps check demo bench \
 	fuzz lint \
-	coverage dkms-check \
+	coverage dkms-check deb \
 	install install-module install-lib install-man install-tools install-dkms-src clean help
 
 all: module userspace
@@ -79,6 +79,8 @@ help:
 	@echo "make C=1 / W=1       sparse / extra warnings for the module build"
 	@echo "make dkms-check      dkms add/build/install in a scratch tree for each"
 	@echo "                     matrix kernel's headers (nothing touches the host)"
+	@echo "make deb             Debian packages into $(B)/deb/, then installs them"
+	@echo "                     into a scratch root and builds an example against them"
 	@echo "KDIR=$(KDIR)"
 
 # ---- kernel module --------------------------------------------------------
@@ -181,7 +183,7 @@ deps:
 check: deps
 	$(MAKE) userspace lint
 	scripts/install-test.sh
-	$(MAKE) dkms-check
+	$(MAKE) dkms-check deb
 	scripts/check.sh $(KERNELS)
 
 demo: deps
@@ -291,6 +293,11 @@ install-dkms-src:
 # DKMS tree (scripts/dkms-check.sh).
 dkms-check:
 	scripts/dkms-check.sh $(VERSION)
+
+# The Debian packages into $(B)/deb/, lintian, then a build against them
+# unpacked in a scratch root (scripts/deb.sh).
+deb:
+	scripts/deb.sh $(VERSION)
 
 clean:
 	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
