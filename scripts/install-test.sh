@@ -54,7 +54,7 @@ cc -Wall -Werror -o "$dest/load-core" "$dest/load-core.c" -ldl
 "$dest/load-core" "$core"
 # The manual: a few pages and a link, where man(1) finds them.
 for page in man7/mojoports.7 man2/ioctl_mojoports.2 \
-	man2const/MOJO_IOC_WRITE_MESSAGE.2const man3/mojo_wait.3 man7/libmojo_core.7; do
+	man2/MOJO_IOC_WRITE_MESSAGE.2const man3/mojo_wait.3 man7/libmojo_core.7; do
 	[ -f "$dest/usr/share/man/$page" ] ||
 		{ echo "install-test: $page not installed" >&2; exit 1; }
 done

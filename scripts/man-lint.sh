@@ -11,7 +11,7 @@
 # 2. man-db renders every page (groff with warnings) without a message.
 # 3. Every function declared in userspace/include/mojoports.h, and every
 #    MOJO_IOC_* request of uapi/linux/mojoports.h, has a page (or a link)
-#    in man3/ or man2const/, whose NAME section names it; so does every
+#    in man3/ or man2/ (X.2const), whose NAME section names it; so does every
 #    symbol build/lib/libmojoports.so exports, when it is built.
 # 4. Every mojoports page a page refers to (.BR name (section)) exists.
 set -uo pipefail
@@ -81,12 +81,12 @@ reqs=$(sed -n -E 's/^#define (MOJO_IOC_[A-Z_]+)[[:space:]]+(\\|_IO).*/\1/p' \
 	"$top/uapi/linux/mojoports.h" | sort -u)
 [ -n "$reqs" ] || err "no MOJO_IOC_* requests found in the uapi header"
 for rq in $reqs; do
-	page=$man/man2const/$rq.2const
+	page=$man/man2/$rq.2const
 	if [ ! -f "$page" ]; then
-		err "$rq (uapi) has no page man2const/$rq.2const"
+		err "$rq (uapi) has no page man2/$rq.2const"
 		continue
 	fi
-	names_of "$page" | grep -qw -- "$rq" || err "man2const/$rq.2const: NAME does not name $rq"
+	names_of "$page" | grep -qw -- "$rq" || err "man2/$rq.2const: NAME does not name $rq"
 done
 
 # The shared library, when built: every symbol it exports has a page.
@@ -106,7 +106,8 @@ for f in "$man"/man*/*; do
 		mojo* | MOJO* | ioctl_mojoports | libmojo*) ;;
 		*) continue ;;
 		esac
-		[ -f "$man/man$sec/$name.$sec" ] ||
+		# Section 2const lives in man2/ (README, Manual).
+		[ -f "$man/man${sec:0:1}/$name.$sec" ] ||
 			echo "man-lint: ${f#"$man"/}: refers to $name($sec), which has no page" >&2
 	done
 done 2>&1 | { grep . >&2 && exit 1 || exit 0; } || fail=1
