@@ -1571,6 +1571,7 @@ static struct {
 	int fd;			/* the listener: -1 until set, -2 none */
 	bool ran;
 	void (*at)(void);
+	uint64_t hide;		/* MOJO_IOC_VERSION answered without these */
 } hook = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
 	   .fd = -1 };
 
@@ -1595,12 +1596,29 @@ static void *hook_main(void *arg)
 				continue;
 			return NULL;
 		}
+		memset(&resp, 0, sizeof(resp));
+		resp.id = req.id;
+		if (hook.hide) {
+			/*
+			 * Made here, in the same address space, by a thread
+			 * the filter does not cover; the caller gets its result
+			 * with the hidden features cleared.
+			 */
+			struct mojo_version_args *v = (void *)(uintptr_t)req.data.args[2];
+
+			if (ioctl((int)req.data.args[0], MOJO_IOC_VERSION, v) < 0) {
+				resp.error = -errno;
+			} else {
+				v->features &= ~hook.hide;
+				__atomic_store_n(&hook.ran, true, __ATOMIC_SEQ_CST);
+			}
+			ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+			continue;
+		}
 		if (!hook.ran) {
 			hook.at();
 			__atomic_store_n(&hook.ran, true, __ATOMIC_SEQ_CST);
 		}
-		memset(&resp, 0, sizeof(resp));
-		resp.id = req.id;
 		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 		ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 	}
@@ -1632,6 +1650,46 @@ static bool hook_install(unsigned int request, void (*at)(void))
 	pthread_cond_broadcast(&hook.cond);
 	pthread_mutex_unlock(&hook.lock);
 	return fd >= 0;
+}
+
+/*
+ * A module without MOJO_FEATURE_WRAP_FD, as the core sees it: this
+ * thread's MOJO_IOC_VERSION is answered by the supervisor with that bit
+ * cleared. Platform handles and buffers in messages are then
+ * UNIMPLEMENTED (README); the fd given to Wrap is still Mojo's and
+ * closed; message pipes work.
+ */
+TEST(without_wrap_fd_platform_handles_are_unimplemented)
+{
+	struct MojoPlatformHandle ph = {
+		sizeof(ph), MOJO_PLATFORM_HANDLE_TYPE_FILE_DESCRIPTOR, 0,
+	};
+	MojoHandle h, a, b, buffer;
+	char buf[8];
+	int fds[2];
+
+	hook.hide = MOJO_FEATURE_WRAP_FD;
+	if (!hook_install(MOJO_IOC_VERSION, NULL))
+		SKIP(return, "no seccomp user notification");
+	ASSERT_EQ(OK, init());
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	ph.value = (uint64_t)fds[1];
+	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED, MojoWrapPlatformHandle(&ph, NULL, &h));
+	ASSERT_TRUE(hook.ran);	/* the core asked, and was answered */
+	EXPECT_EQ(-1, fcntl(fds[1], F_GETFD));	/* Mojo took the fd */
+	ASSERT_EQ(OK, MojoCreateMessagePipe(NULL, &a, &b));
+	memset(&ph, 0, sizeof(ph));
+	ph.struct_size = sizeof(ph);
+	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED, MojoUnwrapPlatformHandle(a, NULL, &ph));
+	/* A shared buffer works in the process; it cannot travel. */
+	ASSERT_EQ(OK, MojoCreateSharedBuffer(64, NULL, &buffer));
+	EXPECT_EQ(MOJO_RESULT_UNIMPLEMENTED, write_msg(a, "b", 1, &buffer, 1));
+	EXPECT_EQ(OK, MojoClose(buffer));
+	/* Message pipes are untouched. */
+	ASSERT_EQ(OK, write_msg(a, "still", 5, NULL, 0));
+	ASSERT_EQ(OK, read_msg(b, buf, sizeof(buf), NULL, NULL));
+	EXPECT_STREQ("still", buf);
+	close(fds[0]);
 }
 
 static struct {
