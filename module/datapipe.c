@@ -18,6 +18,7 @@
 #include <linux/xarray.h>
 
 #include "datapipe.h"
+#include "mojo_trace.h"
 #include "msgpipe.h"
 #include "node.h"
 #include "ops.h"
@@ -363,6 +364,7 @@ static int mojo_dp_map_release(struct inode *inode, struct file *file)
 {
 	struct mojo_dp_map *map = file->private_data;
 
+	atomic_dec(&map->port->dp->maps[mojo_dp_end(map->port)]);
 	mojo_port_put(map->port);
 	kfree(map);
 	return 0;
@@ -399,6 +401,7 @@ static struct file *mojo_dp_map_file(struct mojo_dp_map *map, bool writable)
 		return file;
 	}
 	file->private_data = map;
+	atomic_inc(&map->port->dp->maps[mojo_dp_end(map->port)]);
 	return file;
 }
 
@@ -745,6 +748,7 @@ out_unclaim:
 	if (!ret && n) {
 		dp->avail += n;
 		dp->new_data = true;
+		trace_mojo_dp_commit(node, a->handle, port, n);
 	}
 	mojo_dp_unclaim(port);
 	mojo_dp_commit_end(port);
@@ -829,6 +833,7 @@ out_unclaim:
 		if (!(a->flags & MOJO_DATA_PEEK)) {
 			dp->read_off = (roff + n) % dp->capacity;
 			dp->avail -= n;
+			trace_mojo_dp_commit(node, a->handle, port, n);
 		}
 		dp->new_data = false;
 	}
@@ -955,6 +960,8 @@ static long mojo_dpipe_end(struct mojo_node *node, struct mojo_data_args *a,
 		dp->read_off = (dp->read_off + n) % dp->capacity;
 		dp->avail -= n;
 	}
+	if (!ret)
+		trace_mojo_dp_commit(node, a->handle, port, n);
 	if (ret != -ENOENT) {
 		if (producer)
 			dp->writing = false;

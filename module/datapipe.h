@@ -101,6 +101,8 @@ struct mojo_user;
  * @map_gen:         per endpoint (producer, consumer): bumped when the
  *                   endpoint leaves a node; a mapping made at another
  *                   generation is revoked
+ * @maps:            per endpoint: the mmap() calls whose mappings are still
+ *                   there (revoked or not); for diagnostics (debugfs.h)
  * @lock:            protects every field below
  * @read_off:        where the next readable byte is, [0, @capacity)
  * @avail:           readable bytes, [0, @capacity]
@@ -125,6 +127,7 @@ struct mojo_dpipe {
 	void *vaddr;
 	struct mutex map_mutex;		/* see DOC: Data pipes, locking */
 	u64 map_gen[2];
+	atomic_t maps[2];
 	spinlock_t lock;		/* see DOC: Data pipes, locking */
 	u64 read_off;
 	u64 avail;

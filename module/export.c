@@ -16,6 +16,7 @@
 #include "datapipe.h"
 #include "export.h"
 #include "message.h"
+#include "mojo_trace.h"
 #include "node.h"
 #include "ops.h"
 #include "port.h"
@@ -92,6 +93,7 @@ long mojo_export_op_export(struct mojo_node *node, void *arg)
 		    (port->dp && mojo_dpipe_busy(port))) {
 			ret = -EBUSY;
 		} else {
+			trace_mojo_export(node, a->handle, port, NULL);
 			port->state = MOJO_PORT_IN_TRANSIT;
 			WRITE_ONCE(port->node, NULL);
 		}
@@ -173,6 +175,7 @@ long mojo_export_op_import(struct mojo_node *node, void *arg)
 	spin_lock(&port->lock);
 	port->state = MOJO_PORT_RECEIVING;
 	WRITE_ONCE(port->node, mojo_node_get(node));
+	trace_mojo_import(node, handle, port, NULL);
 	spin_unlock(&port->lock);
 	mojo_handle_fill(node, handle, obj);
 	/* Held past the unlock, for the wake: the handle may close at once. */

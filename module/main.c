@@ -16,6 +16,7 @@
 #include <linux/sizes.h>
 
 #include "datapipe.h"
+#include "debugfs.h"
 #include "message.h"
 #include "node.h"
 #include "ops.h"
@@ -131,6 +132,11 @@ static int mojo_flush(struct file *file, fl_owner_t id)
 	return 0;
 }
 
+static void mojo_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	mojo_debug_fdinfo(m, file->private_data);
+}
+
 static long mojo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	return mojo_op_ioctl(file->private_data, cmd, (void __user *)arg);
@@ -148,6 +154,7 @@ static const struct file_operations mojo_fops = {
 	/* Argument structs have one layout for 32- and 64-bit callers. */
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
+	.show_fdinfo	= mojo_show_fdinfo,
 };
 
 static struct miscdevice mojo_misc = {
@@ -165,15 +172,19 @@ static int __init mojo_init(void)
 	ret = mojo_dpipe_init();
 	if (ret)
 		return ret;
+	mojo_debug_init();
 	ret = misc_register(&mojo_misc);
-	if (ret)
+	if (ret) {
+		mojo_debug_exit();
 		mojo_dpipe_exit();
+	}
 	return ret;
 }
 
 static void __exit mojo_exit(void)
 {
 	misc_deregister(&mojo_misc);
+	mojo_debug_exit();
 	mojo_uring_exit();
 	mojo_dpipe_exit();
 }

@@ -16,6 +16,7 @@
 #include "datapipe.h"
 #include "event.h"
 #include "message.h"
+#include "mojo_trace.h"
 #include "msgpipe.h"
 #include "node.h"
 #include "ops.h"
@@ -322,6 +323,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 	if (ret)
 		goto out_unlock;
 	p->next_send_seq++;
+	trace_mojo_msg_write(node, handle, p, q, msg);
 	mojo_port_unlock_two(locked);
 	/* From here on @msg is not ours to look at. */
 	if (nports)
@@ -343,6 +345,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		x->state = MOJO_PORT_IN_TRANSIT;
 		WRITE_ONCE(x->node, NULL);
 		x->container = mojo_port_get(q);
+		trace_mojo_port_send(node, hbuf[i], x, q);
 		spin_unlock(&x->lock);
 		mojo_handle_take(node, hbuf[i]);
 		/* The port's reference to the node; the file holds another. */
@@ -376,6 +379,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 	return 0;
 
 out_unlock:
+	trace_mojo_quota_refused(p, q, ret);
 	mojo_port_unlock_two(locked);
 	mojo_port_put(q);
 out_transit:
@@ -619,6 +623,7 @@ again:
 	WRITE_ONCE(p->queued_msgs, p->queued_msgs - 1);
 	WRITE_ONCE(p->queued_bytes, p->queued_bytes - msg->num_bytes);
 	drained = list_empty(&p->queue);
+	trace_mojo_msg_read(node, a->handle, p, msg);
 	spin_unlock(&p->lock);
 
 	/*
@@ -641,6 +646,7 @@ again:
 		x->container = NULL;
 		x->state = MOJO_PORT_RECEIVING;
 		WRITE_ONCE(x->node, mojo_node_get(node));
+		trace_mojo_port_receive(node, hbuf[i], x, NULL);
 		spin_unlock(&x->lock);
 		mojo_port_put(cont);
 		mojo_handle_fill(node, hbuf[i], &x->obj);

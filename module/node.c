@@ -8,10 +8,15 @@
 #include <linux/string.h>
 
 #include "message.h"
+#include "mojo_trace.h"
 #include "node.h"
 #include "ops.h"
 #include "trap.h"
 #include "user.h"
+
+/* The living nodes, by &mojo_node.id: see node.h, Registry. */
+static DEFINE_XARRAY_ALLOC1(mojo_nodes);
+static u32 mojo_nodes_next;
 
 /**
  * mojo_node_create() - allocate a node with a fresh random name
@@ -42,6 +47,37 @@ struct mojo_node *mojo_node_create(void)
 	INIT_LIST_HEAD(&node->events);
 	mutex_init(&node->events_mutex);
 	init_waitqueue_head(&node->wq);
+	node->pid = get_task_pid(current, PIDTYPE_TGID);
+	get_task_comm(node->comm, current);
+	if (xa_alloc_cyclic(&mojo_nodes, &node->id, node, xa_limit_31b,
+			    &mojo_nodes_next, MOJO_GFP) < 0) {
+		mojo_node_put(node);
+		return NULL;
+	}
+	trace_mojo_node_create(node);
+	return node;
+}
+
+/**
+ * mojo_node_next() - the living node with the lowest id at or above @id
+ * @id: in: where to start; out: the id of the node returned
+ *
+ * For walkers of every node (debugfs.c): each call costs one xarray
+ * lookup, whatever the walker does between calls, and nodes that die
+ * meanwhile are simply not found again.
+ *
+ * Return: the node with a new reference (mojo_node_put()), or NULL when
+ * there is none.
+ */
+struct mojo_node *mojo_node_next(unsigned long *id)
+{
+	struct mojo_node *node;
+
+	xa_lock(&mojo_nodes);
+	node = xa_find(&mojo_nodes, id, INT_MAX, XA_PRESENT);
+	if (node)
+		mojo_node_get(node);
+	xa_unlock(&mojo_nodes);
 	return node;
 }
 
@@ -60,6 +96,7 @@ static void mojo_node_free(struct kref *ref)
 	mutex_destroy(&node->events_mutex);
 	xa_destroy(&node->handles);
 	mutex_destroy(&node->lock);
+	put_pid(node->pid);
 	mojo_user_put(node->user);
 	kfree(node);
 }
@@ -87,6 +124,8 @@ void mojo_node_release(struct mojo_node *node)
 	unsigned long index;
 	LIST_HEAD(reap);
 
+	trace_mojo_node_release(node);
+	xa_erase(&mojo_nodes, node->id);
 	for (;;) {
 		mutex_lock(&node->lock);
 		node->dead = true;

@@ -33,18 +33,26 @@
  * handles carried in transit is closed in turn. The struct itself lives on
  * while ports still point at it (@ref).
  *
+ * Registry: every living node is in mojo_nodes, an xarray keyed by @id,
+ * from creation until its release begins, so that diagnostics (debugfs.h)
+ * can walk them. The xarray's own lock protects it; a walker takes a
+ * reference under that lock (mojo_node_next()), which is safe because the
+ * file's reference outlives the node's entry.
+ *
  * Locking: @lock is a mutex protecting the handle table and @dead. It is
  * taken before any port lock and never while one is held (port.h gives
  * the whole order). Only operations of this node take it, and none
  * holds it across a user copy; the one call out made under it is
  * UNWRAP_FD's receive_fd() (LSM hook, fd table growth: wrapfd.c), which
- * holds up only this node's other operations. The name is written once
- * before the node is published and needs no lock.
+ * holds up only this node's other operations, and the debugfs state
+ * dump (debugfs.c), which holds it for one handle at a time. The name is
+ * written once before the node is published and needs no lock.
  */
 
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/types.h>
@@ -71,6 +79,13 @@ struct mojo_user;
  *               empty); lives as long as the node, which outlives the file
  * @user:        the user who opened the node (user.h), who pays for the
  *               rings it creates and the messages it writes; immutable
+ * @id:          the node's number in the registry of living nodes
+ *               (mojo_node_next()), never reused while the module is
+ *               loaded before 2^32 more nodes; immutable
+ * @pid:         the thread group that opened the node (a reference is
+ *               held), for diagnostics only; immutable
+ * @comm:        that task's command name at open(), for diagnostics only;
+ *               immutable
  */
 struct mojo_node {
 	struct kref ref;
@@ -85,6 +100,9 @@ struct mojo_node {
 	struct mutex events_mutex;	/* outside every other lock */
 	wait_queue_head_t wq;
 	struct mojo_user *user;
+	u32 id;
+	struct pid *pid;
+	char comm[TASK_COMM_LEN];
 };
 
 /* Handle numbers: positive ints, so that no program has to store them wider. */
@@ -98,6 +116,7 @@ extern unsigned int mojo_max_handles;
 struct mojo_node *mojo_node_create(void);
 void mojo_node_release(struct mojo_node *node);
 void mojo_node_put(struct mojo_node *node);
+struct mojo_node *mojo_node_next(unsigned long *id);
 
 /**
  * mojo_node_get() - take a reference to a node

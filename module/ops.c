@@ -12,7 +12,9 @@
 #include <uapi/linux/mojoports.h>
 
 #include "datapipe.h"
+#include "debugfs.h"
 #include "export.h"
+#include "mojo_trace.h"
 #include "msgpipe.h"
 #include "node.h"
 #include "ops.h"
@@ -367,6 +369,7 @@ int mojo_call_init(struct mojo_call *call, const struct mojo_op *op,
 	call->op = op;
 	call->uarg = uarg;
 	call->published = false;
+	call->node = NULL;
 	memset(call->in, 0, sizeof(call->in));
 	if ((_IOC_DIR(op->cmd) & _IOC_WRITE) && copy_from_user(call->in, uarg, size))
 		return -EFAULT;
@@ -393,6 +396,7 @@ long mojo_call_run(struct mojo_node *node, struct mojo_call *call,
 	u8 *arg = (u8 *)call->arg;
 	size_t i;
 
+	call->node = node;
 	memcpy(call->arg, call->in, sizeof(call->arg));
 	for (i = 0; i < _IOC_SIZE(op->cmd); i++)
 		if (op->out & BIT_ULL(i))
@@ -458,6 +462,7 @@ long mojo_call_finish(struct mojo_call *call, long ret)
 {
 	size_t size = _IOC_SIZE(call->op->cmd);
 
+	mojo_debug_log_error(call->node, call->op, ret);
 	if (!(_IOC_DIR(call->op->cmd) & _IOC_READ))
 		return ret;
 	if (mojo_call_reports(call, ret)) {

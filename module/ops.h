@@ -107,6 +107,9 @@ struct mojo_op {
  *             @op->inout, and a handler may narrow it with
  *             mojo_call_set_out()
  * @published: mojo_call_publish() has written @out to @uarg
+ * @node:      the node it last ran on, for the log of failed operations
+ *             (debugfs.h); NULL before it first runs. No reference: the
+ *             caller's file, or the io_uring request, holds the node
  * @arg:       the kernel copy the handler works on
  * @in:        the struct as the user passed it, kept to start each run
  *             afresh and to undo a publication
@@ -120,6 +123,7 @@ struct mojo_call {
 	void __user *uarg;
 	u64 out;
 	bool published;
+	struct mojo_node *node;
 	u64 arg[MOJO_OP_ARG_MAX / sizeof(u64)];
 	u64 in[MOJO_OP_ARG_MAX / sizeof(u64)];
 };

@@ -11,6 +11,7 @@
 #include "datapipe.h"
 #include "event.h"
 #include "message.h"
+#include "mojo_trace.h"
 #include "node.h"
 #include "port.h"
 #include "trap.h"
@@ -71,6 +72,7 @@ int mojo_port_create_pair(struct mojo_port **p0, struct mojo_port **p1)
 	}
 	a->peer = mojo_port_get(b);
 	b->peer = mojo_port_get(a);
+	trace_mojo_port_create(a, b);
 	*p0 = a;
 	*p1 = b;
 	return 0;
@@ -355,6 +357,7 @@ int mojo_port_deliver(struct mojo_port *to, struct mojo_event *ev)
 		to->next_recv_seq++;
 		WRITE_ONCE(to->queued_msgs, to->queued_msgs + 1);
 		WRITE_ONCE(to->queued_bytes, to->queued_bytes + msg->num_bytes);
+		trace_mojo_msg_deliver(to, msg);
 		return 0;
 
 	case MOJO_EVENT_PORT_CLOSED:
@@ -363,6 +366,7 @@ int mojo_port_deliver(struct mojo_port *to, struct mojo_event *ev)
 			return -EPROTO;
 		to->peer_closed = true;
 		to->peer_last_seq = ev->last_seq;
+		trace_mojo_peer_closed(to);
 		return 0;
 
 	case MOJO_EVENT_PEER_CHANGED:
@@ -472,6 +476,7 @@ void mojo_port_close(struct mojo_port *port, struct list_head *reap)
 	}
 
 	port->state = MOJO_PORT_CLOSED;
+	trace_mojo_port_close(port, peer);
 	node = port->node;
 	WRITE_ONCE(port->node, NULL);
 	list_splice_tail_init(&port->queue, reap);

@@ -8,6 +8,7 @@
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
+#include "mojo_trace.h"
 #include "node.h"
 #include "ops.h"
 #include "port.h"
@@ -70,6 +71,7 @@ static void mojo_trigger_queue(struct mojo_trigger *t, int result, u64 sat,
 		t->ev_satisfied = sat;
 		t->ev_satisfiable = able;
 		t->ev_gen++;
+		trace_mojo_trap_fire(node, t->context, result, sat, able);
 		t->cancelled = result == -ECANCELED;
 		if (list_empty(&t->ev_link)) {
 			list_add_tail(&t->ev_link, &node->events);

@@ -23,6 +23,7 @@
 #include <linux/io_uring_types.h>
 
 #include "datapipe.h"
+#include "mojo_trace.h"
 #include "node.h"
 #include "ops.h"
 #include "port.h"
@@ -318,6 +319,8 @@ static bool mojo_cmd_area_stale(struct io_uring_cmd *cmd, const void *area,
 #endif
 }
 
+static u32 mojo_req_handle(const struct mojo_uring_req *req);
+
 /* Fire a parked command: whoever wins the cmpxchg queues its task work. */
 static bool mojo_req_fire(struct mojo_uring_req *req)
 {
@@ -339,6 +342,8 @@ static bool mojo_req_fire(struct mojo_uring_req *req)
 static void mojo_req_cancel(struct mojo_uring_req *req)
 {
 	WRITE_ONCE(req->cancelled, true);
+	trace_mojo_uring_cancel(req->node, mojo_req_handle(req), req->op->name,
+				-ECANCELED);
 	/* Pairs with the barrier in mojo_req_run() after it parks. */
 	smp_mb();
 	mojo_req_fire(req);
@@ -614,6 +619,8 @@ static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 		if (!req->port)
 			WRITE_ONCE(req->port, mojo_port_get(port));
 		atomic_set_release(&req->state, MOJO_REQ_PARKED);
+		trace_mojo_uring_park(req->node, mojo_req_handle(req),
+				      req->op->name, 0);
 		/*
 		 * A timeout that expired or a cancel that came while we ran
 		 * could not fire us (we were not parked): fire now. The
@@ -663,6 +670,26 @@ static void mojo_group_put(struct mojo_uring_group *g)
 	list_del(&g->link);
 	mojo_uring_nr_groups--;
 	kfree(g);
+}
+
+/**
+ * mojo_uring_node_pending() - how many commands of a node are pending
+ * @node: the node
+ *
+ * For diagnostics (debugfs.h): one hash lookup under mojo_uring_lock.
+ *
+ * Return: the node's tracked commands (parked, fired or running again).
+ */
+unsigned int mojo_uring_node_pending(struct mojo_node *node)
+{
+	struct mojo_uring_group *g;
+	unsigned int nr;
+
+	spin_lock(&mojo_uring_lock);
+	g = mojo_group_find(node);
+	nr = g ? g->nr : 0;
+	spin_unlock(&mojo_uring_lock);
+	return nr;
 }
 
 /*
@@ -813,6 +840,8 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	}
 	mojo_req_unlink(req);
 	mojo_req_untrack(req);
+	trace_mojo_uring_complete(req->node, mojo_req_handle(req), req->op->name,
+				  ret);
 	io_uring_cmd_done(cmd, ret, 0, issue_flags);
 	/*
 	 * Done with the port: the next read parked there gets its turn

@@ -118,11 +118,13 @@
 
 struct file;
 struct io_uring_cmd;
+struct mojo_node;
 struct mojo_port;
 
 int mojo_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
 void mojo_uring_port_changed(struct mojo_port *port);
 void mojo_uring_flush(struct file *file, void *id);
 void mojo_uring_exit(void);
+unsigned int mojo_uring_node_pending(struct mojo_node *node);
 
 #endif /* __MOJO_URING_H */

@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
+#include "mojo_trace.h"
 #include "user.h"
 
 /* uid -> struct mojo_user; changes under mojo_users_mutex. */
@@ -170,8 +171,10 @@ int mojo_user_charge(atomic_long_t *counter, unsigned long max, size_t bytes)
 	long old = atomic_long_read(counter), new;
 
 	do {
-		if (bytes > max || (unsigned long)old > max - bytes)
+		if (bytes > max || (unsigned long)old > max - bytes) {
+			trace_mojo_user_limit(old, max, bytes);
 			return -ENOSPC;
+		}
 		new = old + bytes;
 	} while (!atomic_long_try_cmpxchg(counter, &old, new));
 	return 0;
