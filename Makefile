@@ -38,9 +38,11 @@ SELFTESTS	+= $(patsubst %,$(B)/selftests/%_via_uring_test,$(URING_SUITES))
 EXAMPLES	:= $(patsubst userspace/examples/%.c,$(B)/examples/%,$(wildcard userspace/examples/*.c))
 BENCHES		:= $(patsubst userspace/bench/%.c,$(B)/bench/%,$(wildcard userspace/bench/*.c))
 FUZZ_SRCS	:= $(wildcard userspace/fuzz/*.c)
+# Programs make install puts in $(PREFIX)/bin (the mojoports-tools
+# package): mojoctl (userspace/tools), static unless STATIC_LDFLAGS is
+# emptied, so the VM's initramfs can run it too.
+TOOLS		:= $(B)/tools/mojoctl
 FUZZER		:= $(B)/fuzz/mojofuzz
-# Programs make install puts in $(PREFIX)/bin (the mojoports-tools package).
-TOOLS		:=
 # libmojo_core.so (Mojo's C API on mojoports), its test and its example.
 MOJO_CORE_SRCS	:= $(addprefix userspace/mojo_core/,mojo_core.c mojo_datapipe.c mojo_trap.c mojo_local.c)
 MOJO_CORE_HDRS	:= $(wildcard userspace/mojo_core/*.h) $(LIB_HDRS)
@@ -49,7 +51,8 @@ MOJO_CORE_BINS	:= $(B)/selftests/mojo_core_test $(B)/examples/mojo_pingpong
 KSFT_STAMP	:= $(B)/ksft/.extracted
 LINT_STAMP	:= $(B)/checkpatch/.extracted
 
-.PHONY: all module lib selftests examples benches fuzzer mojo_core userspace deps check demo bench \
+.PHONY: all module lib selftests examples benches fuzzer mojo_core tools userspace deps check demo \
+	bench \
 	fuzz lint \
 	coverage dkms-check deb \
 	install install-module install-lib install-man install-tools install-dkms-src clean help
@@ -75,7 +78,7 @@ help:
 	@echo "make lint            checkpatch --strict over module/ and uapi/, and the"
 	@echo "                     manual pages (scripts/man-lint.sh)"
 	@echo "make install         module (modules_install + depmod), library, headers,"
-	@echo "                     libmojo_core.so (Mojo's C API; README)"
+	@echo "                     libmojo_core.so (Mojo's C API; README), mojoctl in bin"
 	@echo "make C=1 / W=1       sparse / extra warnings for the module build"
 	@echo "make dkms-check      dkms add/build/install in a scratch tree for each"
 	@echo "                     matrix kernel's headers (nothing touches the host)"
@@ -90,7 +93,7 @@ module:
 
 # ---- userspace ------------------------------------------------------------
 
-userspace: lib selftests examples benches fuzzer mojo_core
+userspace: lib selftests examples benches fuzzer mojo_core tools
 
 lib: $(B)/lib/libmojoports.a $(B)/lib/libmojoports.so
 
@@ -141,6 +144,12 @@ $(B)/bench/%: userspace/bench/%.c $(LIB_HDRS) $(B)/lib/libmojoports.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(MOJO_CFLAGS) $(STATIC_LDFLAGS) -o $@ $< \
 		$(B)/lib/libmojoports.a -luring -lpthread
+
+tools: $(TOOLS)
+
+$(B)/tools/%: userspace/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MOJO_CFLAGS) $(STATIC_LDFLAGS) -o $@ $<
 
 fuzzer: $(FUZZER)
 
