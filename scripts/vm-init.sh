@@ -29,8 +29,10 @@ exec >$out 2>&1 </dev/null
 mode=$(cat /etc/mojo-mode)
 echo "MOJO-BEGIN kernel=$(uname -r) mode=$mode cpus=$(nproc)"
 
-# Debug kernel: kmemleak and fault injection live in debugfs.
+# Debug kernel: kmemleak and fault injection live in debugfs; the
+# module's state, stats and log too, and tracefs for its tracepoints.
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
+mount -t tracefs none /sys/kernel/tracing 2>/dev/null
 kml=/sys/kernel/debug/kmemleak
 if [ -w $kml ]; then
 	# Forget whatever the boot itself left behind.

@@ -140,7 +140,7 @@ demo)
 	cp "$top"/build/examples/* "$root/examples/" 2>/dev/null ||
 		fail_early "no examples built: run make"
 	# The order the demo runs them in.
-	echo "${MOJO_DEMO:-nodes hello pingpong uring_pingpong relay streamfile sharedmem mojo_pingpong}" >"$root/etc/mojo-demo"
+	echo "${MOJO_DEMO:-nodes hello pingpong uring_pingpong relay streamfile sharedmem mojo_pingpong observe}" >"$root/etc/mojo-demo"
 	;;
 bench)
 	# MOJO_BENCHES narrows the benchmarks, e.g. "uring_bench".
@@ -168,6 +168,9 @@ if [ ${#dyn[@]} -gt 0 ]; then
 		cp -L "$l" "$root$l"
 	done
 fi
+# mojoctl, for the observability tests and the demo (static).
+cp "$top/build/tools/mojoctl" "$root/bin/mojoctl" 2>/dev/null ||
+	fail_early "no mojoctl built: run make"
 [ -z "${MOJO_EXTRA_ROOT:-}" ] || cp -a "$MOJO_EXTRA_ROOT"/. "$root/"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 

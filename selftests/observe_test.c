@@ -1,0 +1,760 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Observability: the fdinfo of node fds, the tracepoints (through
+ * tracefs), the debugfs state, stats and log files, and mojoctl.
+ * tracefs, debugfs and mojoctl need root; the VM runs as root.
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "mojo_test.h"
+
+#define DEBUG_DIR	"/sys/kernel/debug/mojoports"
+#define BIG		(1 << 20)
+
+/* A whole file into a malloc()ed string (NULL: cannot read it). */
+static char *slurp(const char *path)
+{
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap + 1);
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || !buf) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, cap - len)) > 0) {
+		len += n;
+		if (len == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+			if (!buf)
+				break;
+		}
+	}
+	close(fd);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+/* The value of "key:\t" in this process's fdinfo of @fd, or -1. */
+static long long fdinfo_num(int fd, const char *key)
+{
+	char path[64], *s, *p;
+	long long v = -1;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	s = slurp(path);
+	if (!s)
+		return -1;
+	p = strstr(s, key);
+	if (p && p[strlen(key)] == ':')
+		v = strtoll(p + strlen(key) + 1, NULL, 10);
+	free(s);
+	return v;
+}
+
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+FIXTURE(obs) {
+	int fd;
+	char name[2 * MOJO_NAME_SIZE + 1];
+	char id[17];
+};
+
+FIXTURE_SETUP(obs)
+{
+	uint8_t name[MOJO_NAME_SIZE];
+
+	self->fd = mojo_open_node();
+	ASSERT_GE(self->fd, 0);
+	ASSERT_EQ(0, mojo_get_node_name(self->fd, name));
+	hex(name, MOJO_NAME_SIZE, self->name);
+	memcpy(self->id, self->name, 16);
+	self->id[16] = '\0';
+}
+
+FIXTURE_TEARDOWN(obs)
+{
+	close(self->fd);
+}
+
+/* ---- fdinfo ---- */
+
+TEST_F(obs, fdinfo_names_the_node_and_its_opener)
+{
+	char path[64], want[96], *s;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", self->fd);
+	s = slurp(path);
+	ASSERT_NE(NULL, s);
+	snprintf(want, sizeof(want), "mojo-node:\t%s\n", self->name);
+	EXPECT_NE(NULL, strstr(s, want)) TH_LOG("%s", s);
+	snprintf(want, sizeof(want), "mojo-pid:\t%d\n", getpid());
+	EXPECT_NE(NULL, strstr(s, want)) TH_LOG("%s", s);
+	free(s);
+}
+
+TEST_F(obs, fdinfo_counts_handles_by_kind)
+{
+	uint32_t a, b, p, c, t;
+
+	EXPECT_EQ(0, fdinfo_num(self->fd, "mojo-handles"));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
+	EXPECT_EQ(2, fdinfo_num(self->fd, "mojo-handles"));
+	EXPECT_EQ(2, fdinfo_num(self->fd, "mojo-message-pipes"));
+	ASSERT_EQ(0, mojo_create_data_pipe(self->fd, 1, 4096, &p, &c));
+	EXPECT_EQ(1, fdinfo_num(self->fd, "mojo-data-producers"));
+	EXPECT_EQ(1, fdinfo_num(self->fd, "mojo-data-consumers"));
+	ASSERT_EQ(0, mojo_create_trap(self->fd, &t));
+	EXPECT_EQ(1, fdinfo_num(self->fd, "mojo-traps"));
+	EXPECT_EQ(5, fdinfo_num(self->fd, "mojo-handles"));
+	ASSERT_EQ(0, mojo_close(self->fd, a));
+	EXPECT_EQ(1, fdinfo_num(self->fd, "mojo-message-pipes"));
+}
+
+TEST_F(obs, fdinfo_counts_queued_messages_and_bytes)
+{
+	uint32_t a, b, n = 64;
+	char buf[64];
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
+	ASSERT_EQ(0, mojo_write_message(self->fd, a, "hello", 5, NULL, 0));
+	ASSERT_EQ(0, mojo_write_message(self->fd, a, "seven!!", 7, NULL, 0));
+	EXPECT_EQ(2, fdinfo_num(self->fd, "mojo-queued-messages"));
+	EXPECT_EQ(12, fdinfo_num(self->fd, "mojo-queued-bytes"));
+	ASSERT_EQ(0, mojo_read_message(self->fd, b, buf, &n, NULL, NULL));
+	EXPECT_EQ(1, fdinfo_num(self->fd, "mojo-queued-messages"));
+	EXPECT_EQ(7, fdinfo_num(self->fd, "mojo-queued-bytes"));
+}
+
+TEST_F(obs, fdinfo_counts_readable_data)
+{
+	uint32_t p, c;
+	uint64_t n = 100;
+	char buf[100] = { 0 };
+
+	ASSERT_EQ(0, mojo_create_data_pipe(self->fd, 1, 4096, &p, &c));
+	EXPECT_EQ(0, fdinfo_num(self->fd, "mojo-data-readable"));
+	ASSERT_EQ(0, mojo_write_data(self->fd, p, buf, &n, 0));
+	EXPECT_EQ(100, fdinfo_num(self->fd, "mojo-data-readable"));
+}
+
+TEST_F(obs, fdinfo_shows_only_its_own_node)
+{
+	int other = mojo_open_node();
+	uint8_t name[MOJO_NAME_SIZE];
+	char oname[2 * MOJO_NAME_SIZE + 1], path[64], *s;
+	uint32_t a, b;
+
+	ASSERT_GE(other, 0);
+	ASSERT_EQ(0, mojo_get_node_name(other, name));
+	hex(name, MOJO_NAME_SIZE, oname);
+	/* One end in each node. */
+	ASSERT_EQ(0, mojo_create_message_pipe(other, &a, &b));
+	ASSERT_EQ(0, mojo_write_message(other, a, "x", 1, NULL, 0));
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", self->fd);
+	s = slurp(path);
+	ASSERT_NE(NULL, s);
+	EXPECT_EQ(NULL, strstr(s, oname));
+	EXPECT_EQ(0, fdinfo_num(self->fd, "mojo-handles"));
+	EXPECT_EQ(0, fdinfo_num(self->fd, "mojo-queued-messages"));
+	free(s);
+	close(other);
+}
+
+/* ---- tracepoints ---- */
+
+static const char *tracefs(void)
+{
+	static const char * const dirs[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+	};
+	char path[96];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/events/mojoports", dirs[i]);
+		if (!access(path, F_OK))
+			return dirs[i];
+	}
+	mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	if (!access("/sys/kernel/tracing/events/mojoports", F_OK))
+		return dirs[0];
+	return NULL;
+}
+
+static int put(const char *dir, const char *file, const char *s)
+{
+	char path[160];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Start tracing every mojoports event into an empty buffer. */
+static int trace_on(const char **dir)
+{
+	*dir = tracefs();
+	if (!*dir)
+		return -ENOENT;
+	put(*dir, "tracing_on", "0");
+	put(*dir, "trace", "");
+	put(*dir, "buffer_size_kb", "1024");
+	if (put(*dir, "events/mojoports/enable", "1"))
+		return -EIO;
+	return put(*dir, "tracing_on", "1");
+}
+
+/* Stop, and the buffer's text. */
+static char *trace_off(const char *dir)
+{
+	char path[160];
+
+	put(dir, "events/mojoports/enable", "0");
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	return slurp(path);
+}
+
+/* A line of @trace with event @ev and every one of the words in @want. */
+static bool has_event(const char *trace, const char *ev, const char *want1,
+		      const char *want2)
+{
+	char key[64];
+	const char *p = trace, *end;
+	char line[1024];
+	size_t n;
+
+	snprintf(key, sizeof(key), " %s: ", ev);
+	while ((p = strstr(p, key))) {
+		const char *start = p;
+
+		while (start > trace && start[-1] != '\n')
+			start--;
+		end = strchr(p, '\n');
+		n = end ? (size_t)(end - start) : strlen(start);
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, start, n);
+		line[n] = '\0';
+		if ((!want1 || strstr(line, want1)) &&
+		    (!want2 || strstr(line, want2)))
+			return true;
+		p += strlen(key);
+	}
+	return false;
+}
+
+#define TRACE_START(dir)						\
+	do {								\
+		int __r = trace_on(&dir);				\
+		if (__r == -ENOENT)					\
+			SKIP(return, "no tracefs with events/mojoports"); \
+		ASSERT_EQ(0, __r);					\
+	} while (0)
+
+TEST_F(obs, trace_node_create_and_release)
+{
+	uint8_t name[MOJO_NAME_SIZE];
+	char id[2 * MOJO_NAME_SIZE + 1], w1[64], w2[32];
+	const char *dir;
+	char *t;
+	int node;
+
+	TRACE_START(dir);
+	node = mojo_open_node();
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, mojo_get_node_name(node, name));
+	close(node);
+	t = trace_off(dir);
+	ASSERT_NE(NULL, t);
+	hex(name, 8, id);
+	snprintf(w1, sizeof(w1), "node=%s", id);
+	snprintf(w2, sizeof(w2), "pid=%d ", getpid());
+	EXPECT_TRUE(has_event(t, "mojo_node_create", w1, w2)) TH_LOG("%s", t);
+	EXPECT_TRUE(has_event(t, "mojo_node_release", w1, "handles=0"));
+	free(t);
+}
+
+TEST_F(obs, trace_message_write_deliver_read)
+{
+	char w1[96], w2[96], buf[16];
+	uint32_t a, b, n = sizeof(buf);
+	const char *dir;
+	char *t;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
+	TRACE_START(dir);
+	ASSERT_EQ(0, mojo_write_message(self->fd, a, "hello", 5, NULL, 0));
+	ASSERT_EQ(0, mojo_read_message(self->fd, b, buf, &n, NULL, NULL));
+	t = trace_off(dir);
+	ASSERT_NE(NULL, t);
+	snprintf(w1, sizeof(w1), "node=%s handle=%u ", self->id, a);
+	EXPECT_TRUE(has_event(t, "mojo_msg_write", w1,
+			      "seq=1 bytes=5 handles=0")) TH_LOG("%s", t);
+	EXPECT_TRUE(has_event(t, "mojo_msg_deliver", "seq=1 bytes=5 handles=0",
+			      "queued_msgs=1 queued_bytes=5"));
+	snprintf(w2, sizeof(w2), "node=%s handle=%u ", self->id, b);
+	EXPECT_TRUE(has_event(t, "mojo_msg_read", w2,
+			      "seq=1 bytes=5 handles=0 queued_msgs=0"));
+	free(t);
+}
+
+TEST_F(obs, trace_port_create_close_and_peer_closed)
+{
+	uint32_t a, b;
+	const char *dir;
+	char *t;
+
+	TRACE_START(dir);
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
+	ASSERT_EQ(0, mojo_write_message(self->fd, a, "x", 1, NULL, 0));
+	ASSERT_EQ(0, mojo_close(self->fd, a));
+	t = trace_off(dir);
+	ASSERT_NE(NULL, t);
+	EXPECT_TRUE(has_event(t, "mojo_port_create", "port=", "peer="));
+	EXPECT_TRUE(has_event(t, "mojo_port_close", "last_seq=1",
+			      "dropped_msgs=0")) TH_LOG("%s", t);
+	EXPECT_TRUE(has_event(t, "mojo_peer_closed", "peer_last_seq=1",
+			      "queued_msgs=1"));
+	free(t);
+}
+
+TEST_F(obs, trace_port_transfer_in_message_and_export)
+{
+	uint32_t a, b, c, d, got, n = 16, nh = 1, imp;
+	char w[96], buf[16];
+	const char *dir;
+	char *t;
+	int fd;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &c, &d));
+	TRACE_START(dir);
+	ASSERT_EQ(0, mojo_write_message(self->fd, a, "h", 1, &c, 1));
+	ASSERT_EQ(0, mojo_read_message(self->fd, b, buf, &n, &got, &nh));
+	fd = mojo_export_handle(self->fd, d);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mojo_import_handle(self->fd, fd, &imp));
+	t = trace_off(dir);
+	ASSERT_NE(NULL, t);
+	snprintf(w, sizeof(w), "node=%s handle=%u ", self->id, c);
+	EXPECT_TRUE(has_event(t, "mojo_port_send", w, NULL)) TH_LOG("%s", t);
+	snprintf(w, sizeof(w), "node=%s handle=%u ", self->id, got);
+	EXPECT_TRUE(has_event(t, "mojo_port_receive", w, NULL));
+	snprintf(w, sizeof(w), "node=%s handle=%u ", self->id, d);
+	EXPECT_TRUE(has_event(t, "mojo_export", w, NULL));
+	snprintf(w, sizeof(w), "node=%s handle=%u ", self->id, imp);
+	EXPECT_TRUE(has_event(t, "mojo_import", w, NULL));
+	EXPECT_TRUE(has_event(t, "mojo_msg_write", "handles=1", NULL));
+	close(fd);
+}
+
+TEST_F(obs, trace_quota_refusal)
+{
+	uint32_t a, b;
+	const char *dir;
+	char *t;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
+	ASSERT_EQ(0, mojo_set_quota(self->fd, b, 1, 1000));
+	ASSERT_EQ(0, mojo_write_message(self->fd, a, "one", 3, NULL, 0));
+	TRACE_START(dir);
+	ASSERT_EQ(-ENOSPC, mojo_write_message(self->fd, a, "two", 3, NULL, 0));
+	t = trace_off(dir);
+	ASSERT_NE(NULL, t);
+	EXPECT_TRUE(has_event(t, "mojo_quota_refused", "queued_msgs=1/1",
+			      "queued_bytes=3/1000")) TH_LOG("%s", t);
+	EXPECT_FALSE(has_event(t, "mojo_msg_write", NULL, NULL));
+	free(t);
+}
+
+TEST_F(obs, trace_data_pipe_commits)
+{
+	uint64_t n = 10, m = 4;
+	char buf[16] = "0123456789", w[96];
+	uint32_t p, c;
+	const char *dir;
+	char *t;
+
+	ASSERT_EQ(0, mojo_create_data_pipe(self->fd, 1, 4096, &p, &c));
+	TRACE_START(dir);
+	ASSERT_EQ(0, mojo_write_data(self->fd, p, buf, &n, 0));
+	ASSERT_EQ(0, mojo_read_data(self->fd, c, buf, &m, 0));
+	t = trace_off(dir);
+	ASSERT_NE(NULL, t);
+	snprintf(w, sizeof(w), "node=%s handle=%u ", self->id, p);
+	EXPECT_TRUE(has_event(t, "mojo_dp_commit", w,
+			      "produced=10 avail=10 capacity=4096")) TH_LOG("%s", t);
+	snprintf(w, sizeof(w), "node=%s handle=%u ", self->id, c);
+	EXPECT_TRUE(has_event(t, "mojo_dp_commit", w, "consumed=4 avail=6"));
+	free(t);
+}
+
+TEST_F(obs, trace_trap_fire)
+{
+	struct mojo_trap_event ev;
+	uint32_t a, b, trap;
+	const char *dir;
+	char *t;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
+	ASSERT_EQ(0, mojo_create_trap(self->fd, &trap));
+	ASSERT_EQ(0, mojo_add_trigger(self->fd, trap, b, MOJO_SIGNAL_READABLE,
+				      MOJO_TRIGGER_SATISFIED, 4242));
+	ASSERT_EQ(0, mojo_arm_trap(self->fd, trap, &ev));
+	TRACE_START(dir);
+	ASSERT_EQ(0, mojo_write_message(self->fd, a, "x", 1, NULL, 0));
+	t = trace_off(dir);
+	ASSERT_NE(NULL, t);
+	EXPECT_TRUE(has_event(t, "mojo_trap_fire", "context=4242",
+			      "result=0")) TH_LOG("%s", t);
+	free(t);
+}
+
+TEST_F(obs, trace_failed_operation)
+{
+	const char *dir;
+	char *t;
+
+	TRACE_START(dir);
+	EXPECT_EQ(-EBADF, mojo_close(self->fd, 0x7ffffff0));
+	t = trace_off(dir);
+	ASSERT_NE(NULL, t);
+	EXPECT_TRUE(has_event(t, "mojo_op_error", "op=close", "err=-9"));
+	free(t);
+}
+
+/* ---- debugfs ---- */
+
+static char *state(void)
+{
+	return slurp(DEBUG_DIR "/state");
+}
+
+#define NEED_DEBUGFS()							\
+	do {								\
+		if (access(DEBUG_DIR, F_OK))				\
+			SKIP(return, "no " DEBUG_DIR);			\
+	} while (0)
+
+/* The state line of handle @h of the node named @name, or NULL. */
+static char *state_port(const char *s, const char *name, uint32_t h)
+{
+	char key[96], want[32];
+	const char *p, *end;
+	static char line[1024];
+
+	snprintf(key, sizeof(key), "node %s ", name);
+	p = strstr(s, key);
+	if (!p)
+		return NULL;
+	snprintf(want, sizeof(want), "\n  port %u ", h);
+	for (;;) {
+		p = strchr(p, '\n');
+		if (!p || strncmp(p, "\n  ", 3))
+			return NULL;
+		if (!strncmp(p, want, strlen(want))) {
+			end = strchr(p + 1, '\n');
+			snprintf(line, sizeof(line), "%.*s",
+				 (int)(end ? end - p - 1 : (long)strlen(p + 1)), p + 1);
+			return line;
+		}
+		p++;
+	}
+}
+
+static long long word_num(const char *line, const char *key)
+{
+	const char *p = strstr(line, key);
+
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+TEST_F(obs, debugfs_files_are_root_only)
+{
+	struct stat st;
+
+	NEED_DEBUGFS();
+	ASSERT_EQ(0, stat(DEBUG_DIR "/state", &st));
+	EXPECT_EQ(0400, st.st_mode & 0777);
+	ASSERT_EQ(0, stat(DEBUG_DIR "/stats", &st));
+	EXPECT_EQ(0400, st.st_mode & 0777);
+	ASSERT_EQ(0, stat(DEBUG_DIR "/log", &st));
+	EXPECT_EQ(0400, st.st_mode & 0777);
+}
+
+TEST_F(obs, debugfs_state_shows_ports_queues_and_peers)
+{
+	uint32_t a, b;
+	char want[96], *s, *la, *lb, ida[17], idb[17];
+
+	NEED_DEBUGFS();
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
+	ASSERT_EQ(0, mojo_write_message(self->fd, a, "hello", 5, NULL, 0));
+	s = state();
+	ASSERT_NE(NULL, s);
+	snprintf(want, sizeof(want), "node %s id=", self->name);
+	ASSERT_NE(NULL, strstr(s, want)) TH_LOG("%s", s);
+	la = state_port(s, self->name, a);
+	ASSERT_NE(NULL, la) TH_LOG("%s", s);
+	la = strdup(la);
+	lb = state_port(s, self->name, b);
+	ASSERT_NE(NULL, lb);
+	EXPECT_NE(NULL, strstr(la, "kind=msgpipe state=receiving"));
+	EXPECT_NE(NULL, strstr(la, "queued=0/0"));
+	EXPECT_NE(NULL, strstr(la, "send_seq=2")) TH_LOG("%s", la);
+	EXPECT_NE(NULL, strstr(lb, "queued=1/5")) TH_LOG("%s", lb);
+	EXPECT_NE(NULL, strstr(lb, "recv_seq=2"));
+	/* Each names the other as its peer, in this node. */
+	sscanf(strstr(la, "id=") + 3, "%16s", ida);
+	sscanf(strstr(lb, "id=") + 3, "%16s", idb);
+	snprintf(want, sizeof(want), "peer=%s peer_state=receiving peer_node=%s",
+		 idb, self->name);
+	EXPECT_NE(NULL, strstr(la, want)) TH_LOG("%s", la);
+	snprintf(want, sizeof(want), "peer=%s ", ida);
+	EXPECT_NE(NULL, strstr(lb, want));
+	free(la);
+	free(s);
+}
+
+TEST_F(obs, debugfs_state_names_the_peer_in_another_process)
+{
+	int sv[2], status;
+	uint32_t a, b;
+	char want[96], *s, *l, c;
+	pid_t pid;
+
+	NEED_DEBUGFS();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		int node = mojo_open_node();
+		uint32_t h;
+
+		if (node < 0 || mojo_recv_handle(sv[1], node, &h))
+			_exit(1);
+		if (write(sv[1], "r", 1) != 1 || read(sv[1], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(0, mojo_send_handle(sv[0], self->fd, b));
+	ASSERT_EQ(1, read(sv[0], &c, 1));
+	s = state();
+	ASSERT_NE(NULL, s);
+	l = state_port(s, self->name, a);
+	ASSERT_NE(NULL, l) TH_LOG("%s", s);
+	snprintf(want, sizeof(want), "peer_pid=%d ", pid);
+	EXPECT_NE(NULL, strstr(l, want)) TH_LOG("%s", l);
+	EXPECT_EQ(NULL, strstr(l, self->name));
+	free(s);
+	ASSERT_EQ(1, write(sv[0], "g", 1));
+	waitpid(pid, &status, 0);
+	EXPECT_EQ(0, status);
+}
+
+TEST_F(obs, debugfs_state_shows_data_pipe_ring_and_mappings)
+{
+	uint64_t n = 10;
+	uint32_t p, c;
+	size_t len;
+	void *ring;
+	char *s, *l;
+
+	NEED_DEBUGFS();
+	ASSERT_EQ(0, mojo_create_data_pipe(self->fd, 1, 8192, &p, &c));
+	ASSERT_EQ(0, mojo_write_data(self->fd, p, "0123456789", &n, 0));
+	ASSERT_EQ(0, mojo_map_data_pipe(self->fd, p, &ring, &len));
+	s = state();
+	ASSERT_NE(NULL, s);
+	l = state_port(s, self->name, c);
+	ASSERT_NE(NULL, l) TH_LOG("%s", s);
+	EXPECT_NE(NULL, strstr(l, "kind=consumer"));
+	EXPECT_NE(NULL, strstr(l, "capacity=8192 readable=10 maps=1/0")) TH_LOG("%s", l);
+	free(s);
+	munmap(ring, len);
+	s = state();
+	l = state_port(s, self->name, c);
+	ASSERT_NE(NULL, l);
+	EXPECT_NE(NULL, strstr(l, "maps=0/0")) TH_LOG("%s", l);
+	free(s);
+}
+
+static long long stat_value(const char *key)
+{
+	char *s = slurp(DEBUG_DIR "/stats"), want[64];
+	long long v;
+
+	if (!s)
+		return -1;
+	snprintf(want, sizeof(want), "\n%s ", key);
+	v = strncmp(s, want + 1, strlen(want + 1)) ?
+		word_num(s, want) : strtoll(s + strlen(want + 1), NULL, 10);
+	free(s);
+	return v;
+}
+
+TEST_F(obs, debugfs_stats_count_messages)
+{
+	long long w0, b0;
+	uint32_t a, b;
+	int i;
+
+	NEED_DEBUGFS();
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
+	w0 = stat_value("messages_written");
+	b0 = stat_value("message_bytes_written");
+	ASSERT_GE(w0, 0);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, mojo_write_message(self->fd, a, "abcd", 4, NULL, 0));
+	EXPECT_EQ(w0 + 3, stat_value("messages_written"));
+	EXPECT_EQ(b0 + 12, stat_value("message_bytes_written"));
+}
+
+TEST_F(obs, debugfs_log_records_failed_operations)
+{
+	char want[64], *s, *last;
+
+	NEED_DEBUGFS();
+	EXPECT_EQ(-EBADF, mojo_close(self->fd, 0x7ffffff1));
+	s = slurp(DEBUG_DIR "/log");
+	ASSERT_NE(NULL, s);
+	/* The last line is ours. */
+	last = s + strlen(s);
+	if (last > s)
+		last--;
+	while (last > s && last[-1] != '\n')
+		last--;
+	snprintf(want, sizeof(want), "node=%s pid=%d ", self->id, getpid());
+	EXPECT_NE(NULL, strstr(last, want)) TH_LOG("%s", s);
+	EXPECT_NE(NULL, strstr(last, "op=close err=-9")) TH_LOG("%s", last);
+	free(s);
+}
+
+struct churn {
+	volatile int stop;
+};
+
+static void *churn_nodes(void *arg)
+{
+	struct churn *c = arg;
+	uint32_t a, b;
+	int n;
+
+	while (!c->stop) {
+		n = mojo_open_node();
+		if (n < 0)
+			continue;
+		mojo_create_message_pipe(n, &a, &b);
+		mojo_write_message(n, a, "x", 1, NULL, 0);
+		close(n);
+	}
+	return NULL;
+}
+
+TEST_F(obs, debugfs_state_read_while_nodes_die)
+{
+	struct churn c = { 0 };
+	pthread_t th[2];
+	int i, nodes[64];
+	uint32_t a, b;
+	char *s;
+
+	NEED_DEBUGFS();
+	for (i = 0; i < 64; i++) {
+		nodes[i] = mojo_open_node();
+		ASSERT_GE(nodes[i], 0);
+		ASSERT_EQ(0, mojo_create_message_pipe(nodes[i], &a, &b));
+	}
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, churn_nodes, &c));
+	for (i = 0; i < 64; i++) {
+		close(nodes[i]);
+		s = state();
+		ASSERT_NE(NULL, s);
+		free(s);
+	}
+	c.stop = 1;
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	/* Our own node is still listed. */
+	s = state();
+	ASSERT_NE(NULL, s);
+	EXPECT_NE(NULL, strstr(s, self->name));
+	free(s);
+}
+
+/* ---- mojoctl ---- */
+
+TEST_F(obs, mojoctl_graph_names_both_ends)
+{
+	int sv[2], status;
+	char line[512], pa[32], pb[32], c;
+	uint32_t a, b;
+	bool found = false;
+	FILE *f;
+	pid_t pid;
+
+	NEED_DEBUGFS();
+	if (access("/bin/mojoctl", X_OK))
+		SKIP(return, "no /bin/mojoctl");
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
+	ASSERT_EQ(0, mojo_write_message(self->fd, a, "queued", 6, NULL, 0));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		int node = mojo_open_node();
+		uint32_t h;
+
+		if (node < 0 || mojo_recv_handle(sv[1], node, &h))
+			_exit(1);
+		if (write(sv[1], "r", 1) != 1 || read(sv[1], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(0, mojo_send_handle(sv[0], self->fd, b));
+	ASSERT_EQ(1, read(sv[0], &c, 1));
+	snprintf(pa, sizeof(pa), "pid %d ", getpid());
+	snprintf(pb, sizeof(pb), "pid %d ", pid);
+	f = popen("/bin/mojoctl graph", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "message pipe:") && strstr(line, pa) &&
+		    strstr(line, pb))
+			found = true;
+		if (found && strstr(line, "queued at") && strstr(line, pb))
+			EXPECT_NE(NULL, strstr(line, "1 message, 6 bytes"));
+	}
+	pclose(f);
+	EXPECT_TRUE(found);
+	ASSERT_EQ(1, write(sv[0], "g", 1));
+	waitpid(pid, &status, 0);
+}
+
+TEST_HARNESS_MAIN
