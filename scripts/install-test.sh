@@ -31,6 +31,8 @@ cc -Wall -Werror $cflags -o "$dest/nodes-shared" "$top/userspace/examples/nodes.
 # The README's first program, built as it says.
 # shellcheck disable=SC2086
 cc -Wall -Werror $cflags -o "$dest/hello" "$top/userspace/examples/hello.c" $libs
+# mojoctl, for the tools package.
+[ -x "$dest/usr/bin/mojoctl" ] || { echo "install-test: mojoctl not installed" >&2; exit 1; }
 # libmojo_core.so: installed, and loadable the way Mojo loads a core
 # (dlopen, then its one entry point). Host-side only: nothing is called.
 core=$dest/usr/lib/mojoports/libmojo_core.so
