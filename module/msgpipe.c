@@ -674,7 +674,11 @@ again:
 	if (!n && drained && READ_ONCE(p->nest_height)) {
 		mutex_lock(&mojo_transit_lock);
 		spin_lock(&p->lock);
-		if (list_empty(&p->queue))
+		/*
+		 * Not if a fuse made @p a link meanwhile (port.h, Fusing):
+		 * its height then stands for what went on to its far end.
+		 */
+		if (list_empty(&p->queue) && p->state != MOJO_PORT_CLOSED)
 			p->nest_height = 0;
 		spin_unlock(&p->lock);
 		mutex_unlock(&mojo_transit_lock);
@@ -978,13 +982,37 @@ static int mojo_fuse_check_nesting(const struct mojo_fuse *f)
 }
 
 /*
+ * Could @to take what @via holds under its enforced quota, had it come
+ * by writes? A queue takes messages while below both limits, so the
+ * count must fit and every byte but the last message's must be below
+ * max_bytes (mojo_port_full()). O(1): the queue's last message only.
+ */
+static bool mojo_fuse_fits(const struct mojo_port *to, const struct mojo_port *via)
+{
+	const struct mojo_message *last;
+
+	if (!via->queued_msgs)
+		return true;
+	last = list_last_entry(&via->queue, struct mojo_message, link);
+	return (u64)to->queued_msgs + via->queued_msgs <= READ_ONCE(to->max_msgs) &&
+	       to->queued_bytes + via->queued_bytes - last->num_bytes <
+	       READ_ONCE(to->max_bytes);
+}
+
+/*
  * Tell @to (a or d, open) that its peer @old (b or c) is fused away: its
  * new peer is @new_peer (d or a), which sent what @via (the other of b
  * and c) still holds: that comes along, numbered on from there, and then
- * @new_peer's closure if @via had learnt of it. Both events are checked by
- * the delivery function; neither can fail here.
+ * @new_peer's closure if @via had learnt of it.
+ *
+ * The caller checked what the delivery function checks, so neither event
+ * can fail. Should the first fail all the same (a bug), @to learns that
+ * @old closed instead, keeps its reference to @old, and @via's queue
+ * stays behind to be freed: no pointer is left dangling.
+ *
+ * Return: true when @to took the new peer (and @via's messages).
  */
-static void mojo_fuse_hand_over(struct mojo_port *to, struct mojo_port *old,
+static bool mojo_fuse_hand_over(struct mojo_port *to, struct mojo_port *old,
 				struct mojo_port *via, struct mojo_port *new_peer)
 {
 	struct mojo_event ev = {
@@ -1001,18 +1029,25 @@ static void mojo_fuse_hand_over(struct mojo_port *to, struct mojo_port *old,
 	mojo_port_get(new_peer);
 	if (WARN_ON_ONCE(mojo_port_deliver(to, &ev))) {
 		mojo_port_put(new_peer);
-		return;
+		ev = (struct mojo_event) {
+			.type = MOJO_EVENT_PORT_CLOSED,
+			.from = old,
+			.last_seq = old->next_send_seq - 1,
+		};
+		mojo_port_deliver(to, &ev);
+		return false;
 	}
 	WRITE_ONCE(via->queued_msgs, 0);
 	WRITE_ONCE(via->queued_bytes, 0);
-	if (!via->peer_closed)
-		return;
-	ev = (struct mojo_event) {
-		.type = MOJO_EVENT_PORT_CLOSED,
-		.from = new_peer,
-		.last_seq = via->peer_last_seq,
-	};
-	WARN_ON_ONCE(mojo_port_deliver(to, &ev));
+	if (via->peer_closed) {
+		ev = (struct mojo_event) {
+			.type = MOJO_EVENT_PORT_CLOSED,
+			.from = new_peer,
+			.last_seq = via->peer_last_seq,
+		};
+		WARN_ON_ONCE(mojo_port_deliver(to, &ev));
+	}
+	return true;
 }
 
 /**
@@ -1027,7 +1062,9 @@ static void mojo_fuse_hand_over(struct mojo_port *to, struct mojo_port *old,
  * transit lock is held for the nesting check and the links it leaves
  * (port.h, Fusing).
  *
- * Return: 0, -EINVAL, -EBADF, -EBUSY or -ELOOP; on error nothing changed.
+ * Return: 0, -EINVAL, -EBADF, -EBUSY, -ELOOP, -ENOSPC (a receiving
+ * queue's quota) or -ETOOMANYREFS (the links, max_user_transit_ports); on
+ * error nothing changed.
  */
 long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 {
@@ -1069,7 +1106,12 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 		spin_lock(&pc->lock);
 		pd = mojo_port_get(pc->peer);
 		spin_unlock(&pc->lock);
-		if (pa == pc) {
+		/*
+		 * Each other's peer. (pd == pb is the same case seen at two
+		 * moments, were peers to change between the two reads; only
+		 * a fuse changes them, and fuses hold the transit lock.)
+		 */
+		if (pa == pc || pd == pb) {
 			mojo_port_put(pa);
 			mojo_port_put(pd);
 			ret = -EINVAL;
@@ -1104,12 +1146,38 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 	ret = mojo_fuse_check_nesting(&f);
 	if (ret)
 		goto out_unlock;
+	/* The receiving queues' enforced quotas hold, as for writes. */
+	if ((d_open && !mojo_fuse_fits(pd, pb)) ||
+	    (a_open && !mojo_fuse_fits(pa, pc))) {
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
+	/*
+	 * A link outlives the fuse while what it held is unread: it counts
+	 * as a handle in transit for the fusing node's user (user.h), or a
+	 * chain of fuses would pin ports past max_user_transit_ports.
+	 */
+	if (mojo_user_charge(&node->user->transit_ports,
+			     READ_ONCE(mojo_max_user_transit_ports),
+			     f.b_links + f.c_links)) {
+		ret = -ETOOMANYREFS;
+		goto out_unlock;
+	}
 
 	/* Committed: from here on nothing fails. */
-	if (d_open)
-		mojo_fuse_hand_over(pd, pc, pb, pa);
-	if (a_open)
-		mojo_fuse_hand_over(pa, pb, pc, pd);
+	if (d_open && !mojo_fuse_hand_over(pd, pc, pb, pa)) {
+		d_open = false;		/* d kept c: nothing flows to it */
+		f.b_links = false;
+		mojo_user_uncharge(&node->user->transit_ports, 1);
+	}
+	if (a_open && !mojo_fuse_hand_over(pa, pb, pc, pd)) {
+		a_open = false;
+		f.c_links = false;
+		mojo_user_uncharge(&node->user->transit_ports, 1);
+	}
+	/* b and c close; what stays in their queues is dropped. */
+	trace_mojo_port_close(pb, pa);
+	trace_mojo_port_close(pc, pd);
 	/* What would have gone to a closed port. */
 	list_splice_tail_init(&pb->queue, &reap);
 	list_splice_tail_init(&pc->queue, &reap);
@@ -1126,10 +1194,14 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 	mojo_port_unlock_four(locked);
 
 	/* The links, then the heights along the chains they join. */
-	if (f.b_links)
+	if (f.b_links) {
 		pb->container = mojo_port_get(pd);
-	if (f.c_links)
+		pb->link_user = mojo_user_get(node->user);
+	}
+	if (f.c_links) {
 		pc->container = mojo_port_get(pa);
+		pc->link_user = mojo_user_get(node->user);
+	}
 	if (f.b_links)
 		mojo_nest_raise(pd, pb->nest_height + 1);
 	if (f.c_links)

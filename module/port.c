@@ -127,6 +127,15 @@ void mojo_port_release(struct mojo_port *port)
 		WARN_ON_ONCE(!list_empty(&port->uring_pending));
 		/* Nobody else can reach us: no transit lock needed. */
 		next = port->container;
+		if (port->link_user) {
+			mojo_user_uncharge(&port->link_user->transit_ports, 1);
+			/*
+			 * May take the users' mutex: a link's last reference
+			 * goes where a container reference does (a read, a
+			 * close, a message freed), never under a spinlock.
+			 */
+			mojo_user_put(port->link_user);
+		}
 		mojo_port_put(port->peer);
 		if (port->dp)
 			mojo_dpipe_port_release(port);

@@ -40,6 +40,10 @@
  * stays as a link in their chain until the last of them leaves. The link
  * counts as a level of nesting, so chains stay within MOJO_MAX_NESTING,
  * and the fuse refuses (-ELOOP) what would close a cycle or nest deeper.
+ * It also counts as a handle in transit of the fusing node's user
+ * (max_user_transit_ports), so chains of fuses pin no more than sends
+ * could. The queues that move must fit the receivers' enforced quotas
+ * (-ENOSPC), which thus hold for every queue, however it was filled.
  *
  * Ownership: while a port is RECEIVING in a node, its @state and @node
  * change only under that node's lock (node.h): every way out of a node
@@ -93,6 +97,7 @@
 struct mojo_dpipe;
 struct mojo_event;
 struct mojo_node;
+struct mojo_user;
 
 /**
  * enum mojo_port_kind - what a port is the endpoint of
@@ -147,6 +152,9 @@ enum mojo_port_state {
  *                  ports in those messages reach through it (a reference
  *                  is held; see Fusing below); protected by
  *                  mojo_transit_lock
+ * @link_user:      a link (see Fusing): the user charged one handle in
+ *                  transit for it (user.h; a reference is held), until
+ *                  the link is freed; set once, by the fuse
  * @nest_height:    at least how deeply ports nest inside this port's queue
  *                  (0: no port in it); raised when a message carrying ports
  *                  is queued here, back to 0 when the queue empties, never
@@ -188,6 +196,7 @@ struct mojo_port {
 	struct mojo_node *node;
 	struct mojo_port *peer;
 	struct mojo_port *container;
+	struct mojo_user *link_user;
 	u32 nest_height;
 	u64 next_send_seq;
 	u64 next_recv_seq;

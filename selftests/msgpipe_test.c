@@ -614,24 +614,69 @@ TEST_F(pipe, fuse_carries_queue_counts_and_unread_over)
 }
 
 /*
- * The messages were accepted once: the new queue takes them over its
- * quota, which then refuses new writes until they are read.
+ * The receiving queue's enforced quota holds, however a queue is filled:
+ * what would not have fitted as writes does not flow on either (ENOSPC,
+ * nothing changes); what fits does, up to a full queue.
  */
-TEST_F(pipe, fuse_moves_messages_past_the_receiving_quota)
+TEST_F(pipe, fuse_keeps_the_receiving_quota)
 {
 	uint32_t c0, c1, i;
 	char buf[8];
 
 	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
-	ASSERT_EQ(0, mojo_set_quota(self->node, c1, 1, 1 << 20));
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, mojo_test_write_str(self->node, self->h0, "m"));
+	/* Too many messages for d. */
+	ASSERT_EQ(0, mojo_set_quota(self->node, c1, 2, 1 << 20));
+	EXPECT_EQ(-ENOSPC, mojo_fuse_message_pipes(self->node, self->h1, c0));
+	/* Two bytes before the last message: not below a 2-byte quota. */
+	ASSERT_EQ(0, mojo_set_quota(self->node, c1, 3, 2));
+	EXPECT_EQ(-ENOSPC, mojo_fuse_message_pipes(self->node, self->h1, c0));
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, self->h1));
+	EXPECT_EQ(W, mojo_test_signals(self->node, c1));
+	/* Exactly what writes could have queued: taken, and the queue is full. */
+	ASSERT_EQ(0, mojo_set_quota(self->node, c1, 3, 3));
 	ASSERT_EQ(0, mojo_fuse_message_pipes(self->node, self->h1, c0));
 	EXPECT_EQ(R | W | QE, mojo_test_signals(self->node, c1));
 	EXPECT_EQ(-ENOSPC, mojo_test_write_str(self->node, self->h0, "x"));
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, mojo_test_read_str(self->node, c1, buf, sizeof(buf)));
 	EXPECT_EQ(0, mojo_test_write_str(self->node, self->h0, "x"));
+}
+
+/*
+ * A fused-away end that links moved ports to their new queue counts as a
+ * handle in transit of the fusing user, until what it held is read: at
+ * max_user_transit_ports the fuse fails with ETOOMANYREFS.
+ */
+TEST_F(pipe, fuse_links_count_as_handles_in_transit)
+{
+	long saved = mojo_test_read_long(MOJO_PARAM("max_user_transit_ports"));
+	uint32_t c0, c1, e0, e1, got, n, nh;
+
+	ASSERT_LT(0, saved);
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &e0, &e1));
+	ASSERT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &e1, 1));
+	/*
+	 * e1 in transit uses the one allowed: no room for the link. (No
+	 * ASSERT until the limit is restored: it is the whole VM's.)
+	 */
+	EXPECT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_user_transit_ports"), 1));
+	EXPECT_EQ(-ETOOMANYREFS, mojo_fuse_message_pipes(self->node, self->h1, c0));
+	EXPECT_EQ(R | W, mojo_test_signals(self->node, self->h1));
+	EXPECT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_user_transit_ports"), 2));
+	EXPECT_EQ(0, mojo_fuse_message_pipes(self->node, self->h1, c0));
+	/* e1 and the link: nothing more may travel ... */
+	EXPECT_EQ(-ETOOMANYREFS, mojo_write_message(self->node, self->h0, NULL, 0, &e0, 1));
+	/* ... until e1 is read, which frees the link too. */
+	n = 0;
+	nh = 1;
+	EXPECT_EQ(0, mojo_read_message(self->node, c1, NULL, &n, &got, &nh));
+	EXPECT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
+	EXPECT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &c1, 1));
+	EXPECT_EQ(0, mojo_write_message(self->node, self->h0, NULL, 0, &c0, 1));
+	ASSERT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_user_transit_ports"), saved));
 }
 
 /*

@@ -423,16 +423,21 @@ struct mojo_signals_args {
  * node, not each other's peer (-EINVAL), and neither may ever have written
  * a message (-EBUSY). Messages queued on them, unread, flow on as Mojo's
  * do: what a sent and @handle0 still holds is queued at d, in order and
- * ahead of anything a writes next, and what d sent to @handle1 at a (the
- * receiving queue takes them whatever its quota: they were accepted once;
- * a full queue refuses new writes until it is read). A peer already
+ * ahead of anything a writes next, and what d sent to @handle1 at a. The
+ * receiving queue's quota (struct mojo_quota_args) holds as for writes:
+ * messages that writes could not have queued there fail the fuse with
+ * -ENOSPC; those that fill it make it full, refusing writes until read.
+ * A peer already
  * closed passes on: the fused pipe's other end gets what that peer sent,
  * then sees PEER_CLOSED; what would go to a closed end is freed, closing
  * the handles it carries. Endpoints travelling in those messages count
  * @handle0 (or @handle1) as one level of their nesting from then on
  * (MOJO_MAX_NESTING): a fuse that would nest deeper, or put d inside a
  * message that moves to d (a port that was sent into @handle0, say), fails
- * with -ELOOP. On any error nothing changes.
+ * with -ELOOP. Until those endpoints are read, @handle0 (or @handle1)
+ * counts as one handle in transit of the caller's user
+ * (max_user_transit_ports; -ETOOMANYREFS beyond it). On any error nothing
+ * changes.
  * MOJO_FEATURE_FUSE_FLOW_ON announces this behaviour; without it a module
  * fails the fuse of endpoints with queued messages with -EBUSY.
  */
@@ -1098,7 +1103,7 @@ struct mojo_uring_cmd {
  *   (the peer's queue at its quota).
  * FUSE: in step 5, EBADF when either handle is unknown comes before
  *   EINVAL for either's kind; then EINVAL (each other's peer), EBUSY,
- *   ELOOP.
+ *   ELOOP, ENOSPC; then, in step 7, ETOOMANYREFS.
  * ADD_TRIGGER: ENOSPC (MOJO_MAX_TRIGGERS), EEXIST, ENOSPC
  *   (MOJO_MAX_PORT_TRIGGERS).
  * ARM_TRAP: ENOENT, EALREADY.
@@ -1172,7 +1177,10 @@ struct mojo_uring_cmd {
  * FUSE: EBADF, EFAULT, EINVAL (one handle twice; not message pipe
  *   endpoints; each other's peer), EBUSY (one has written), ELOOP (the
  *   messages that flow on would nest endpoints deeper than
- *   MOJO_MAX_NESTING, or put an endpoint inside its own queue).
+ *   MOJO_MAX_NESTING, or put an endpoint inside its own queue), ENOSPC
+ *   (the messages that would flow on do not fit the receiving queue's
+ *   quota), ETOOMANYREFS (max_user_transit_ports, for the fused-away
+ *   endpoint that stays a level of their nesting).
  * SET_SIGNAL_QUOTA: EBADF, EFAULT, EINVAL (no flag or an unknown one; a
  *   field set that is not flagged; not a message pipe endpoint).
  * QUERY_QUOTA: EBADF, EFAULT, EINVAL (@flags or @reserved set; not a

@@ -653,6 +653,17 @@ static long m_fuse_nesting(int b, int c)
 	return 0;
 }
 
+/* Could @to take @via's queue under its quota, as writes (the header)? */
+static bool m_fuse_fits(int to, int via)
+{
+	const struct m_port *t = &M.ports[to], *v = &M.ports[via];
+
+	if (!v->qh)
+		return true;
+	return (uint64_t)t->qmsgs + v->qmsgs <= t->max_msgs &&
+	       t->qbytes + v->qbytes - v->qt->len < t->max_bytes;
+}
+
 /*
  * @to (open) gets its new peer @np (-1: closed) and what @via holds,
  * which @np sent: queued after anything @to holds, whatever its quota.
@@ -719,6 +730,14 @@ int op_fuse(void)
 		e = -EBUSY;
 	else
 		e = m_fuse_nesting(h0->idx, h1->idx);
+	if (!e) {
+		int pb = M.ports[h0->idx].peer, pc = M.ports[h1->idx].peer;
+
+		/* b's queue goes to c's peer, c's to b's (when open). */
+		if ((pc >= 0 && !m_fuse_fits(pc, h0->idx)) ||
+		    (pb >= 0 && !m_fuse_fits(pb, h1->idx)))
+			e = -ENOSPC;
+	}
 	if (!e && (m_events_touch_port(node, h0->idx) ||
 		   m_events_touch_port(node, h1->idx)))
 		if (m_drain_events(node))
