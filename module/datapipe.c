@@ -18,6 +18,7 @@
 #include <linux/xarray.h>
 
 #include "datapipe.h"
+#include "debugfs.h"
 #include "mojo_trace.h"
 #include "msgpipe.h"
 #include "node.h"
@@ -749,6 +750,7 @@ out_unclaim:
 		dp->avail += n;
 		dp->new_data = true;
 		trace_mojo_dp_commit(node, a->handle, port, n);
+		mojo_stat_add(MOJO_STAT_DP_PRODUCED, n);
 	}
 	mojo_dp_unclaim(port);
 	mojo_dp_commit_end(port);
@@ -834,6 +836,7 @@ out_unclaim:
 			dp->read_off = (roff + n) % dp->capacity;
 			dp->avail -= n;
 			trace_mojo_dp_commit(node, a->handle, port, n);
+			mojo_stat_add(MOJO_STAT_DP_CONSUMED, n);
 		}
 		dp->new_data = false;
 	}
@@ -960,8 +963,11 @@ static long mojo_dpipe_end(struct mojo_node *node, struct mojo_data_args *a,
 		dp->read_off = (dp->read_off + n) % dp->capacity;
 		dp->avail -= n;
 	}
-	if (!ret)
+	if (!ret) {
 		trace_mojo_dp_commit(node, a->handle, port, n);
+		mojo_stat_add(producer ? MOJO_STAT_DP_PRODUCED :
+			      MOJO_STAT_DP_CONSUMED, n);
+	}
 	if (ret != -ENOENT) {
 		if (producer)
 			dp->writing = false;

@@ -24,9 +24,16 @@
  *   readable bytes and live mappings of each end. Lines are "key=value"
  *   words after a keyword (mojoctl parses them). Ids are those of the
  *   tracepoints (mojo_trace.h).
- * - stats: counters since the module was loaded, kept by probes on the
- *   module's own tracepoints (so a kernel without tracepoints shows
- *   zeros).
+ * - stats: counters since the module was loaded. Each is a per-CPU u64
+ *   bumped by mojo_stat_add() where the event happens, next to its
+ *   tracepoint, and summed over the possible CPUs when the file is read
+ *   (a sum taken while CPUs count is not one instant's). No probe is
+ *   attached to the tracepoints, so they cost nothing while nobody
+ *   traces, and the counters work on a kernel without tracepoints.
+ *   Interim: the message and port counters whose sites are in msgpipe.c
+ *   and port.c are still counted by probes on those tracepoints
+ *   (mojo_interim_probes() in debugfs.c) until those files call
+ *   mojo_stat_add() themselves.
  * - log: the last MOJO_DEBUG_LOG_SIZE operations that failed (ioctl or
  *   io_uring, -EAGAIN excepted: "nothing yet" is no failure), oldest
  *   first: time, node, pid, command, operation, errno.
@@ -45,11 +52,97 @@
  * max_handles per node), never one record slow.
  *
  * Locking: mojo_debug_log_lock protects the log ring; it is a leaf taken
- * for O(1) work. The counters are atomics.
+ * for O(1) work. The counters are per-CPU and need no lock.
  *
  * debugfs missing or failing leaves the module working without these
  * files (debugfs_create_*() tolerate errors by design).
  */
+
+#include <linux/percpu.h>
+#include <linux/types.h>
+
+/**
+ * enum mojo_stat - the counters of debugfs' stats file
+ * @MOJO_STAT_NODES_CREATED:      nodes opened
+ * @MOJO_STAT_NODES_RELEASED:     nodes released
+ * @MOJO_STAT_PORTS_CREATED:      endpoints created (two per pipe)
+ * @MOJO_STAT_PORTS_CLOSED:       endpoints closed
+ * @MOJO_STAT_MSGS_WRITTEN:       messages written
+ * @MOJO_STAT_BYTES_WRITTEN:      their payload bytes
+ * @MOJO_STAT_MSGS_READ:          messages read
+ * @MOJO_STAT_BYTES_READ:         their payload bytes
+ * @MOJO_STAT_QUOTA_REFUSED:      writes refused by a full receive queue
+ * @MOJO_STAT_USER_LIMIT_REFUSED: charges refused by a per-user bound
+ * @MOJO_STAT_PORTS_SENT:         endpoints sent in messages
+ * @MOJO_STAT_PORTS_RECEIVED:     endpoints received from messages
+ * @MOJO_STAT_EXPORTS:            handles exported as fds
+ * @MOJO_STAT_IMPORTS:            fds imported as handles
+ * @MOJO_STAT_DP_PRODUCED:        data pipe bytes produced
+ * @MOJO_STAT_DP_CONSUMED:        data pipe bytes consumed
+ * @MOJO_STAT_TRAP_EVENTS:        trap events fired
+ * @MOJO_STAT_URING_PARKED:       io_uring commands parked
+ * @MOJO_STAT_URING_COMPLETED:    parked commands completed
+ * @MOJO_STAT_URING_CANCELLED:    parked commands cancelled
+ * @MOJO_STAT_OP_ERRORS:          failed operations (mojo_debug_log_error())
+ * @MOJO_NR_STATS:                the number of counters
+ */
+enum mojo_stat {
+	MOJO_STAT_NODES_CREATED,
+	MOJO_STAT_NODES_RELEASED,
+	MOJO_STAT_PORTS_CREATED,
+	MOJO_STAT_PORTS_CLOSED,
+	MOJO_STAT_MSGS_WRITTEN,
+	MOJO_STAT_BYTES_WRITTEN,
+	MOJO_STAT_MSGS_READ,
+	MOJO_STAT_BYTES_READ,
+	MOJO_STAT_QUOTA_REFUSED,
+	MOJO_STAT_USER_LIMIT_REFUSED,
+	MOJO_STAT_PORTS_SENT,
+	MOJO_STAT_PORTS_RECEIVED,
+	MOJO_STAT_EXPORTS,
+	MOJO_STAT_IMPORTS,
+	MOJO_STAT_DP_PRODUCED,
+	MOJO_STAT_DP_CONSUMED,
+	MOJO_STAT_TRAP_EVENTS,
+	MOJO_STAT_URING_PARKED,
+	MOJO_STAT_URING_COMPLETED,
+	MOJO_STAT_URING_CANCELLED,
+	MOJO_STAT_OP_ERRORS,
+	MOJO_NR_STATS,
+};
+
+/**
+ * struct mojo_stats - one CPU's counters
+ * @v: indexed by enum mojo_stat
+ */
+struct mojo_stats {
+	u64 v[MOJO_NR_STATS];
+};
+
+DECLARE_PER_CPU(struct mojo_stats, mojo_stats);
+
+/**
+ * mojo_stat_add() - count @n at one of the stats
+ * @s: the counter
+ * @n: how much
+ *
+ * One this_cpu_add() (a single instruction on x86-64, safe from any
+ * context); the stats file sums the CPUs. Call it next to the matching
+ * trace_mojo_*() call.
+ */
+static inline void mojo_stat_add(enum mojo_stat s, u64 n)
+{
+	this_cpu_add(mojo_stats.v[s], n);
+}
+
+/**
+ * mojo_stat_inc() - count one at one of the stats
+ * @s: the counter
+ */
+static inline void mojo_stat_inc(enum mojo_stat s)
+{
+	this_cpu_inc(mojo_stats.v[s]);
+}
 
 struct mojo_node;
 struct mojo_op;

@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 
 #include "datapipe.h"
+#include "debugfs.h"
 #include "export.h"
 #include "message.h"
 #include "mojo_trace.h"
@@ -94,6 +95,7 @@ long mojo_export_op_export(struct mojo_node *node, void *arg)
 			ret = -EBUSY;
 		} else {
 			trace_mojo_export(node, a->handle, port, NULL);
+			mojo_stat_inc(MOJO_STAT_EXPORTS);
 			port->state = MOJO_PORT_IN_TRANSIT;
 			WRITE_ONCE(port->node, NULL);
 		}
@@ -176,6 +178,7 @@ long mojo_export_op_import(struct mojo_node *node, void *arg)
 	port->state = MOJO_PORT_RECEIVING;
 	WRITE_ONCE(port->node, mojo_node_get(node));
 	trace_mojo_import(node, handle, port, NULL);
+	mojo_stat_inc(MOJO_STAT_IMPORTS);
 	spin_unlock(&port->lock);
 	mojo_handle_fill(node, handle, obj);
 	/* Held past the unlock, for the wake: the handle may close at once. */

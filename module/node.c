@@ -7,6 +7,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "debugfs.h"
 #include "message.h"
 #include "mojo_trace.h"
 #include "node.h"
@@ -55,6 +56,7 @@ struct mojo_node *mojo_node_create(void)
 		return NULL;
 	}
 	trace_mojo_node_create(node);
+	mojo_stat_inc(MOJO_STAT_NODES_CREATED);
 	return node;
 }
 
@@ -125,6 +127,7 @@ void mojo_node_release(struct mojo_node *node)
 	LIST_HEAD(reap);
 
 	trace_mojo_node_release(node);
+	mojo_stat_inc(MOJO_STAT_NODES_RELEASED);
 	xa_erase(&mojo_nodes, node->id);
 	for (;;) {
 		mutex_lock(&node->lock);

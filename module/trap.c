@@ -8,6 +8,7 @@
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
+#include "debugfs.h"
 #include "mojo_trace.h"
 #include "node.h"
 #include "ops.h"
@@ -72,6 +73,7 @@ static void mojo_trigger_queue(struct mojo_trigger *t, int result, u64 sat,
 		t->ev_satisfiable = able;
 		t->ev_gen++;
 		trace_mojo_trap_fire(node, t->context, result, sat, able);
+		mojo_stat_inc(MOJO_STAT_TRAP_EVENTS);
 		t->cancelled = result == -ECANCELED;
 		if (list_empty(&t->ev_link)) {
 			list_add_tail(&t->ev_link, &node->events);

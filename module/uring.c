@@ -23,6 +23,7 @@
 #include <linux/io_uring_types.h>
 
 #include "datapipe.h"
+#include "debugfs.h"
 #include "mojo_trace.h"
 #include "node.h"
 #include "ops.h"
@@ -344,6 +345,7 @@ static void mojo_req_cancel(struct mojo_uring_req *req)
 	WRITE_ONCE(req->cancelled, true);
 	trace_mojo_uring_cancel(req->node, mojo_req_handle(req), req->op->name,
 				-ECANCELED);
+	mojo_stat_inc(MOJO_STAT_URING_CANCELLED);
 	/* Pairs with the barrier in mojo_req_run() after it parks. */
 	smp_mb();
 	mojo_req_fire(req);
@@ -621,6 +623,7 @@ static int mojo_req_run(struct mojo_uring_req *req, bool may_park)
 		atomic_set_release(&req->state, MOJO_REQ_PARKED);
 		trace_mojo_uring_park(req->node, mojo_req_handle(req),
 				      req->op->name, 0);
+		mojo_stat_inc(MOJO_STAT_URING_PARKED);
 		/*
 		 * A timeout that expired or a cancel that came while we ran
 		 * could not fire us (we were not parked): fire now. The
@@ -842,6 +845,7 @@ static void mojo_uring_fired(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	mojo_req_untrack(req);
 	trace_mojo_uring_complete(req->node, mojo_req_handle(req), req->op->name,
 				  ret);
+	mojo_stat_inc(MOJO_STAT_URING_COMPLETED);
 	io_uring_cmd_done(cmd, ret, 0, issue_flags);
 	/*
 	 * Done with the port: the next read parked there gets its turn

@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
+#include "debugfs.h"
 #include "mojo_trace.h"
 #include "user.h"
 
@@ -173,6 +174,7 @@ int mojo_user_charge(atomic_long_t *counter, unsigned long max, size_t bytes)
 	do {
 		if (bytes > max || (unsigned long)old > max - bytes) {
 			trace_mojo_user_limit(old, max, bytes);
+			mojo_stat_inc(MOJO_STAT_USER_LIMIT_REFUSED);
 			return -ENOSPC;
 		}
 		new = old + bytes;
