@@ -16,6 +16,7 @@
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/string_helpers.h>
 
 #include "datapipe.h"
 #include "debugfs.h"
@@ -34,6 +35,26 @@
 #define MOJO_DEBUG_URING_MAX	SZ_1M
 
 static struct dentry *mojo_debug_dir;
+
+/*
+ * Bytes of a command name shown as octal escapes (\ooo), besides every
+ * byte that is not printable ASCII: the separators of the files' words
+ * and lines, and the escape itself. Anyone may set their command name
+ * (prctl(PR_SET_NAME)); escaped, it can neither end a line nor add a
+ * key=value word, and mojoctl can undo the escapes.
+ */
+#define MOJO_COMM_ESC	" \t\n\\="
+
+/**
+ * mojo_seq_comm() - print a command name, escaped
+ * @m:    the seq_file
+ * @comm: the name (at most TASK_COMM_LEN bytes, NUL-terminated or not)
+ */
+static void mojo_seq_comm(struct seq_file *m, const char *comm)
+{
+	seq_escape_mem(m, comm, strnlen(comm, TASK_COMM_LEN),
+		       ESCAPE_OCTAL | ESCAPE_NAP | ESCAPE_APPEND, MOJO_COMM_ESC);
+}
 
 /* ---- stats ------------------------------------------------------------ */
 
@@ -235,10 +256,12 @@ static int mojo_log_show(struct seq_file *m, void *unused)
 		mojo_log_count - MOJO_DEBUG_LOG_SIZE : 0;
 	for (i = first; i < mojo_log_count; i++) {
 		e = &mojo_log[i % MOJO_DEBUG_LOG_SIZE];
-		seq_printf(m, "%llu.%06llu node=%016llx pid=%d comm=%s op=%s err=%d\n",
+		seq_printf(m, "%llu.%06llu node=%016llx pid=%d comm=",
 			   e->time / NSEC_PER_SEC,
 			   (e->time % NSEC_PER_SEC) / NSEC_PER_USEC, e->node,
-			   e->pid, e->comm, e->op, e->err);
+			   e->pid);
+		mojo_seq_comm(m, e->comm);
+		seq_printf(m, " op=%s err=%d\n", e->op, e->err);
 	}
 	spin_unlock(&mojo_debug_log_lock);
 	return 0;
@@ -336,7 +359,9 @@ void mojo_debug_fdinfo(struct seq_file *m, struct mojo_node *node)
 	seq_printf(m, "mojo-node:\t%*phN\n", MOJO_NAME_SIZE, node->name);
 	seq_printf(m, "mojo-pid:\t%d\n",
 		   pid_nr_ns(node->pid, task_active_pid_ns(current)));
-	seq_printf(m, "mojo-comm:\t%s\n", node->comm);
+	seq_puts(m, "mojo-comm:\t");
+	mojo_seq_comm(m, node->comm);
+	seq_putc(m, '\n');
 	seq_printf(m, "mojo-handles:\t%u\n", handles);
 	seq_printf(m, "mojo-message-pipes:\t%u\n", c.ports);
 	seq_printf(m, "mojo-data-producers:\t%u\n", c.producers);
@@ -614,9 +639,10 @@ static int mojo_state_show(struct seq_file *m, void *v)
 		n = node->num_handles;
 		dead = node->dead;
 		mutex_unlock(&node->lock);
-		seq_printf(m, "node %*phN id=%u pid=%d comm=%s handles=%u uring=%u dead=%d\n",
-			   MOJO_NAME_SIZE, node->name, node->id,
-			   pid_nr(node->pid), node->comm, n,
+		seq_printf(m, "node %*phN id=%u pid=%d comm=", MOJO_NAME_SIZE,
+			   node->name, node->id, pid_nr(node->pid));
+		mojo_seq_comm(m, node->comm);
+		seq_printf(m, " handles=%u uring=%u dead=%d\n", n,
 			   mojo_uring_node_pending(node), dead);
 		return 0;
 	}

@@ -24,6 +24,12 @@
  *   readable bytes and live mappings of each end. Lines are "key=value"
  *   words after a keyword (mojoctl parses them). Ids are those of the
  *   tracepoints (mojo_trace.h).
+ *
+ * Command names are chosen by their processes (prctl(PR_SET_NAME)): in
+ * all three files (fdinfo, state, log) a name's spaces, tabs, newlines,
+ * '=' and '\' and every byte that is not printable ASCII are written as
+ * octal escapes (\ooo, as seq_escape() writes them), so that a name can
+ * neither forge a line nor add a key=value word.
  * - stats: counters since the module was loaded. Each is a per-CPU u64
  *   bumped by mojo_stat_add() where the event happens, next to its
  *   tracepoint, and summed over the possible CPUs when the file is read

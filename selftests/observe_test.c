@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -692,6 +693,110 @@ TEST_F(obs, debugfs_log_records_failed_operations)
 	EXPECT_NE(NULL, strstr(last, want)) TH_LOG("%s", s);
 	EXPECT_NE(NULL, strstr(last, "op=close err=-9")) TH_LOG("%s", last);
 	free(s);
+}
+
+/* Is every line of @s one that @ok accepts? Logs the first that is not. */
+static bool every_line(const char *s, bool (*ok)(const char *line))
+{
+	char line[1024];
+	const char *end;
+	size_t n;
+
+	for (; *s; s = end ? end + 1 : s + n) {
+		end = strchr(s, '\n');
+		n = end ? (size_t)(end - s) : strlen(s);
+		snprintf(line, sizeof(line), "%.*s", (int)n, s);
+		if (!ok(line)) {
+			fprintf(stderr, "# bad line: '%s'\n", line);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool fdinfo_line(const char *l)
+{
+	return strstr(l, ":\t") != NULL;
+}
+
+static bool state_line(const char *l)
+{
+	return l[0] == '#' || !strncmp(l, "node ", 5) || !strncmp(l, "  ", 2);
+}
+
+static bool log_line(const char *l)
+{
+	unsigned long long sec, usec;
+	char id[17];
+
+	return sscanf(l, "%llu.%llu node=%16s", &sec, &usec, id) == 3;
+}
+
+/* A command name that tries to start a line and add a word. */
+#define EVIL_COMM	"a\n9 handles=9=b"
+#define EVIL_ESCAPED	"a\\0129\\040handles\\0759\\075b"
+
+TEST_F(obs, comm_is_escaped_in_fdinfo_state_log_and_mojoctl)
+{
+	char old[16] = "", path[64], want[160], name[2 * MOJO_NAME_SIZE + 1];
+	char line[512], *s, *l;
+	uint8_t raw[MOJO_NAME_SIZE];
+	bool found = false;
+	uint32_t a, b;
+	int node;
+	FILE *f;
+
+	ASSERT_EQ(0, prctl(PR_GET_NAME, old));
+	ASSERT_EQ(0, prctl(PR_SET_NAME, EVIL_COMM));
+	node = mojo_open_node();
+	if (node >= 0)
+		EXPECT_EQ(-EBADF, mojo_close(node, 0x7ffffff2));
+	ASSERT_EQ(0, prctl(PR_SET_NAME, old));
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, mojo_get_node_name(node, raw));
+	hex(raw, MOJO_NAME_SIZE, name);
+	ASSERT_EQ(0, mojo_create_message_pipe(node, &a, &b));
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", node);
+	s = slurp(path);
+	ASSERT_NE(NULL, s);
+	snprintf(want, sizeof(want), "mojo-comm:\t%s\n", EVIL_ESCAPED);
+	EXPECT_NE(NULL, strstr(s, want)) TH_LOG("%s", s);
+	EXPECT_TRUE(every_line(s, fdinfo_line)) TH_LOG("%s", s);
+	free(s);
+
+	if (access(DEBUG_DIR, F_OK)) {
+		close(node);
+		SKIP(return, "no " DEBUG_DIR);
+	}
+	s = state();
+	ASSERT_NE(NULL, s);
+	snprintf(want, sizeof(want), " comm=%s handles=2 ", EVIL_ESCAPED);
+	l = strstr(s, name);
+	ASSERT_NE(NULL, l) TH_LOG("%s", s);
+	EXPECT_NE(NULL, strstr(l, want)) TH_LOG("%s", s);
+	EXPECT_TRUE(every_line(s, state_line)) TH_LOG("%s", s);
+	free(s);
+
+	s = slurp(DEBUG_DIR "/log");
+	ASSERT_NE(NULL, s);
+	snprintf(want, sizeof(want), " comm=%s op=close err=-9\n", EVIL_ESCAPED);
+	EXPECT_NE(NULL, strstr(s, want)) TH_LOG("%s", s);
+	EXPECT_TRUE(every_line(s, log_line)) TH_LOG("%s", s);
+	free(s);
+
+	if (!access("/bin/mojoctl", X_OK)) {
+		f = popen("/bin/mojoctl graph", "r");
+		ASSERT_NE(NULL, f);
+		snprintf(want, sizeof(want), "  node %s pid %d (a\\n9 handles=9=b), 2 handles\n",
+			 name, getpid());
+		while (fgets(line, sizeof(line), f))
+			if (!strcmp(line, want))
+				found = true;
+		pclose(f);
+		EXPECT_TRUE(found) TH_LOG("want %s", want);
+	}
+	close(node);
 }
 
 struct churn {

@@ -84,6 +84,54 @@ static bool word(const char *line, const char *key, char *out, size_t len)
 	return false;
 }
 
+/*
+ * Undo the module's escapes of a command name (debugfs.h): each byte it
+ * escapes is written as a backslash and three octal digits.
+ */
+static void unescape(const char *in, char *out, size_t len)
+{
+	size_t n = 0;
+
+	while (*in && n + 1 < len) {
+		if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' &&
+		    in[2] >= '0' && in[2] <= '7' && in[3] >= '0' && in[3] <= '7') {
+			out[n++] = (char)((in[1] - '0') << 6 | (in[2] - '0') << 3 |
+					  (in[3] - '0'));
+			in += 4;
+		} else {
+			out[n++] = *in++;
+		}
+	}
+	out[n] = '\0';
+}
+
+/*
+ * A command name for the terminal: anyone may choose theirs, so
+ * backslashes and bytes that are not printable ASCII are shown as C
+ * escapes, and a name cannot start a line of its own.
+ */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s && n + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\')
+			n += snprintf(buf + n, len - n, "\\\\");
+		else if (c == '\n')
+			n += snprintf(buf + n, len - n, "\\n");
+		else if (c == '\t')
+			n += snprintf(buf + n, len - n, "\\t");
+		else if (c < 0x20 || c >= 0x7f)
+			n += snprintf(buf + n, len - n, "\\%03o", c);
+		else
+			buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 static unsigned long long num(const char *line, const char *key)
 {
 	char buf[32];
@@ -115,6 +163,7 @@ static int parse_state(void)
 	}
 	while (fgets(line, sizeof(line), f)) {
 		if (!strncmp(line, "node ", 5)) {
+			char comm[80];
 			struct node *n;
 
 			nodes = grow(nodes, &cap_nodes, nr_nodes, sizeof(*nodes));
@@ -122,7 +171,8 @@ static int parse_state(void)
 			memset(n, 0, sizeof(*n));
 			sscanf(line + 5, "%39s", n->name);
 			n->pid = (int)num(line, "pid");
-			word(line, "comm", n->comm, sizeof(n->comm));
+			if (word(line, "comm", comm, sizeof(comm)))
+				unescape(comm, n->comm, sizeof(n->comm));
 			n->handles = (unsigned int)num(line, "handles");
 		} else if (!strncmp(line, "  port ", 7) && nr_nodes) {
 			struct port *p;
@@ -161,9 +211,10 @@ static struct port *find_port(const char *id)
 static void print_end(const struct port *p)
 {
 	const struct node *n = &nodes[p->node];
+	char comm[80];
 
-	printf("pid %d (%s) node %.8s handle %u", n->pid, n->comm, n->name,
-	       p->handle);
+	printf("pid %d (%s) node %.8s handle %u", n->pid,
+	       printable(n->comm, comm, sizeof(comm)), n->name, p->handle);
 }
 
 static void print_queue(const struct port *p)
@@ -183,6 +234,7 @@ static void print_queue(const struct port *p)
 
 static int cmd_graph(void)
 {
+	char comm[80];
 	size_t i;
 
 	if (parse_state())
@@ -190,8 +242,8 @@ static int cmd_graph(void)
 	printf("%zu node%s\n", nr_nodes, nr_nodes == 1 ? "" : "s");
 	for (i = 0; i < nr_nodes; i++)
 		printf("  node %s pid %d (%s), %u handle%s\n", nodes[i].name,
-		       nodes[i].pid, nodes[i].comm, nodes[i].handles,
-		       nodes[i].handles == 1 ? "" : "s");
+		       nodes[i].pid, printable(nodes[i].comm, comm, sizeof(comm)),
+		       nodes[i].handles, nodes[i].handles == 1 ? "" : "s");
 	printf("pipes\n");
 	for (i = 0; i < nr_ports; i++) {
 		struct port *p = &ports[i], *q;
