@@ -11,6 +11,7 @@
 #include <linux/pid.h>
 #include <linux/percpu.h>
 #include <linux/pid_namespace.h>
+#include <linux/proc_fs.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
@@ -44,6 +45,27 @@ static struct dentry *mojo_debug_dir;
  * key=value word, and mojoctl can undo the escapes.
  */
 #define MOJO_COMM_ESC	" \t\n\\="
+
+/**
+ * mojo_opener_nr() - the number of a node's opener, 0 once it is gone
+ * @node: the node
+ * @ns:   the pid namespace to number it in
+ *
+ * The node holds its opener's struct pid, not the process: once the
+ * thread group has exited the number may be given to another process,
+ * so a pid without a thread group leader is shown as 0. The check and
+ * the number are not one instant's (diagnostics only).
+ *
+ * Return: the opener's number in @ns, or 0 when it has exited or is not
+ * visible in @ns.
+ */
+static pid_t mojo_opener_nr(const struct mojo_node *node,
+			    struct pid_namespace *ns)
+{
+	if (!pid_has_task(node->pid, PIDTYPE_TGID))
+		return 0;
+	return pid_nr_ns(node->pid, ns);
+}
 
 /**
  * mojo_seq_comm() - print a command name, escaped
@@ -337,6 +359,7 @@ void mojo_debug_fdinfo(struct seq_file *m, struct mojo_node *node)
 	unsigned long index = 0;
 	unsigned int handles, n;
 	bool more = true;
+	pid_t nr;
 
 	while (more) {
 		mutex_lock(&node->lock);
@@ -356,11 +379,15 @@ void mojo_debug_fdinfo(struct seq_file *m, struct mojo_node *node)
 		index++;
 		cond_resched();
 	}
-	seq_printf(m, "mojo-node:\t%*phN\n", MOJO_NAME_SIZE, node->name);
-	seq_printf(m, "mojo-pid:\t%d\n",
-		   pid_nr_ns(node->pid, task_active_pid_ns(current)));
+	/*
+	 * The reader's view: the pid namespace of the procfs instance the
+	 * fdinfo file is read through, as pidfd_show_fdinfo() does.
+	 */
+	nr = mojo_opener_nr(node, proc_pid_ns(file_inode(m->file)->i_sb));
+	seq_printf(m, "mojo-node:\t%016llx\n", mojo_node_id(node));
+	seq_printf(m, "mojo-pid:\t%d\n", nr);
 	seq_puts(m, "mojo-comm:\t");
-	mojo_seq_comm(m, node->comm);
+	mojo_seq_comm(m, nr ? node->comm : "-");
 	seq_putc(m, '\n');
 	seq_printf(m, "mojo-handles:\t%u\n", handles);
 	seq_printf(m, "mojo-message-pipes:\t%u\n", c.ports);
@@ -499,7 +526,8 @@ static void mojo_show_quota(struct seq_file *m, const char *key, u64 v)
  * @peer_id:    the peer's id, 0 for none (closed)
  * @peer_state: the peer's state
  * @peer_node:  the name of the node holding the peer, when it is RECEIVING
- * @peer_pid:   that node's opener, in the initial pid namespace
+ * @peer_pid:   that node's opener, in the initial pid namespace, 0 when
+ *              it has exited
  * @peer_msgs:  messages queued at the peer
  * @peer_bytes: their bytes
  * @capacity:   data pipe: the ring's size
@@ -575,7 +603,7 @@ static void mojo_snap_port(struct mojo_port_snap *s, struct mojo_port *port)
 	/* A RECEIVING port holds a reference to its node (port.h). */
 	if (peer->state == MOJO_PORT_RECEIVING && peer->node) {
 		memcpy(s->peer_node, peer->node->name, MOJO_NAME_SIZE);
-		s->peer_pid = pid_nr(peer->node->pid);
+		s->peer_pid = mojo_opener_nr(peer->node, &init_pid_ns);
 	}
 	s->peer_msgs = peer->queued_msgs;
 	s->peer_bytes = peer->queued_bytes;
@@ -627,6 +655,7 @@ static int mojo_state_show(struct seq_file *m, void *v)
 	struct mojo_trap *trap;
 	unsigned int n;
 	bool dead;
+	pid_t nr;
 
 	if (v == SEQ_START_TOKEN) {
 		seq_puts(m, "# node NAME id= pid= comm= handles= uring= dead=\n");
@@ -639,9 +668,10 @@ static int mojo_state_show(struct seq_file *m, void *v)
 		n = node->num_handles;
 		dead = node->dead;
 		mutex_unlock(&node->lock);
+		nr = mojo_opener_nr(node, &init_pid_ns);
 		seq_printf(m, "node %*phN id=%u pid=%d comm=", MOJO_NAME_SIZE,
-			   node->name, node->id, pid_nr(node->pid));
-		mojo_seq_comm(m, node->comm);
+			   node->name, node->id, nr);
+		mojo_seq_comm(m, nr ? node->comm : "-");
 		seq_printf(m, " handles=%u uring=%u dead=%d\n", n,
 			   mojo_uring_node_pending(node), dead);
 		return 0;

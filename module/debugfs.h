@@ -6,24 +6,32 @@
  * DOC: Observability: fdinfo and debugfs
  *
  * fdinfo: /proc/<pid>/fdinfo/<fd> of a node fd shows that node, and only
- * it (whoever may read the fd's fdinfo may use the fd): its name, the
- * process that opened it, its handles by kind, what waits in the receive
- * queues of the endpoints it holds, the bytes readable in the data pipes
- * it consumes, and its pending io_uring commands. The handle table is
+ * it (whoever may read the fd's fdinfo may use the fd): its id, its
+ * opener (the thread group that opened it, numbered in the pid namespace
+ * of the procfs instance read, and its command name), its handles by
+ * kind, what waits in the receive queues of the endpoints it holds, the
+ * bytes readable in the data pipes it consumes, and its pending io_uring
+ * commands. The handle table is
  * walked MOJO_DEBUG_BATCH entries at a time under the node lock, which is
  * dropped in between: the counts are a snapshot of each batch, not of the
  * whole table at one instant.
  *
  * debugfs (root only, every file 0400), in /sys/kernel/debug/mojoports/:
  *
- * - state: every living node (name, pid, command, handle count, pending
- *   io_uring commands), then one line per handle it holds: for an
+ * - state: every living node (name, opener's pid and command, handle
+ *   count, pending io_uring commands), then one line per handle it holds:
+ *   for an
  *   endpoint its id, kind, state, peer (id, state, node, pid), queue
  *   depth and quota, signal-only quotas, sequence numbers, triggers and
  *   parked commands; for a data pipe endpoint the ring's capacity,
  *   readable bytes and live mappings of each end. Lines are "key=value"
  *   words after a keyword (mojoctl parses them). Ids are those of the
  *   tracepoints (mojo_trace.h).
+ *
+ * The opener: a node holds the struct pid of the thread group that opened
+ * it, not the process. Once that has exited its number may be given to
+ * another process, so the opener is then shown as pid 0 and command "-"
+ * (in fdinfo, and for nodes and peers in state).
  *
  * Command names are chosen by their processes (prctl(PR_SET_NAME)): in
  * all three files (fdinfo, state, log) a name's spaces, tabs, newlines,

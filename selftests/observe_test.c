@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -103,16 +104,120 @@ FIXTURE_TEARDOWN(obs)
 
 TEST_F(obs, fdinfo_names_the_node_and_its_opener)
 {
-	char path[64], want[96], *s;
+	char path[64], want[96], comm[16] = "", *s;
 
+	ASSERT_EQ(0, prctl(PR_GET_NAME, comm));
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", self->fd);
 	s = slurp(path);
 	ASSERT_NE(NULL, s);
-	snprintf(want, sizeof(want), "mojo-node:\t%s\n", self->name);
+	/* The node's id, as the tracepoints and state name it. */
+	snprintf(want, sizeof(want), "mojo-node:\t%s\n", self->id);
 	EXPECT_NE(NULL, strstr(s, want)) TH_LOG("%s", s);
 	snprintf(want, sizeof(want), "mojo-pid:\t%d\n", getpid());
 	EXPECT_NE(NULL, strstr(s, want)) TH_LOG("%s", s);
+	snprintf(want, sizeof(want), "mojo-comm:\t%s\n", comm);
+	EXPECT_NE(NULL, strstr(s, want)) TH_LOG("%s", s);
 	free(s);
+}
+
+static int send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 0;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &mh, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* Its number may be given to another process: shown as 0, comm "-". */
+TEST_F(obs, opener_that_exited_shows_as_pid_0)
+{
+	char path[64], want[128], name[2 * MOJO_NAME_SIZE + 1], *s, *l;
+	uint8_t raw[MOJO_NAME_SIZE];
+	int sv[2], status, node;
+	pid_t pid;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		node = mojo_open_node();
+		_exit(node < 0 || send_fd(sv[1], node) ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	node = recv_fd(sv[0]);
+	ASSERT_GE(node, 0);
+	ASSERT_EQ(0, mojo_get_node_name(node, raw));
+	hex(raw, MOJO_NAME_SIZE, name);
+
+	EXPECT_EQ(0, fdinfo_num(node, "mojo-pid"));
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", node);
+	s = slurp(path);
+	ASSERT_NE(NULL, s);
+	EXPECT_NE(NULL, strstr(s, "mojo-comm:\t-\n")) TH_LOG("%s", s);
+	free(s);
+	if (!access(DEBUG_DIR, F_OK)) {
+		s = slurp(DEBUG_DIR "/state");
+		ASSERT_NE(NULL, s);
+		snprintf(want, sizeof(want), "node %s ", name);
+		l = strstr(s, want);
+		ASSERT_NE(NULL, l) TH_LOG("%s", s);
+		EXPECT_EQ(0, strncmp(strstr(l, " pid="), " pid=0 comm=- ", 14))
+			TH_LOG("%s", s);
+		free(s);
+	}
+	close(node);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/*
+ * fdinfo numbers the opener in the pid namespace of the procfs it is
+ * read through, not in the reader's: a process in a new pid namespace
+ * reading the initial namespace's /proc sees our number.
+ */
+TEST_F(obs, fdinfo_numbers_the_opener_in_the_procfs_namespace)
+{
+	int status;
+	pid_t pid, me = getpid();
+
+	if (unshare(CLONE_NEWPID))
+		SKIP(return, "no pid namespaces: %s", strerror(errno));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid)
+		_exit(fdinfo_num(self->fd, "mojo-pid") == me ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
 }
 
 TEST_F(obs, fdinfo_counts_handles_by_kind)
