@@ -15,6 +15,7 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/string_helpers.h>
@@ -239,24 +240,34 @@ static u64 mojo_log_count;
 
 /**
  * mojo_debug_log_error() - note an operation that failed
- * @node: the calling node, or NULL when not known
- * @op:   the operation
- * @err:  its result
+ * @node:     the calling node, or NULL when not known
+ * @op:       the operation
+ * @err:      its result
+ * @reported: @err is one the operation reports with, an answer rather
+ *            than a failure (the out_errs of its struct mojo_op: WAIT's
+ *            -EPIPE, -ETIMEDOUT and -ERESTARTNOHAND, ARM_TRAP's -EALREADY,
+ *            READ_MESSAGE's -EMSGSIZE)
  *
  * Called from the one place every operation's result passes through
- * (mojo_call_finish(), ops.c). Negative results other than -EAGAIN ("not
- * yet") and -ERESTARTNOHAND (a signal; the call is restarted) go to the
- * ring of debugfs' log, the stats and the mojo_op_error tracepoint.
+ * (mojo_call_finish(), ops.c). Failures are negative results other than
+ * reported ones, -EAGAIN ("not yet") and -ERESTARTNOHAND (a signal; the
+ * call is restarted): each fires the mojo_op_error tracepoint and counts
+ * in the stats. The log takes one global lock, so it leaves out, besides,
+ * the failures a working program meets in normal operation: -ETIMEDOUT
+ * (a deadline passed) and -ENOSPC (back-pressure: a full receive queue or
+ * a per-user bound, which have their own tracepoints and counters).
  */
 void mojo_debug_log_error(struct mojo_node *node, const struct mojo_op *op,
-			  long err)
+			  long err, bool reported)
 {
 	struct mojo_log_entry *e;
 
-	if (err >= 0 || err == -EAGAIN || err == -ERESTARTNOHAND)
+	if (err >= 0 || reported || err == -EAGAIN || err == -ERESTARTNOHAND)
 		return;
 	trace_mojo_op_error(node, op->name, err);
 	mojo_stat_inc(MOJO_STAT_OP_ERRORS);
+	if (err == -ETIMEDOUT || err == -ENOSPC)
+		return;
 	spin_lock(&mojo_debug_log_lock);
 	e = &mojo_log[mojo_log_count++ % MOJO_DEBUG_LOG_SIZE];
 	e->time = ktime_get_ns();
@@ -270,14 +281,20 @@ void mojo_debug_log_error(struct mojo_node *node, const struct mojo_op *op,
 
 static int mojo_log_show(struct seq_file *m, void *unused)
 {
-	struct mojo_log_entry *e;
-	u64 i, first;
+	struct mojo_log_entry *log, *e;
+	u64 i, first, count;
 
+	log = kmalloc_array(MOJO_DEBUG_LOG_SIZE, sizeof(*log), GFP_KERNEL);
+	if (!log)
+		return -ENOMEM;
+	/* Copied out under the lock, formatted outside it. */
 	spin_lock(&mojo_debug_log_lock);
-	first = mojo_log_count > MOJO_DEBUG_LOG_SIZE ?
-		mojo_log_count - MOJO_DEBUG_LOG_SIZE : 0;
-	for (i = first; i < mojo_log_count; i++) {
-		e = &mojo_log[i % MOJO_DEBUG_LOG_SIZE];
+	count = mojo_log_count;
+	memcpy(log, mojo_log, sizeof(mojo_log));
+	spin_unlock(&mojo_debug_log_lock);
+	first = count > MOJO_DEBUG_LOG_SIZE ? count - MOJO_DEBUG_LOG_SIZE : 0;
+	for (i = first; i < count; i++) {
+		e = &log[i % MOJO_DEBUG_LOG_SIZE];
 		seq_printf(m, "%llu.%06llu node=%016llx pid=%d comm=",
 			   e->time / NSEC_PER_SEC,
 			   (e->time % NSEC_PER_SEC) / NSEC_PER_USEC, e->node,
@@ -285,7 +302,7 @@ static int mojo_log_show(struct seq_file *m, void *unused)
 		mojo_seq_comm(m, e->comm);
 		seq_printf(m, " op=%s err=%d\n", e->op, e->err);
 	}
-	spin_unlock(&mojo_debug_log_lock);
+	kfree(log);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mojo_log);

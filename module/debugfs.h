@@ -49,8 +49,16 @@
  *   (mojo_interim_probes() in debugfs.c) until those files call
  *   mojo_stat_add() themselves.
  * - log: the last MOJO_DEBUG_LOG_SIZE operations that failed (ioctl or
- *   io_uring, -EAGAIN excepted: "nothing yet" is no failure), oldest
- *   first: time, node, pid, command, operation, errno.
+ *   io_uring), oldest first: time, node, pid, command, operation, errno.
+ *   Not logged: the results an operation reports with (WAIT's -EPIPE,
+ *   -ETIMEDOUT, ARM_TRAP's -EALREADY, READ_MESSAGE's -EMSGSIZE), -EAGAIN
+ *   ("nothing yet"), a restart after a signal, and the failures of normal
+ *   operation, -ETIMEDOUT and -ENOSPC (back-pressure: see the
+ *   mojo_quota_refused and mojo_user_limit tracepoints). The ring is one
+ *   for the whole machine and best effort: anyone can fill it with
+ *   failures of their own. The mojo_op_error tracepoint (every failure
+ *   but the reported results, -EAGAIN and restarts; per-CPU buffers,
+ *   filters by pid) is the reliable source.
  *
  * Walking every node: state is a seq_file whose position is (node id <<
  * 32 | handle): each record is one node or one handle, found again from
@@ -66,7 +74,9 @@
  * max_handles per node), never one record slow.
  *
  * Locking: mojo_debug_log_lock protects the log ring; it is a leaf taken
- * for O(1) work. The counters are per-CPU and need no lock.
+ * for O(1) work (one entry written, or the ring copied out by a reader,
+ * which formats its copy after dropping it). The counters are per-CPU
+ * and need no lock.
  *
  * debugfs missing or failing leaves the module working without these
  * files (debugfs_create_*() tolerate errors by design).
@@ -166,6 +176,6 @@ void mojo_debug_init(void);
 void mojo_debug_exit(void);
 void mojo_debug_fdinfo(struct seq_file *m, struct mojo_node *node);
 void mojo_debug_log_error(struct mojo_node *node, const struct mojo_op *op,
-			  long err);
+			  long err, bool reported);
 
 #endif /* __MOJO_DEBUGFS_H */

@@ -462,7 +462,8 @@ long mojo_call_finish(struct mojo_call *call, long ret)
 {
 	size_t size = _IOC_SIZE(call->op->cmd);
 
-	mojo_debug_log_error(call->node, call->op, ret);
+	mojo_debug_log_error(call->node, call->op, ret,
+			     mojo_call_reports(call, ret));
 	if (!(_IOC_DIR(call->op->cmd) & _IOC_READ))
 		return ret;
 	if (mojo_call_reports(call, ret)) {
