@@ -172,19 +172,23 @@ static int __init mojo_init(void)
 	ret = mojo_dpipe_init();
 	if (ret)
 		return ret;
-	mojo_debug_init();
 	ret = misc_register(&mojo_misc);
 	if (ret) {
-		mojo_debug_exit();
 		mojo_dpipe_exit();
+		return ret;
 	}
-	return ret;
+	/*
+	 * Only once the load can no longer fail: a debugfs file opened
+	 * before a failed load would outlive the module's memory.
+	 */
+	mojo_debug_init();
+	return 0;
 }
 
 static void __exit mojo_exit(void)
 {
-	misc_deregister(&mojo_misc);
 	mojo_debug_exit();
+	misc_deregister(&mojo_misc);
 	mojo_uring_exit();
 	mojo_dpipe_exit();
 }
