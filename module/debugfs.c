@@ -675,7 +675,7 @@ static int mojo_state_show(struct seq_file *m, void *v)
 	pid_t nr;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(m, "# node NAME id= pid= comm= handles= uring= dead=\n");
+		seq_puts(m, "# node NAME reg= pid= comm= handles= uring= dead=\n");
 		seq_puts(m, "#   port|trap|wrapped HANDLE key=value...\n");
 		return 0;
 	}
@@ -686,7 +686,7 @@ static int mojo_state_show(struct seq_file *m, void *v)
 		dead = node->dead;
 		mutex_unlock(&node->lock);
 		nr = mojo_opener_nr(node, &init_pid_ns);
-		seq_printf(m, "node %*phN id=%u pid=%d comm=", MOJO_NAME_SIZE,
+		seq_printf(m, "node %*phN reg=%u pid=%d comm=", MOJO_NAME_SIZE,
 			   node->name, node->id, nr);
 		mojo_seq_comm(m, nr ? node->comm : "-");
 		seq_printf(m, " handles=%u uring=%u dead=%d\n", n,

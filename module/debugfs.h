@@ -25,8 +25,9 @@
  *   depth and quota, signal-only quotas, sequence numbers, triggers and
  *   parked commands; for a data pipe endpoint the ring's capacity,
  *   readable bytes and live mappings of each end. Lines are "key=value"
- *   words after a keyword (mojoctl parses them). Ids are those of the
- *   tracepoints (mojo_trace.h).
+ *   words after a keyword (mojoctl parses them). Ids (id=, peer=) are
+ *   those of the tracepoints (mojo_trace.h); a node's reg= is its number
+ *   in the registry of living nodes (node.h), which orders the walk.
  *
  * The opener: a node holds the struct pid of the thread group that opened
  * it, not the process. Once that has exited its number may be given to
@@ -65,9 +66,10 @@
  * the position by one lookup in the node registry (node.h) and one in the
  * node's handle table, so a walk costs O(1) lookups per record however
  * many nodes there are, and between two reads nothing is held. A record
- * takes a reference to its node (mojo_node_next()), the node's lock for
- * one lookup, and the locks of one port and its peer for a copy of their
- * fields; nothing is held across the copy to userspace (seq_file copies
+ * takes a reference to its node (mojo_node_next(), under the registry's
+ * xa_lock for one lookup), the node's lock for one lookup, mojo_uring_lock
+ * for one hash lookup (a node line), and the locks of one port and its
+ * peer for a copy of their fields; nothing is held across the copy to userspace (seq_file copies
  * after ->stop()). A node that dies during the walk is simply not found
  * again; its handles vanish from the walk as they close. A user can make
  * the file long (as many records as handles exist, bounded by

@@ -50,8 +50,12 @@ struct mojo_node *mojo_node_create(void)
 	init_waitqueue_head(&node->wq);
 	node->pid = get_task_pid(current, PIDTYPE_TGID);
 	get_task_comm(node->comm, current);
+	/*
+	 * Not MOJO_GFP: the registry's nodes are shared by every user, so
+	 * they are not charged to this one's memory cgroup.
+	 */
 	if (xa_alloc_cyclic(&mojo_nodes, &node->id, node, xa_limit_31b,
-			    &mojo_nodes_next, MOJO_GFP) < 0) {
+			    &mojo_nodes_next, GFP_KERNEL) < 0) {
 		mojo_node_put(node);
 		return NULL;
 	}

@@ -80,8 +80,9 @@ struct mojo_user;
  * @user:        the user who opened the node (user.h), who pays for the
  *               rings it creates and the messages it writes; immutable
  * @id:          the node's number in the registry of living nodes
- *               (mojo_node_next()), never reused while the module is
- *               loaded before 2^32 more nodes; immutable
+ *               (mojo_node_next()), allocated cyclically in 1 .. 2^31-1,
+ *               so not reused before about 2^31 more nodes; shown as
+ *               reg= in debugfs' state; immutable
  * @pid:         the thread group that opened the node (a reference is
  *               held), for diagnostics only; immutable
  * @comm:        that task's command name at open(), for diagnostics only;

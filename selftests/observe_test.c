@@ -661,7 +661,7 @@ TEST_F(obs, debugfs_state_shows_ports_queues_and_peers)
 	ASSERT_EQ(0, mojo_write_message(self->fd, a, "hello", 5, NULL, 0));
 	s = state();
 	ASSERT_NE(NULL, s);
-	snprintf(want, sizeof(want), "node %s id=", self->name);
+	snprintf(want, sizeof(want), "node %s reg=", self->name);
 	ASSERT_NE(NULL, strstr(s, want)) TH_LOG("%s", s);
 	la = state_port(s, self->name, a);
 	ASSERT_NE(NULL, la) TH_LOG("%s", s);
