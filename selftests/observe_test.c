@@ -1029,4 +1029,107 @@ TEST_F(obs, mojoctl_graph_names_both_ends)
 	waitpid(pid, &status, 0);
 }
 
+/* Does tracefs hold an instance named mojoctl.*? */
+static bool mojoctl_instance(const char *dir)
+{
+	char path[160];
+	struct dirent *d;
+	bool found = false;
+	DIR *dd;
+
+	snprintf(path, sizeof(path), "%s/instances", dir);
+	dd = opendir(path);
+	if (!dd)
+		return false;
+	while ((d = readdir(dd)))
+		if (!strncmp(d->d_name, "mojoctl.", 8))
+			found = true;
+	closedir(dd);
+	return found;
+}
+
+/* Writes and reads messages on @fd until killed. */
+static pid_t event_source(int fd)
+{
+	uint32_t a, b, n;
+	char buf[8];
+	pid_t pid;
+
+	if (mojo_create_message_pipe(fd, &a, &b))
+		return -1;
+	pid = fork();
+	if (pid)
+		return pid;
+	for (;;) {
+		n = sizeof(buf);
+		mojo_write_message(fd, a, "ev", 2, NULL, 0);
+		mojo_read_message(fd, b, buf, &n, NULL, NULL);
+		usleep(20000);
+	}
+}
+
+TEST_F(obs, mojoctl_trace_prints_n_events_from_its_own_instance)
+{
+	char line[1024], path[160], *en;
+	const char *dir = tracefs();
+	int lines = 0, status;
+	pid_t src;
+	FILE *f;
+
+	if (!dir)
+		SKIP(return, "no tracefs with events/mojoports");
+	if (access("/bin/mojoctl", X_OK))
+		SKIP(return, "no /bin/mojoctl");
+	snprintf(path, sizeof(path), "%s/events/mojoports/enable", dir);
+	ASSERT_EQ(0, put(dir, "events/mojoports/enable", "0"));
+	f = popen("/bin/mojoctl trace -n 3 -t 60", "r");
+	ASSERT_NE(NULL, f);
+	src = event_source(self->fd);
+	ASSERT_GT(src, 0);
+	while (fgets(line, sizeof(line), f)) {
+		if (!lines++) {
+			/* Its own instance: the global events stay off. */
+			EXPECT_TRUE(mojoctl_instance(dir));
+			en = slurp(path);
+			ASSERT_NE(NULL, en);
+			EXPECT_EQ('0', en[0]);
+			free(en);
+		}
+		EXPECT_NE(NULL, strstr(line, "mojo_")) TH_LOG("%s", line);
+	}
+	status = pclose(f);
+	kill(src, SIGKILL);
+	waitpid(src, NULL, 0);
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(3, lines);
+	EXPECT_FALSE(mojoctl_instance(dir));
+}
+
+TEST_F(obs, mojoctl_trace_removes_its_instance_on_sigterm)
+{
+	const char *dir = tracefs();
+	int status, i, null;
+	pid_t pid;
+
+	if (!dir)
+		SKIP(return, "no tracefs with events/mojoports");
+	if (access("/bin/mojoctl", X_OK))
+		SKIP(return, "no /bin/mojoctl");
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		null = open("/dev/null", O_WRONLY);
+		dup2(null, STDOUT_FILENO);
+		execl("/bin/mojoctl", "mojoctl", "trace", (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 100 && !mojoctl_instance(dir); i++)
+		usleep(20000);
+	EXPECT_TRUE(mojoctl_instance(dir));
+	kill(pid, SIGTERM);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_FALSE(mojoctl_instance(dir));
+}
+
 TEST_HARNESS_MAIN

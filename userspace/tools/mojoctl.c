@@ -9,8 +9,8 @@
  *                          follow the module's tracepoints live
  *
  * The graph is read from /sys/kernel/debug/mojoports/state (module
- * debugfs.h documents its lines); the trace from tracefs, at
- * /sys/kernel/tracing or /sys/kernel/debug/tracing.
+ * debugfs.h documents its lines); the trace from a tracefs instance of
+ * its own, under /sys/kernel/tracing or /sys/kernel/debug/tracing.
  */
 #include <errno.h>
 #include <poll.h>
@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DEBUG_DIR	"/sys/kernel/debug/mojoports"
@@ -286,8 +287,8 @@ static int cmd_graph(void)
 static int cmd_cat(const char *file)
 {
 	char path[128], buf[4096];
+	int fd, ret = 0;
 	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), DEBUG_DIR "/%s", file);
 	fd = open(path, O_RDONLY);
@@ -295,11 +296,19 @@ static int cmd_cat(const char *file)
 		fprintf(stderr, "mojoctl: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (write(STDOUT_FILENO, buf, n) != n)
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (write(STDOUT_FILENO, buf, n) != n) {
+			perror("mojoctl: write");
+			ret = 1;
 			break;
+		}
+	}
+	if (n < 0) {
+		fprintf(stderr, "mojoctl: %s: %s\n", path, strerror(errno));
+		ret = 1;
+	}
 	close(fd);
-	return 0;
+	return ret;
 }
 
 static volatile sig_atomic_t stop;
@@ -328,7 +337,7 @@ static const char *tracefs(void)
 
 static int write_file(const char *dir, const char *file, const char *s)
 {
-	char path[160];
+	char path[256];
 	int fd, ret = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
@@ -341,15 +350,43 @@ static int write_file(const char *dir, const char *file, const char *s)
 	return ret;
 }
 
+/* Print whole lines of @buf (@len bytes); keep a partial last line. */
+static size_t print_lines(char *buf, size_t len, long *events, long max)
+{
+	char *p = buf, *nl;
+
+	while ((nl = memchr(p, '\n', len - (p - buf)))) {
+		fwrite(p, 1, nl + 1 - p, stdout);
+		p = nl + 1;
+		if (max && ++*events >= max) {
+			stop = 1;
+			break;
+		}
+	}
+	fflush(stdout);
+	if (stop)
+		return 0;
+	len -= p - buf;
+	memmove(buf, p, len);
+	return len;
+}
+
+/*
+ * The events are enabled in a tracefs instance of our own
+ * (instances/mojoctl.<pid>), with its own buffer: the global trace, and
+ * whoever else traces, are left alone. It is removed at exit, and on
+ * SIGINT and SIGTERM; a SIGKILL leaves it behind (rmdir it).
+ */
 static int cmd_trace(int argc, char **argv)
 {
 	double seconds = 0;
 	long max_events = 0, events = 0;
 	const char *dir = tracefs();
-	char path[160], buf[8192];
+	char inst[160], path[200], buf[8192];
 	struct timespec t0, t;
 	struct sigaction sa;
 	int opt, fd, ret;
+	size_t len = 0;
 
 	while ((opt = getopt(argc, argv, "t:n:")) != -1) {
 		if (opt == 't') {
@@ -365,28 +402,34 @@ static int cmd_trace(int argc, char **argv)
 		fprintf(stderr, "mojoctl: no tracefs with events/mojoports (mount tracefs; module loaded?)\n");
 		return 1;
 	}
-	ret = write_file(dir, "events/mojoports/enable", "1");
-	if (ret) {
-		fprintf(stderr, "mojoctl: enable events: %s\n", strerror(-ret));
-		return 1;
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	snprintf(path, sizeof(path), "%s/trace_pipe", dir);
+	snprintf(inst, sizeof(inst), "%s/instances/mojoctl.%d", dir, (int)getpid());
+	if (mkdir(inst, 0700)) {
+		fprintf(stderr, "mojoctl: %s: %s\n", inst, strerror(errno));
+		return 1;
+	}
+	ret = write_file(inst, "events/mojoports/enable", "1");
+	if (ret) {
+		fprintf(stderr, "mojoctl: enable events: %s\n", strerror(-ret));
+		rmdir(inst);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/trace_pipe", inst);
 	fd = open(path, O_RDONLY | O_NONBLOCK);
 	if (fd < 0) {
 		fprintf(stderr, "mojoctl: %s: %s\n", path, strerror(errno));
-		write_file(dir, "events/mojoports/enable", "0");
+		write_file(inst, "events/mojoports/enable", "0");
+		rmdir(inst);
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
-		char *p;
 
 		if (seconds > 0) {
 			clock_gettime(CLOCK_MONOTONIC, &t);
@@ -395,20 +438,20 @@ static int cmd_trace(int argc, char **argv)
 		}
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
+		if (len == sizeof(buf)) {
+			/* A line longer than the buffer: print what we have. */
+			fwrite(buf, 1, len, stdout);
+			len = 0;
+		}
+		n = read(fd, buf + len, sizeof(buf) - len);
 		if (n <= 0)
 			continue;
-		buf[n] = '\0';
-		for (p = buf; *p; p++)
-			if (*p == '\n')
-				events++;
-		fputs(buf, stdout);
-		fflush(stdout);
-		if (max_events && events >= max_events)
-			break;
+		len = print_lines(buf, len + n, &events, max_events);
 	}
 	close(fd);
-	write_file(dir, "events/mojoports/enable", "0");
+	write_file(inst, "events/mojoports/enable", "0");
+	if (rmdir(inst))
+		fprintf(stderr, "mojoctl: rmdir %s: %s\n", inst, strerror(errno));
 	return 0;
 }
 
