@@ -801,6 +801,37 @@ static int log_count(const char *id, pid_t pid, const char *what)
 	return n;
 }
 
+/* A per-user bound refuses a write: the tracepoint fires, stats count it. */
+TEST_F(obs, trace_and_stats_user_limit)
+{
+	long saved = mojo_test_read_long(MOJO_PARAM("max_user_queue_bytes"));
+	static char big[8192];
+	long long r0 = -1;
+	uint32_t a, b;
+	const char *dir;
+	char *t;
+	int ret;
+
+	ASSERT_GE(saved, 0);
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
+	if (!access(DEBUG_DIR, F_OK))
+		r0 = stat_value("user_limit_refused");
+	TRACE_START(dir);
+	ASSERT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_user_queue_bytes"), 4096));
+	ret = mojo_write_message(self->fd, a, big, sizeof(big), NULL, 0);
+	ASSERT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_user_queue_bytes"), saved));
+	t = trace_off(dir);
+	EXPECT_EQ(-ENOSPC, ret);
+	ASSERT_NE(NULL, t);
+	EXPECT_TRUE(has_event(t, "mojo_user_limit", "max=4096 ", NULL)) TH_LOG("%s", t);
+	free(t);
+	if (r0 >= 0)
+		EXPECT_LT(r0, stat_value("user_limit_refused"));
+	/* Back-pressure: not in the log. */
+	if (r0 >= 0)
+		EXPECT_EQ(0, log_count(self->id, getpid(), " node="));
+}
+
 TEST_F(obs, debugfs_log_records_failed_operations)
 {
 	NEED_DEBUGFS();
