@@ -107,83 +107,6 @@ static const char * const mojo_stat_names[MOJO_NR_STATS] = {
 
 DEFINE_PER_CPU(struct mojo_stats, mojo_stats);
 
-/*
- * Interim: the counters whose only sites are in msgpipe.c and port.c are
- * still counted by probes on those files' tracepoints, which keeps these
- * seven tracepoints' static keys enabled. Once msgpipe.c and port.c call
- * mojo_stat_add() next to the trace_mojo_*() calls, this block and its
- * two calls in mojo_debug_init()/mojo_debug_exit() go.
- */
-static void mojo_probe_port_create(void *data, const struct mojo_port *p0,
-				   const struct mojo_port *p1)
-{
-	mojo_stat_add(MOJO_STAT_PORTS_CREATED, 2);
-}
-
-static void mojo_probe_port_close(void *data, const struct mojo_port *port,
-				  const struct mojo_port *peer)
-{
-	mojo_stat_inc(MOJO_STAT_PORTS_CLOSED);
-}
-
-static void mojo_probe_msg_write(void *data, const struct mojo_node *node,
-				 u32 handle, const struct mojo_port *from,
-				 const struct mojo_port *to,
-				 const struct mojo_message *msg)
-{
-	mojo_stat_inc(MOJO_STAT_MSGS_WRITTEN);
-	mojo_stat_add(MOJO_STAT_BYTES_WRITTEN, msg->num_bytes);
-}
-
-static void mojo_probe_msg_read(void *data, const struct mojo_node *node,
-				u32 handle, const struct mojo_port *port,
-				const struct mojo_message *msg)
-{
-	mojo_stat_inc(MOJO_STAT_MSGS_READ);
-	mojo_stat_add(MOJO_STAT_BYTES_READ, msg->num_bytes);
-}
-
-static void mojo_probe_quota_refused(void *data, const struct mojo_port *from,
-				     const struct mojo_port *to, int err)
-{
-	mojo_stat_inc(MOJO_STAT_QUOTA_REFUSED);
-}
-
-static void mojo_probe_port_send(void *data, const struct mojo_node *node,
-				 u32 handle, const struct mojo_port *port,
-				 const struct mojo_port *to)
-{
-	mojo_stat_inc(MOJO_STAT_PORTS_SENT);
-}
-
-static void mojo_probe_port_receive(void *data, const struct mojo_node *node,
-				    u32 handle, const struct mojo_port *port,
-				    const struct mojo_port *to)
-{
-	mojo_stat_inc(MOJO_STAT_PORTS_RECEIVED);
-}
-
-/* A kernel without tracepoints refuses them (-ENOSYS): those stay 0. */
-static void mojo_interim_probes(bool on)
-{
-#define MOJO_PROBE(ev)							\
-	do {								\
-		if (on)							\
-			register_trace_mojo_##ev(mojo_probe_##ev, NULL); \
-		else							\
-			unregister_trace_mojo_##ev(mojo_probe_##ev, NULL); \
-	} while (0)
-
-	MOJO_PROBE(port_create);
-	MOJO_PROBE(port_close);
-	MOJO_PROBE(msg_write);
-	MOJO_PROBE(msg_read);
-	MOJO_PROBE(quota_refused);
-	MOJO_PROBE(port_send);
-	MOJO_PROBE(port_receive);
-#undef MOJO_PROBE
-}
-
 /* The sum of counter @s over every possible CPU. */
 static u64 mojo_stat_sum(enum mojo_stat s)
 {
@@ -744,11 +667,10 @@ static const struct file_operations mojo_state_fops = {
  * mojo_debug_init() - create the debugfs files and start the counters
  *
  * Nothing here can fail the module's load: without debugfs the files are
- * missing, without tracepoints the counters stay 0.
+ * missing.
  */
 void mojo_debug_init(void)
 {
-	mojo_interim_probes(true);
 	mojo_debug_dir = debugfs_create_dir("mojoports", NULL);
 	debugfs_create_file("state", 0400, mojo_debug_dir, NULL,
 			    &mojo_state_fops);
@@ -758,11 +680,9 @@ void mojo_debug_init(void)
 }
 
 /**
- * mojo_debug_exit() - remove the files and the probes
+ * mojo_debug_exit() - remove the files
  */
 void mojo_debug_exit(void)
 {
 	debugfs_remove_recursive(mojo_debug_dir);
-	mojo_interim_probes(false);
-	tracepoint_synchronize_unregister();
 }

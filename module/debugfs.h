@@ -45,10 +45,6 @@
  *   (a sum taken while CPUs count is not one instant's). No probe is
  *   attached to the tracepoints, so they cost nothing while nobody
  *   traces, and the counters work on a kernel without tracepoints.
- *   Interim: the message and port counters whose sites are in msgpipe.c
- *   and port.c are still counted by probes on those tracepoints
- *   (mojo_interim_probes() in debugfs.c) until those files call
- *   mojo_stat_add() themselves.
  * - log: the last MOJO_DEBUG_LOG_SIZE operations that failed (ioctl or
  *   io_uring), oldest first: time, node, pid, command, operation, errno.
  *   Not logged: the results an operation reports with (WAIT's -EPIPE,

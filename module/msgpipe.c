@@ -14,6 +14,7 @@
 #include <linux/wait.h>
 
 #include "datapipe.h"
+#include "debugfs.h"
 #include "event.h"
 #include "message.h"
 #include "mojo_trace.h"
@@ -324,6 +325,8 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		goto out_unlock;
 	p->next_send_seq++;
 	trace_mojo_msg_write(node, handle, p, q, msg);
+	mojo_stat_inc(MOJO_STAT_MSGS_WRITTEN);
+	mojo_stat_add(MOJO_STAT_BYTES_WRITTEN, msg->num_bytes);
 	mojo_port_unlock_two(locked);
 	/* From here on @msg is not ours to look at. */
 	if (nports)
@@ -346,6 +349,7 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 		WRITE_ONCE(x->node, NULL);
 		x->container = mojo_port_get(q);
 		trace_mojo_port_send(node, hbuf[i], x, q);
+		mojo_stat_inc(MOJO_STAT_PORTS_SENT);
 		spin_unlock(&x->lock);
 		mojo_handle_take(node, hbuf[i]);
 		/* The port's reference to the node; the file holds another. */
@@ -380,6 +384,8 @@ static int mojo_msgpipe_send(struct mojo_node *node, u32 handle,
 
 out_unlock:
 	trace_mojo_quota_refused(p, q, ret);
+	if (ret == -ENOSPC)
+		mojo_stat_inc(MOJO_STAT_QUOTA_REFUSED);
 	mojo_port_unlock_two(locked);
 	mojo_port_put(q);
 out_transit:
@@ -624,6 +630,8 @@ again:
 	WRITE_ONCE(p->queued_bytes, p->queued_bytes - msg->num_bytes);
 	drained = list_empty(&p->queue);
 	trace_mojo_msg_read(node, a->handle, p, msg);
+	mojo_stat_inc(MOJO_STAT_MSGS_READ);
+	mojo_stat_add(MOJO_STAT_BYTES_READ, msg->num_bytes);
 	spin_unlock(&p->lock);
 
 	/*
@@ -647,6 +655,7 @@ again:
 		x->state = MOJO_PORT_RECEIVING;
 		WRITE_ONCE(x->node, mojo_node_get(node));
 		trace_mojo_port_receive(node, hbuf[i], x, NULL);
+		mojo_stat_inc(MOJO_STAT_PORTS_RECEIVED);
 		spin_unlock(&x->lock);
 		mojo_port_put(cont);
 		mojo_handle_fill(node, hbuf[i], &x->obj);
@@ -1178,6 +1187,7 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 	/* b and c close; what stays in their queues is dropped. */
 	trace_mojo_port_close(pb, pa);
 	trace_mojo_port_close(pc, pd);
+	mojo_stat_add(MOJO_STAT_PORTS_CLOSED, 2);
 	/* What would have gone to a closed port. */
 	list_splice_tail_init(&pb->queue, &reap);
 	list_splice_tail_init(&pc->queue, &reap);

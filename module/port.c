@@ -9,6 +9,7 @@
 #include <linux/string.h>
 
 #include "datapipe.h"
+#include "debugfs.h"
 #include "event.h"
 #include "message.h"
 #include "mojo_trace.h"
@@ -73,6 +74,7 @@ int mojo_port_create_pair(struct mojo_port **p0, struct mojo_port **p1)
 	a->peer = mojo_port_get(b);
 	b->peer = mojo_port_get(a);
 	trace_mojo_port_create(a, b);
+	mojo_stat_add(MOJO_STAT_PORTS_CREATED, 2);
 	*p0 = a;
 	*p1 = b;
 	return 0;
@@ -486,6 +488,7 @@ void mojo_port_close(struct mojo_port *port, struct list_head *reap)
 
 	port->state = MOJO_PORT_CLOSED;
 	trace_mojo_port_close(port, peer);
+	mojo_stat_inc(MOJO_STAT_PORTS_CLOSED);
 	node = port->node;
 	WRITE_ONCE(port->node, NULL);
 	list_splice_tail_init(&port->queue, reap);
