@@ -1166,7 +1166,8 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 	 * as a handle in transit for the fusing node's user (user.h), or a
 	 * chain of fuses would pin ports past max_user_transit_ports.
 	 */
-	if (mojo_user_charge(&node->user->transit_ports,
+	if ((f.b_links || f.c_links) &&
+	    mojo_user_charge(&node->user->transit_ports,
 			     READ_ONCE(mojo_max_user_transit_ports),
 			     f.b_links + f.c_links)) {
 		ret = -ETOOMANYREFS;

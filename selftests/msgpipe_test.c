@@ -652,7 +652,7 @@ TEST_F(pipe, fuse_keeps_the_receiving_quota)
 TEST_F(pipe, fuse_links_count_as_handles_in_transit)
 {
 	long saved = mojo_test_read_long(MOJO_PARAM("max_user_transit_ports"));
-	uint32_t c0, c1, e0, e1, got, n, nh;
+	uint32_t c0, c1, e0, e1, x0, x1, y0, y1, got, n, nh;
 
 	ASSERT_LT(0, saved);
 	ASSERT_EQ(0, mojo_create_message_pipe(self->node, &c0, &c1));
@@ -665,6 +665,11 @@ TEST_F(pipe, fuse_links_count_as_handles_in_transit)
 	EXPECT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_user_transit_ports"), 1));
 	EXPECT_EQ(-ETOOMANYREFS, mojo_fuse_message_pipes(self->node, self->h1, c0));
 	EXPECT_EQ(R | W, mojo_test_signals(self->node, self->h1));
+	/* Below what is in transit already, a fuse that links nothing works. */
+	EXPECT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_user_transit_ports"), 0));
+	EXPECT_EQ(0, mojo_create_message_pipe(self->node, &x0, &x1));
+	EXPECT_EQ(0, mojo_create_message_pipe(self->node, &y0, &y1));
+	EXPECT_EQ(0, mojo_fuse_message_pipes(self->node, x1, y0));
 	EXPECT_EQ(0, mojo_test_write_long(MOJO_PARAM("max_user_transit_ports"), 2));
 	EXPECT_EQ(0, mojo_fuse_message_pipes(self->node, self->h1, c0));
 	/* e1 and the link: nothing more may travel ... */
