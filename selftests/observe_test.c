@@ -685,30 +685,43 @@ TEST_F(obs, debugfs_state_shows_ports_queues_and_peers)
 	free(s);
 }
 
-TEST_F(obs, debugfs_state_names_the_peer_in_another_process)
+/*
+ * A forked child that receives @h (sent over @sv) into a node of its own
+ * and holds it until a byte comes back on @sv[0]; returns once it holds
+ * it. Return: the child's pid, or -1.
+ */
+static pid_t hold_in_child(int sv[2], int fd, uint32_t h)
 {
-	int sv[2], status;
-	uint32_t a, b;
-	char want[96], *s, *l, c;
-	pid_t pid;
+	pid_t pid = fork();
+	char c;
 
-	NEED_DEBUGFS();
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
-	pid = fork();
-	ASSERT_GE(pid, 0);
 	if (!pid) {
 		int node = mojo_open_node();
-		uint32_t h;
+		uint32_t got;
 
-		if (node < 0 || mojo_recv_handle(sv[1], node, &h))
+		if (node < 0 || mojo_recv_handle(sv[1], node, &got))
 			_exit(1);
 		if (write(sv[1], "r", 1) != 1 || read(sv[1], &c, 1) != 1)
 			_exit(1);
 		_exit(0);
 	}
-	ASSERT_EQ(0, mojo_send_handle(sv[0], self->fd, b));
-	ASSERT_EQ(1, read(sv[0], &c, 1));
+	if (pid < 0 || mojo_send_handle(sv[0], fd, h) || read(sv[0], &c, 1) != 1)
+		return -1;
+	return pid;
+}
+
+TEST_F(obs, debugfs_state_names_the_peer_in_another_process)
+{
+	int sv[2], status;
+	uint32_t a, b;
+	char want[96], *s, *l;
+	pid_t pid;
+
+	NEED_DEBUGFS();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
+	pid = hold_in_child(sv, self->fd, b);
+	ASSERT_GT(pid, 0);
 	s = state();
 	ASSERT_NE(NULL, s);
 	l = state_port(s, self->name, a);
@@ -1017,7 +1030,7 @@ TEST_F(obs, debugfs_state_read_while_nodes_die)
 TEST_F(obs, mojoctl_graph_names_both_ends)
 {
 	int sv[2], status;
-	char line[512], pa[32], pb[32], c;
+	char line[512], pa[32], pb[32];
 	uint32_t a, b;
 	bool found = false;
 	FILE *f;
@@ -1029,20 +1042,8 @@ TEST_F(obs, mojoctl_graph_names_both_ends)
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
 	ASSERT_EQ(0, mojo_write_message(self->fd, a, "queued", 6, NULL, 0));
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (!pid) {
-		int node = mojo_open_node();
-		uint32_t h;
-
-		if (node < 0 || mojo_recv_handle(sv[1], node, &h))
-			_exit(1);
-		if (write(sv[1], "r", 1) != 1 || read(sv[1], &c, 1) != 1)
-			_exit(1);
-		_exit(0);
-	}
-	ASSERT_EQ(0, mojo_send_handle(sv[0], self->fd, b));
-	ASSERT_EQ(1, read(sv[0], &c, 1));
+	pid = hold_in_child(sv, self->fd, b);
+	ASSERT_GT(pid, 0);
 	snprintf(pa, sizeof(pa), "pid %d ", getpid());
 	snprintf(pb, sizeof(pb), "pid %d ", pid);
 	f = popen("/bin/mojoctl graph", "r");
