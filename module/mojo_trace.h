@@ -280,6 +280,34 @@ DEFINE_EVENT(mojo_transfer_class, mojo_import,
 		      const struct mojo_port *port, const struct mojo_port *to),
 	     TP_ARGS(node, handle, port, to));
 
+/*
+ * The four ports locked: pipes a-@handle0 and @handle1-d of @node became
+ * a-d; @to_d messages flowed on from @handle0's queue to d, @to_a from
+ * @handle1's to a (the two closures are mojo_port_close events).
+ */
+TRACE_EVENT(mojo_fuse,
+	    TP_PROTO(const struct mojo_node *node, u32 handle0, u32 handle1,
+		     const struct mojo_port *a, const struct mojo_port *d,
+		     u32 to_d, u32 to_a),
+	    TP_ARGS(node, handle0, handle1, a, d, to_d, to_a),
+	    TP_STRUCT__entry(__field(u64, node)
+			     __field(u64, a)
+			     __field(u64, d)
+			     __field(u32, handle0)
+			     __field(u32, handle1)
+			     __field(u32, to_d)
+			     __field(u32, to_a)),
+	    TP_fast_assign(__entry->node = mojo_node_id(node);
+			   __entry->a = mojo_port_id(a);
+			   __entry->d = mojo_port_id(d);
+			   __entry->handle0 = handle0;
+			   __entry->handle1 = handle1;
+			   __entry->to_d = to_d;
+			   __entry->to_a = to_a;),
+	    TP_printk("node=%016llx handle0=%u handle1=%u a=%016llx d=%016llx to_d=%u to_a=%u",
+		      __entry->node, __entry->handle0, __entry->handle1,
+		      __entry->a, __entry->d, __entry->to_d, __entry->to_a));
+
 /* Ring state locked: @bytes were committed (produced or consumed). */
 TRACE_EVENT(mojo_dp_commit,
 	    TP_PROTO(const struct mojo_node *node, u32 handle,

@@ -1083,6 +1083,7 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 	struct mojo_object *ob, *oc;
 	struct mojo_fuse f;
 	bool a_open, d_open;
+	u32 to_d, to_a;
 	LIST_HEAD(reap);
 	int ret = 0;
 
@@ -1175,6 +1176,8 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 	}
 
 	/* Committed: from here on nothing fails. */
+	to_d = d_open ? pb->queued_msgs : 0;
+	to_a = a_open ? pc->queued_msgs : 0;
 	if (d_open && !mojo_fuse_hand_over(pd, pc, pb, pa)) {
 		d_open = false;		/* d kept c: nothing flows to it */
 		f.b_links = false;
@@ -1185,6 +1188,8 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 		f.c_links = false;
 		mojo_user_uncharge(&node->user->transit_ports, 1);
 	}
+	trace_mojo_fuse(node, a->handle0, a->handle1, pa, pd,
+			d_open ? to_d : 0, a_open ? to_a : 0);
 	/* b and c close; what stays in their queues is dropped. */
 	trace_mojo_port_close(pb, pa);
 	trace_mojo_port_close(pc, pd);

@@ -452,6 +452,28 @@ TEST_F(obs, trace_port_create_close_and_peer_closed)
 	free(t);
 }
 
+/* A fuse: the two handles, what flowed each way, then b's and c's closes. */
+TEST_F(obs, trace_fuse)
+{
+	uint32_t a, b, c, d;
+	char w[96];
+	const char *dir;
+	char *t;
+
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &a, &b));
+	ASSERT_EQ(0, mojo_create_message_pipe(self->fd, &c, &d));
+	ASSERT_EQ(0, mojo_write_message(self->fd, a, "x", 1, NULL, 0));
+	ASSERT_EQ(0, mojo_write_message(self->fd, a, "y", 1, NULL, 0));
+	TRACE_START(dir);
+	ASSERT_EQ(0, mojo_fuse_message_pipes(self->fd, b, c));
+	t = trace_off(dir);
+	ASSERT_NE(NULL, t);
+	snprintf(w, sizeof(w), "node=%s handle0=%u handle1=%u ", self->id, b, c);
+	EXPECT_TRUE(has_event(t, "mojo_fuse", w, "to_d=2 to_a=0")) TH_LOG("%s", t);
+	EXPECT_TRUE(has_event(t, "mojo_port_close", "dropped_msgs=0", NULL));
+	free(t);
+}
+
 TEST_F(obs, trace_port_transfer_in_message_and_export)
 {
 	uint32_t a, b, c, d, got, n = 16, nh = 1, imp;
