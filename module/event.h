@@ -61,8 +61,8 @@ enum mojo_event_type {
  *            case its PORT_CLOSED follows
  * @messages: PEER_CHANGED: NULL, or a list of messages @new_peer sent, in
  *            order, numbered up to @seq - 1; on success they are moved to
- *            the end of the receiver's queue, whatever its quota (they
- *            were accepted once; the quota refuses new ones)
+ *            the end of the receiver's queue, if writes could have queued
+ *            them there under its quota (mojo_port_fits())
  * @num_msgs: PEER_CHANGED: how many messages @messages holds
  * @num_bytes: PEER_CHANGED: their payload bytes
  */

@@ -991,31 +991,14 @@ static int mojo_fuse_check_nesting(const struct mojo_fuse *f)
 }
 
 /*
- * Could @to take what @via holds under its enforced quota, had it come
- * by writes? A queue takes messages while below both limits, so the
- * count must fit and every byte but the last message's must be below
- * max_bytes (mojo_port_full()). O(1): the queue's last message only.
- */
-static bool mojo_fuse_fits(const struct mojo_port *to, const struct mojo_port *via)
-{
-	const struct mojo_message *last;
-
-	if (!via->queued_msgs)
-		return true;
-	last = list_last_entry(&via->queue, struct mojo_message, link);
-	return (u64)to->queued_msgs + via->queued_msgs <= READ_ONCE(to->max_msgs) &&
-	       to->queued_bytes + via->queued_bytes - last->num_bytes <
-	       READ_ONCE(to->max_bytes);
-}
-
-/*
  * Tell @to (a or d, open) that its peer @old (b or c) is fused away: its
  * new peer is @new_peer (d or a), which sent what @via (the other of b
  * and c) still holds: that comes along, numbered on from there, and then
  * @new_peer's closure if @via had learnt of it.
  *
- * The caller checked what the delivery function checks, so neither event
- * can fail. Should the first fail all the same (a bug), @to learns that
+ * The caller checked what the delivery function checks (the ports, the
+ * sequence numbers, @to's quota: mojo_port_fits()), so neither event can
+ * fail. Should the first fail all the same (a bug), @to learns that
  * @old closed instead, keeps its reference to @old, and @via's queue
  * stays behind to be freed: no pointer is left dangling.
  *
@@ -1157,8 +1140,10 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 	if (ret)
 		goto out_unlock;
 	/* The receiving queues' enforced quotas hold, as for writes. */
-	if ((d_open && !mojo_fuse_fits(pd, pb)) ||
-	    (a_open && !mojo_fuse_fits(pa, pc))) {
+	if ((d_open && !mojo_port_fits(pd, &pb->queue, pb->queued_msgs,
+				       pb->queued_bytes)) ||
+	    (a_open && !mojo_port_fits(pa, &pc->queue, pc->queued_msgs,
+				       pc->queued_bytes))) {
 		ret = -ENOSPC;
 		goto out_unlock;
 	}
@@ -1180,16 +1165,19 @@ long mojo_msgpipe_op_fuse(struct mojo_node *node, void *arg)
 	to_a = a_open ? pc->queued_msgs : 0;
 	if (d_open && !mojo_fuse_hand_over(pd, pc, pb, pa)) {
 		d_open = false;		/* d kept c: nothing flows to it */
+		to_d = 0;
+		if (f.b_links)
+			mojo_user_uncharge(&node->user->transit_ports, 1);
 		f.b_links = false;
-		mojo_user_uncharge(&node->user->transit_ports, 1);
 	}
 	if (a_open && !mojo_fuse_hand_over(pa, pb, pc, pd)) {
 		a_open = false;
+		to_a = 0;
+		if (f.c_links)
+			mojo_user_uncharge(&node->user->transit_ports, 1);
 		f.c_links = false;
-		mojo_user_uncharge(&node->user->transit_ports, 1);
 	}
-	trace_mojo_fuse(node, a->handle0, a->handle1, pa, pd,
-			d_open ? to_d : 0, a_open ? to_a : 0);
+	trace_mojo_fuse(node, a->handle0, a->handle1, pa, pd, to_d, to_a);
 	/* b and c close; what stays in their queues is dropped. */
 	trace_mojo_port_close(pb, pa);
 	trace_mojo_port_close(pc, pd);

@@ -250,6 +250,34 @@ bool mojo_port_full(struct mojo_port *port)
 }
 
 /**
+ * mojo_port_fits() - could @to's queue take these messages as writes?
+ * @to:        the receiving port (its lock held)
+ * @msgs:      the messages, in order (a queue another port held)
+ * @num_msgs:  how many @msgs holds
+ * @num_bytes: their payload bytes
+ *
+ * The quota for messages that arrive together (a fuse's PEER_CHANGED):
+ * they fit when writes could have queued them one by one, each while the
+ * queue was not full (mojo_port_full()): the count within max_msgs, and
+ * every byte but the last message's below max_bytes. O(1): only the last
+ * message is looked at.
+ *
+ * Return: true when they fit (always for none).
+ */
+bool mojo_port_fits(const struct mojo_port *to, const struct list_head *msgs,
+		    u32 num_msgs, u64 num_bytes)
+{
+	const struct mojo_message *last;
+
+	if (!num_msgs)
+		return true;
+	last = list_last_entry(msgs, struct mojo_message, link);
+	return (u64)to->queued_msgs + num_msgs <= READ_ONCE(to->max_msgs) &&
+	       to->queued_bytes + num_bytes - last->num_bytes <
+	       READ_ONCE(to->max_bytes);
+}
+
+/**
  * mojo_port_peer_remote() - is the peer held by another node (PEER_REMOTE)?
  * @port: the port, locked
  *
@@ -335,7 +363,8 @@ static bool mojo_port_forwarded_ok(const struct mojo_event *ev)
  * what the event carries.
  *
  * Return: 0; -EPIPE when @to is closed; -ENOSPC when @to's queue is full
- * (mojo_port_full()); -EPROTO for an event that is not from @to's peer, out
+ * (mojo_port_full()) or cannot take a PEER_CHANGED's messages
+ * (mojo_port_fits()); -EPROTO for an event that is not from @to's peer, out
  * of sequence, oversized, or after the peer's closure.
  */
 int mojo_port_deliver(struct mojo_port *to, struct mojo_event *ev)
@@ -384,6 +413,9 @@ int mojo_port_deliver(struct mojo_port *to, struct mojo_event *ev)
 		if (!ev->new_peer || ev->new_peer == to ||
 		    !mojo_port_forwarded_ok(ev))
 			return -EPROTO;
+		if (!mojo_port_fits(to, ev->messages, ev->num_msgs,
+				    ev->num_bytes))
+			return -ENOSPC;
 		/* The caller drops the reference to the old peer. */
 		to->peer = ev->new_peer;
 		to->next_recv_seq = ev->seq;

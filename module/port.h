@@ -284,6 +284,8 @@ int mojo_port_deliver(struct mojo_port *to, struct mojo_event *ev);
 void mojo_port_close(struct mojo_port *port, struct list_head *reap);
 u64 mojo_port_signals(struct mojo_port *port, u64 *satisfiable);
 bool mojo_port_full(struct mojo_port *port);
+bool mojo_port_fits(const struct mojo_port *to, const struct list_head *msgs,
+		    u32 num_msgs, u64 num_bytes);
 bool mojo_port_peer_remote(const struct mojo_port *port);
 u64 mojo_port_unread(const struct mojo_port *port);
 void mojo_port_wake(struct mojo_port *port);
